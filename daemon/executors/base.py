@@ -1,0 +1,77 @@
+"""The executor interface: how the daemon starts, watches and stops one task.
+
+Two implementations (local durable processes, Kubernetes pods) are picked by name
+from `daemon.executors.EXECUTORS`. Everything an executor needs to find its work
+again after a daemon restart lives in the JSON-able `handle` it returns from
+`start()`; the daemon stores it on the task run row. Calls never block for long:
+the daemon's tick calls `poll()` and `read_output()` on every running task.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Launch:
+    """Everything needed to start one task. `env` may hold secret values: never store it."""
+    task_run_id: int
+    run_id: int
+    run_number: int
+    pipeline_name: str
+    task_name: str
+    task_type: str
+    script: str                     # script text, written to a file, never put on a command line
+    env: dict[str, str]             # full environment for the task (secrets included)
+    secret_values: list[str]        # values to mask in output
+    workspace: Path                 # the run's checkout / working directory
+    task_dir: Path                  # private directory for this task run (script, output, exit code)
+    image: str | None = None        # "name:tag" for container executors
+    resources: dict = field(default_factory=dict)   # {"requests": {...}, "limits": {...}}
+    attempt: int = 1
+    source: dict | None = None      # {"repository", "branch", "commit"} for executors that check out themselves
+
+
+@dataclass
+class Poll:
+    """What a task is doing now.
+
+    state: 'running' | 'waiting' (not started yet for a reason outside the task, e.g.
+    unschedulable pod) | 'exited' (exit_code set) | 'failed' (could not run / was lost;
+    reason set). `reason` is a one-line human message.
+    """
+    state: str
+    exit_code: int | None = None
+    reason: str | None = None
+
+
+class Executor:
+    name = "base"
+
+    def start(self, launch: Launch) -> dict:
+        """Start the task; return a JSON-able handle. Must be idempotent per (task_run_id, attempt)."""
+        raise NotImplementedError
+
+    def poll(self, handle: dict) -> Poll:
+        raise NotImplementedError
+
+    def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
+        """Return output bytes produced after `cursor` and the new cursor (JSON-able).
+        `cursor` is None at first. Reading from the same cursor twice returns the same bytes."""
+        raise NotImplementedError
+
+    def read_outputs_file(self, handle: dict) -> str:
+        """Contents the task appended to $MILLRACE_ENV (dynamic parameters), '' if none."""
+        raise NotImplementedError
+
+    def stop(self, handle: dict, force: bool = False) -> None:
+        """Ask the task to end (TERM); with force, kill it. Never raises for an already-gone task."""
+        raise NotImplementedError
+
+    def cleanup(self, handle: dict) -> None:
+        """Release what the task held (pods, secrets). Called once the task is final."""
+        raise NotImplementedError
+
+    def wait_fds(self, handle: dict) -> list[int]:
+        """File descriptors that become readable when the task ends (lets the loop sleep)."""
+        return []
