@@ -1,0 +1,97 @@
+"""Pytest fixtures for delivery tests: registry, container tooling, base image, git server.
+
+Import them into a conftest (`from tests.delivery.fixtures import *`). Registries and
+git servers are per test (they start in ~0.2 s); the container storage and the busybox
+base image are per session, because images are content-addressed and building the
+base once is enough. Everything started here is stopped by its handle in teardown.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from tests.delivery.containers import ContainersConfig, make_busybox
+from tests.delivery.examples import example_2048, example_nginx_chart
+from tests.delivery.git_server import GitServer
+from tests.delivery.registry_server import RegistryServer, start_registry
+
+__all__ = ["containers", "busybox_image", "registry", "auth_registry", "tls_registry",
+           "git_server", "example_repos", "ExampleRepos", "require_tools"]
+
+REGISTRY_USER, REGISTRY_PASSWORD = "alice", "s3cret-pass"
+
+
+def require_tools(*names: str) -> None:
+    """Fail (not skip) when a tool is missing: CI must install it, a skip would hide that."""
+    missing = [n for n in names if not shutil.which(n)]
+    if missing:
+        pytest.fail("missing tools: " + ", ".join(missing) + " (apt-get install docker-registry "
+                    "buildah podman runc busybox-static apache2-utils)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def containers(tmp_path_factory) -> ContainersConfig:
+    require_tools("buildah", "runc")
+    return ContainersConfig(tmp_path_factory.mktemp("containers"))
+
+
+@pytest.fixture(scope="session")
+def busybox_image(containers) -> str:
+    require_tools("busybox")
+    return make_busybox(containers)
+
+
+def _registry(tmp_path, containers, name, **kw) -> RegistryServer:
+    require_tools("docker-registry", "htpasswd", "openssl")
+    server = start_registry(tmp_path / name, **kw)
+    if not kw.get("tls"):
+        containers.mark_insecure(server.host)
+    return server
+
+
+@pytest.fixture
+def registry(tmp_path, containers):
+    server = _registry(tmp_path, containers, "registry")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def auth_registry(tmp_path, containers):
+    server = _registry(tmp_path, containers, "auth-registry", username=REGISTRY_USER, password=REGISTRY_PASSWORD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_registry(tmp_path, containers):
+    server = _registry(tmp_path, containers, "tls-registry", username=REGISTRY_USER,
+                       password=REGISTRY_PASSWORD, tls=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def git_server(tmp_path):
+    server = GitServer(tmp_path / "git")
+    yield server
+    server.stop()
+
+
+@dataclass
+class ExampleRepos:
+    server: GitServer
+    registry: RegistryServer
+    base_image: str
+    jack_2048: str = "jack-2048"        # repository names on the git server
+    nginx: str = "nginx-chart"
+
+
+@pytest.fixture
+def example_repos(git_server, registry, busybox_image) -> ExampleRepos:
+    """The manual's examples 1 and 2 on branch master, pulling images from `registry`."""
+    git_server.publish("jack-2048", example_2048(registry.host, busybox_image))
+    git_server.publish("nginx-chart", example_nginx_chart(registry.host, busybox_image))
+    return ExampleRepos(git_server, registry, busybox_image)
