@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.schedule import Rule, fires_between, next_fire, parse_rule, preview, zone
+from models.schedule import Rule, fires_between, next_fire, parse_rule, preview, zone
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

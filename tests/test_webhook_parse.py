@@ -2,7 +2,7 @@
 matches, which repository, branch, tag and commit an event is about, and its delivery id."""
 import pytest
 
-from daemon.webhook_parse import parse, repo_key, verify_github, verify_gitlab
+from models.webhook_parse import parse, repo_key, verify_github, verify_gitlab
 from tests.webhook_payloads import (SECRET, SHA_A, SHA_B, SHA_M, github_ping, github_pull_request,
                                     github_push, github_request, gitlab_merge_request, gitlab_push,
                                     gitlab_request)
@@ -65,6 +65,12 @@ def test_github_push_to_a_branch():
 def test_github_tag_push():
     event = parse("github", *github_request("push", github_push(ref="refs/tags/v1.2.0")))
     assert (event.kind, event.tag, event.branch, event.sha) == ("tag", "v1.2.0", "", SHA_A)
+
+
+def test_github_annotated_tag_push_builds_the_tagged_commit_not_the_tag_object():
+    payload = github_push(ref="refs/tags/v2.0.0", after=SHA_B)
+    payload["head_commit"] = {"id": SHA_A, "message": "release"}
+    assert parse("github", *github_request("push", payload)).sha == SHA_A
 
 
 def test_github_branch_deletion_starts_nothing():

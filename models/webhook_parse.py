@@ -113,6 +113,9 @@ def parse_github(headers: Mapping[str, str], body: bytes) -> Event:
         sha = payload.get("after") or ""
         if payload.get("deleted") or sha == ZERO_SHA or not (branch or tag):
             return base     # a deleted branch or tag has nothing to build
+        if tag:
+            # For an annotated tag `after` names the tag object; head_commit is the commit.
+            sha = (payload.get("head_commit") or {}).get("id") or sha
         return replace(base, kind="tag" if tag else "push", branch=branch, tag=tag, sha=sha)
     if name == "pull_request":
         pr = payload.get("pull_request") or {}
