@@ -75,3 +75,7 @@ class Executor:
     def wait_fds(self, handle: dict) -> list[int]:
         """File descriptors that become readable when the task ends (lets the loop sleep)."""
         return []
+
+    def read_reason(self, handle: dict) -> str | None:
+        """A one-line failure reason the task itself left (e.g. the checkout's missing branch)."""
+        return None

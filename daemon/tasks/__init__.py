@@ -1,0 +1,61 @@
+"""Task types: each turns a task of the spec into a script, environment and image.
+
+`prepare_task(...)` returns a `TaskPlan` or raises `TaskUnavailable` with a message that
+names the task type and what configuration it needs. Types whose execution has not
+landed yet fail their run with that message instead of pretending to work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.secrets import unseal
+from models.spec import TASK_TYPE_LABELS
+from models.variables import substitute
+
+
+class TaskUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class TaskPlan:
+    script: str
+    env: dict[str, str]
+    secret_values: list[str] = field(default_factory=list)
+    image: str | None = None
+    notes: list[str] = field(default_factory=list)     # lines written to the log before the output
+
+
+def task_environment(task: dict, values: dict, where: str) -> tuple[dict, list[str]]:
+    """The task's own env entries, substituted; secrets opened. Returns (env, secret values)."""
+    env, secrets = {}, []
+    for k, entry in enumerate(task.get("env", [])):
+        if entry.get("secret"):
+            value = unseal(entry["encrypted"])
+            secrets.append(value)
+        else:
+            value = substitute(entry.get("value", ""), values, f"{where}.env[{k}].value")
+        env[entry["name"]] = value
+    return env, secrets
+
+
+def prepare_task(task: dict, values: dict, where: str) -> TaskPlan:
+    """Turn one task of the spec into what an executor runs."""
+    from daemon.tasks import script
+    builders = {"script": script.plan}
+    builder = builders.get(task["type"])
+    if builder is None:
+        raise TaskUnavailable(_unavailable_message(task))
+    return builder(task, values, where)
+
+
+def _unavailable_message(task: dict) -> str:
+    label = TASK_TYPE_LABELS.get(task["type"], task["type"])
+    needs = {
+        "build_image": "a container registry and an image builder (buildah, podman or a Kubernetes cluster)",
+        "deploy_yaml": "a Kubernetes cluster to apply the YAML to",
+        "build_chart": "a chart repository",
+        "deploy_chart": "a chart repository and a Kubernetes cluster",
+    }.get(task["type"], "support that this Millrace version does not have")
+    return (f"task '{task['name']}' is a {label} task ({task['type']}); running it needs {needs}, "
+            f"which is not configured on this Millrace installation")

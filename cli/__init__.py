@@ -1,0 +1,1 @@
+"""The command line: argument parsing in cli.main, one module per group of verbs."""

@@ -1,0 +1,85 @@
+"""Argument parsing for `python run.py …`; each verb is a function in a sibling module.
+
+Every verb opens the data directory first; all but `migrate` (and `up`, which migrates)
+refuse a database that needs migrating and name the command that fixes it.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from cli import pipelines_cmd, runs_cmd, sample, serve_cmd
+from models import home
+from models.schema import SchemaOutOfDate
+from models.spec import SpecError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run.py", description="Millrace: pipelines on a canvas, run by a daemon.")
+    p.add_argument("--home", help="data directory (default: $MILLRACE_HOME or ~/.millrace)")
+    p.add_argument("--as", dest="actor", default=None, help="name recorded in the audit trail (default: your login)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def verb(name, func, help_text):
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(func=func)
+        return sp
+
+    s = verb("up", serve_cmd.up, "migrate, add the sample pipeline if there is none, start daemon + dashboard")
+    s.add_argument("--host", default="127.0.0.1"); s.add_argument("--port", type=int, default=8050)
+    verb("daemon", serve_cmd.daemon, "run the daemon (executes runs and triggers)")
+    s = verb("dashboard", serve_cmd.dashboard, "run the dashboard web server")
+    s.add_argument("--host", default="127.0.0.1"); s.add_argument("--port", type=int, default=8050)
+    verb("migrate", serve_cmd.migrate, "create or upgrade the database schema")
+    s = verb("apply", pipelines_cmd.apply, "create or update a pipeline from a YAML file")
+    s.add_argument("-f", "--file", required=True, help="pipeline YAML ('-' for standard input)")
+    s = verb("export", pipelines_cmd.export, "print a pipeline as YAML (secret values stay encrypted)")
+    s.add_argument("name")
+    s = verb("pipelines", pipelines_cmd.list_, "list pipelines")
+    s.add_argument("--json", action="store_true")
+    for name, active in (("activate", True), ("deactivate", False)):
+        s = verb(name, pipelines_cmd.activate if active else pipelines_cmd.deactivate, f"{name} a pipeline's triggers and runs")
+        s.add_argument("name")
+    s = verb("delete", pipelines_cmd.delete, "delete a pipeline (its runs stay in the record)")
+    s.add_argument("name"); s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    s = verb("run", runs_cmd.run, "queue a run of a pipeline")
+    s.add_argument("name"); s.add_argument("--param", action="append", default=[], metavar="K=V")
+    s.add_argument("--wait", action="store_true", help="wait for the end; exit 0 only if it succeeded")
+    s.add_argument("--follow", action="store_true", help="print the log as it arrives (implies --wait)")
+    s = verb("runs", runs_cmd.list_, "list a pipeline's runs (newest first)")
+    s.add_argument("name"); s.add_argument("--json", action="store_true"); s.add_argument("-n", type=int, default=50)
+    s = verb("show", runs_cmd.show, "show a run: status, stages, tasks")
+    s.add_argument("run"); s.add_argument("--json", action="store_true")
+    s = verb("logs", runs_cmd.logs, "print a run's log")
+    s.add_argument("run"); s.add_argument("--task", help="only this task"); s.add_argument("--follow", action="store_true")
+    s = verb("stop", runs_cmd.stop, "stop a run"); s.add_argument("run")
+    s = verb("rerun", runs_cmd.rerun, "run again with that run's stored definition")
+    s.add_argument("run"); s.add_argument("--wait", action="store_true"); s.add_argument("--follow", action="store_true")
+    s = verb("settings", serve_cmd.settings, "show settings, or set one: settings task_slots 4")
+    s.add_argument("key", nargs="?"); s.add_argument("value", nargs="?")
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    args.actor = args.actor or getpass.getuser()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        path = home.open_home(args.home, migrate=args.command == "up", require_current=args.command != "migrate")
+        sample.ensure_repo(path)
+        return args.func(args) or 0
+    except SchemaOutOfDate as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print("error: the pipeline definition is not valid:", file=sys.stderr)
+        for path, message in exc.errors:
+            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+        return 1
+    except (LookupError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,145 @@
+"""CLI verbs on runs: run, runs, show, logs, stop, rerun. Runs are named pipeline#number."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from cli.output import seconds, table
+from models import daemon_state, logs as log_store, pipelines, runs
+from models.status import is_terminal
+from models.tables import Run, StageRun, TaskRun
+
+FOLLOW_POLL_SECONDS = 0.2
+
+
+def _params(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param needs KEY=VALUE, got '{pair}'")
+        out[key] = value
+    return out
+
+
+def run(args) -> int:
+    pipeline = pipelines.get(args.name)
+    new = runs.enqueue_run(pipeline, "manual", args.actor, parameters=_params(args.param))
+    print(f"queued {pipeline.name}#{new.number}")
+    return _after_queue(new, args)
+
+
+def rerun(args) -> int:
+    old = runs.get_run(args.run)
+    new = runs.rerun(old, args.actor)
+    print(f"queued {old.pipeline.name}#{new.number} (re-run of #{old.number}, definition version {old.version.version_number})")
+    return _after_queue(new, args)
+
+
+def _after_queue(new: Run, args) -> int:
+    if daemon_state.alive() is None:
+        print("warning: no Millrace daemon is running (no heartbeat in the last "
+              f"{daemon_state.HEARTBEAT_FRESH_SECONDS} s), so the run will not start until one does: "
+              "python run.py daemon", file=sys.stderr)
+        if args.wait or args.follow:
+            return 3
+    if not (args.wait or args.follow):
+        return 0
+    final = _wait(new.id, follow=args.follow)
+    print(f"{final.pipeline.name}#{final.number} {final.status}" + (f": {final.reason}" if final.reason else ""))
+    return 0 if final.status == "succeeded" else 1
+
+
+def _wait(run_id: int, follow: bool, task_filter: str | None = None) -> Run:
+    printed = {}
+    while True:
+        current = Run.get_by_id(run_id)
+        if follow:
+            _print_new_lines(run_id, printed, task_filter)
+        if is_terminal(current.status):
+            if follow:
+                _print_new_lines(run_id, printed, task_filter)
+            return current
+        time.sleep(FOLLOW_POLL_SECONDS)
+
+
+def _tasks(run_id: int, task_filter: str | None = None):
+    query = (TaskRun.select(TaskRun, StageRun).join(StageRun).where(TaskRun.run == run_id)
+             .order_by(StageRun.position, TaskRun.position))
+    if task_filter:
+        query = query.where(TaskRun.name == task_filter)
+    return list(query)
+
+
+def _print_new_lines(run_id, printed: dict, task_filter) -> None:
+    for task in _tasks(run_id, task_filter):
+        after = printed.get(task.id, 0)
+        for number, at, text in log_store.lines_after(task.id, after):
+            if number == 1:
+                print(f"── {task.stage_run.name} / {task.name}")
+            print(f"{at:%H:%M:%S} {text}")
+            printed[task.id] = number
+    sys.stdout.flush()
+
+
+def list_(args) -> int:
+    pipeline = pipelines.get(args.name)
+    rows = [{"run": f"{pipeline.name}#{r.number}", "status": r.status, "cause": r.cause,
+             "queued_at": str(r.queued_at), "started_at": str(r.started_at) if r.started_at else None,
+             "duration": runs.duration_seconds(r), "execution_seconds": r.execution_seconds,
+             "waiting_seconds": r.waiting_seconds, "reason": r.reason} for r in runs.list_runs(pipeline, args.n)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            row["duration"] = seconds(row["duration"])
+        table(rows, ("run", "status", "cause", "started_at", "duration", "reason"))
+    return 0
+
+
+def show(args) -> int:
+    r = runs.get_run(args.run)
+    tasks = _tasks(r.id)
+    data = {"run": r.label, "status": r.status, "reason": r.reason, "cause": r.cause, "cause_detail": r.cause_detail,
+            "triggered_by": r.triggered_by, "commit_sha": r.commit_sha, "version": r.version.version_number,
+            "queued_at": str(r.queued_at), "started_at": str(r.started_at) if r.started_at else None,
+            "finished_at": str(r.finished_at) if r.finished_at else None,
+            "execution_seconds": round(r.execution_seconds, 3), "waiting_seconds": round(r.waiting_seconds, 3),
+            "tasks": [{"stage": t.stage_run.name, "task": t.name, "type": t.task_type, "status": t.status,
+                       "reason": t.reason, "exit_code": t.exit_code, "lines": t.log_lines,
+                       "duration": runs.duration_seconds(t) if t.started_at else None} for t in tasks]}
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"{data['run']}  {r.status}" + (f": {r.reason}" if r.reason else ""))
+    print(f"cause: {r.cause} {r.cause_detail}".rstrip() + f" (by {r.triggered_by})  version: {data['version']}"
+          + (f"  commit: {r.commit_sha[:12]}" if r.commit_sha else ""))
+    print(f"started: {data['started_at'] or '-'}  execution: {seconds(r.execution_seconds)}"
+          f"  waiting: {seconds(r.waiting_seconds)}")
+    table([{"stage": t["stage"], "task": t["task"], "status": t["status"], "duration": seconds(t["duration"]),
+            "reason": t["reason"]} for t in data["tasks"]], ("stage", "task", "status", "duration", "reason"))
+    return 0
+
+
+def logs_(args) -> int:
+    r = runs.get_run(args.run)
+    if args.task and not _tasks(r.id, args.task):
+        raise LookupError(f"run {r.label} has no task named '{args.task}'")
+    if args.follow:
+        _wait(r.id, follow=True, task_filter=args.task)
+    else:
+        _print_new_lines(r.id, {}, args.task)
+    return 0
+
+
+logs = logs_
+
+
+def stop(args) -> int:
+    r = runs.get_run(args.run)
+    if runs.request_stop(r, args.actor):
+        print(f"stop requested for {r.label}")
+        return 0
+    print(f"{r.label} is not running ({r.status})")
+    return 1

@@ -1,0 +1,70 @@
+"""The loop around `Daemon.tick`: sleep until woken, a task ends, or the poll interval.
+
+It sleeps in select() on the wake-up socket (models.nudge sends to it when an intent is
+written) and on pidfds of running local tasks, so a new run or a finished task is
+handled at once while an idle daemon costs next to nothing. Signal handlers only set
+flags: SIGTERM/SIGINT = warm shutdown (stop claiming, leave tasks running, exit).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import select
+import signal
+import socket
+
+from daemon.main import Daemon
+from models import home
+
+log = logging.getLogger("millrace.daemon")
+IDLE_POLL_SECONDS = 2.0
+BUSY_POLL_SECONDS = 0.25      # how often logs of running tasks are shipped
+
+
+def _bind_wake_socket() -> socket.socket:
+    path = home.wake_socket_path()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    os.chmod(path, 0o600)
+    sock.setblocking(False)
+    return sock
+
+
+def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None:
+    daemon = daemon or Daemon()
+    flags = {"exit": False}
+
+    def on_signal(signum, frame):
+        flags["exit"] = True
+        daemon.stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    sock = _bind_wake_socket()
+    log.info("millrace daemon started (pid %s, data in %s)", os.getpid(), home.current())
+    ticks = 0
+    try:
+        while not flags["exit"]:
+            daemon.tick()
+            ticks += 1
+            if max_ticks is not None and ticks >= max_ticks:
+                break
+            timeout = BUSY_POLL_SECONDS if daemon.has_active_work else IDLE_POLL_SECONDS
+            try:
+                ready, _, _ = select.select([sock, *daemon.wait_fds()], [], [], timeout)
+            except InterruptedError:
+                continue
+            if sock in ready:
+                try:
+                    while sock.recv(64):
+                        pass
+                except BlockingIOError:
+                    pass
+    finally:
+        daemon.shutdown()
+        sock.close()
+        log.info("millrace daemon stopped; running tasks continue and will be adopted on the next start")

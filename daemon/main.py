@@ -1,0 +1,125 @@
+"""The daemon: `Daemon.tick(now)` does one pass — triggers, claim, advance every active run.
+
+Tests drive it tick by tick with a fake clock; `daemon.loop.serve` is the loop around it.
+One bad run never stops the daemon: errors are caught, recorded on the run, and the tick
+goes on. All state lives in the database and the executors' handles, so a daemon killed
+at any moment picks up where it was.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+
+from daemon import prepare
+from daemon.executors.local import LocalExecutor
+from daemon.run_advance import RunAdvancer
+from models import daemon_state, runs
+from models.db import utcnow, write_transaction
+from models.status import Status
+from models.tables import Run, TaskRun
+
+log = logging.getLogger("millrace.daemon")
+HEARTBEAT_EVERY_SECONDS = 2.0
+
+
+class Daemon:
+    def __init__(self, executors=None):
+        self.executors = executors or {"local": LocalExecutor()}
+        self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running
+        self._heartbeat = None
+        self._advancer = RunAdvancer(self.executors)
+        self.has_active_work = False
+
+    def tick(self, now=None) -> None:
+        now = now or utcnow()
+        self._beat(now)
+        self._triggers(now)
+        if not self.stopping:
+            while (run := runs.claim_next()) is not None:
+                self._guard(run, now, self._start_run)
+        active = list(Run.select().where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value]))
+                      .order_by(Run.id))
+        slots = _SlotCounter(int(daemon_state.get_setting("task_slots")))
+        for run in active:
+            self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
+        self.has_active_work = bool(active)
+
+    def wait_fds(self) -> list[int]:
+        fds = []
+        for task in TaskRun.select().where(TaskRun.status == Status.RUNNING.value, TaskRun.handle_json.is_null(False)):
+            executor = self.executors.get(task.executor)
+            if executor is not None:
+                fds.extend(executor.wait_fds(json.loads(task.handle_json)))
+        return fds
+
+    def shutdown(self) -> None:
+        """Warm shutdown: tasks keep running in their own sessions; say we are gone."""
+        if self._heartbeat is not None:
+            daemon_state.beat(self._heartbeat, state="stopped")
+
+    def _start_run(self, run: Run, now) -> None:
+        spec = prepare.spec_of(run)
+        with write_transaction():
+            prepare.materialize(run, spec)
+        prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
+
+    def _guard(self, run: Run, now, step) -> None:
+        try:
+            step(run, now)
+        except Exception as exc:       # one bad run never stops the daemon
+            log.exception("run %s failed inside the daemon", run.id)
+            self._fail_run(run, f"internal error: {exc}", traceback.format_exc())
+
+    def _fail_run(self, run: Run, reason: str, detail: str) -> None:
+        try:
+            fresh = Run.get_by_id(run.id)
+            with write_transaction():
+                for task in TaskRun.select().where((TaskRun.run == run.id) & TaskRun.status.in_(
+                        [Status.PENDING.value, Status.WAITING.value, Status.RUNNING.value])):
+                    runs.set_status(task, Status.FAILED if task.status != "pending" else Status.SKIPPED, reason)
+                if fresh.status in (Status.RUNNING.value, Status.WAITING.value, Status.QUEUED.value):
+                    runs.set_status(fresh, Status.FAILED, reason, detail=detail)
+        except Exception:
+            log.exception("could not record the failure of run %s", run.id)
+
+    def _beat(self, now) -> None:
+        if self._heartbeat is None or (now - self._heartbeat.beat_at).total_seconds() >= HEARTBEAT_EVERY_SECONDS \
+                or (now < self._heartbeat.beat_at):
+            self._heartbeat = daemon_state.beat(self._heartbeat, "stopping" if self.stopping else "running", now)
+
+    def _triggers(self, now) -> None:
+        try:
+            from daemon import triggers
+        except ImportError:
+            return
+        for name in ("fire_timers", "process_deliveries"):
+            func = getattr(triggers, name, None)
+            if func is None:
+                continue
+            try:
+                func(now)
+            except Exception:
+                log.exception("trigger pass %s failed", name)
+
+
+class _SlotCounter:
+    """Task slots shared by every run in one tick."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.busy = TaskRun.select().where((TaskRun.status == Status.RUNNING.value)
+                                           | ((TaskRun.status == Status.WAITING.value)
+                                              & TaskRun.handle_json.is_null(False))).count()
+
+    def take(self) -> bool:
+        if self.busy >= self.total:
+            return False
+        self.busy += 1
+        return True
+
+    def release(self) -> None:
+        self.busy = max(0, self.busy - 1)
+
+    def describe(self) -> str:
+        return f"waiting: {self.busy}/{self.total} task slots busy"

@@ -1,0 +1,70 @@
+"""Turning a claimed run into rows and directories, and computing a task's variables.
+
+`materialize` creates the stage and task runs from the run's stored version (the
+implicit checkout comes first as the 'source' stage at position 0; the pipeline's stages
+follow at 1..n). `variables` gives the values `${X}` and the environment see: built-ins,
+static parameters (with the run's overrides), and dynamic parameters set so far.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from models import home, pipelines
+from models.tables import Run, StageRun, TaskRun
+from models.variables import substitute
+
+CHECKOUT_TASK = "checkout"
+
+
+def materialize(run: Run, spec: dict) -> None:
+    """Create stage/task rows for the run. Call inside write_transaction()."""
+    if spec.get("source"):
+        stage = StageRun.create(run=run, position=0, name="Code source", mode="serial", kind="source")
+        TaskRun.create(run=run, stage_run=stage, position=0, name=CHECKOUT_TASK, task_type="checkout")
+    for i, stage_spec in enumerate(spec["stages"], start=1):
+        stage = StageRun.create(run=run, position=i, name=stage_spec["name"], mode=stage_spec["mode"])
+        for j, task in enumerate(stage_spec["tasks"]):
+            TaskRun.create(run=run, stage_run=stage, position=j, name=task["name"], task_type=task["type"])
+
+
+def run_dir(run_id: int) -> Path:
+    return home.current() / "runs" / str(run_id)
+
+
+def workspace(run_id: int) -> Path:
+    return run_dir(run_id) / "workspace"
+
+
+def task_dir(task_run: TaskRun) -> Path:
+    return run_dir(task_run.run_id) / "tasks" / f"{task_run.id}-{task_run.attempt}"
+
+
+def spec_of(run: Run) -> dict:
+    return pipelines.definition(run.version)
+
+
+def task_spec(spec: dict, task_run: TaskRun) -> dict | None:
+    position = task_run.stage_run.position
+    if position == 0:
+        return None        # the checkout
+    return spec["stages"][position - 1]["tasks"][task_run.position]
+
+
+def variables(run: Run, spec: dict) -> dict:
+    source = spec.get("source") or {}
+    values = {
+        "CI": "true",
+        "BUILD_ID": str(run.number),
+        "MILLRACE_PIPELINE": run.pipeline.name,
+        "MILLRACE_RUN": f"{run.pipeline.name}#{run.number}",
+        "MILLRACE_COMMIT_SHA": run.commit_sha or "",
+        "MILLRACE_BRANCH": source.get("branch", ""),
+        "MILLRACE_REPOSITORY": substitute(source.get("repository", ""), {"MILLRACE_HOME": str(home.current())}),
+        "MILLRACE_WORKSPACE": str(workspace(run.id)),
+        "MILLRACE_HOME": str(home.current()),
+    }
+    values.update(spec["parameters"])
+    values.update(json.loads(run.parameters_json))
+    values.update(json.loads(run.dynamic_json))
+    return values

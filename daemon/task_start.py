@@ -1,0 +1,75 @@
+"""Starting one task: take a slot (or wait visibly), build its plan and environment,
+hand it to the executor, record the handle.
+
+A task that cannot be built (undefined variable at run time, a task type this
+installation cannot run, an unreadable secret) fails with that message in its log.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from daemon import prepare, shipping
+from daemon.executors.base import Launch
+from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
+from daemon.tasks import checkout
+from models import runs
+from models.db import write_transaction
+from models.secrets import SecretError
+from models.status import Status
+from models.variables import UndefinedVariable
+
+# The daemon's own variables that must not leak into tasks.
+_PRIVATE_ENV = ("MILLRACE_HOME_OVERRIDE",)
+
+
+class TaskStarter:
+    def __init__(self, executors):
+        self.executors = executors
+
+    def start(self, run, spec, task, now, slots, masker) -> None:
+        if not slots.take():
+            reason = slots.describe()
+            if task.status != Status.WAITING.value or task.reason != reason:
+                runs.set_status(task, Status.WAITING, reason)
+            return
+        try:
+            plan = self._plan(run, spec, task)
+        except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
+            slots.release()
+            shipping.note(task, str(exc), now)
+            runs.set_status(task, Status.FAILED, str(exc), started_at=now, finished_at=now)
+            return
+        executor_name = "local"
+        executor = self.executors[executor_name]
+        task_dir = prepare.task_dir(task)
+        task_dir.mkdir(parents=True, exist_ok=True)
+        values = prepare.variables(run, spec)
+        env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
+        env.update({k: str(v) for k, v in values.items()})
+        env.update(plan.env)
+        env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
+                    "MILLRACE_REASON_FILE": str(task_dir / "reason")})
+        launch = Launch(task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
+                        task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
+                        secret_values=plan.secret_values, workspace=prepare.workspace(run.id), task_dir=task_dir,
+                        image=plan.image, attempt=task.attempt,
+                        source=({**spec["source"], "commit": run.commit_sha} if spec.get("source") else None))
+        for line in plan.notes:
+            shipping.note(task, line, now)
+        if plan.image and executor_name == "local":
+            shipping.note(task, f"running on this machine's shell: no container runtime is configured, "
+                                f"so image {plan.image} is not used", now)
+        handle = executor.start(launch)
+        with write_transaction():
+            runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
+                            started_at=now, executor=executor_name, handle_json=json.dumps(handle))
+
+    def _plan(self, run, spec, task) -> TaskPlan:
+        values = prepare.variables(run, spec)
+        if task.task_type == "checkout":
+            script, env = checkout.launch_parts(spec, values, run.commit_sha)
+            return TaskPlan(script=script, env=env)
+        position = task.stage_run.position
+        where = f"stages[{position - 1}].tasks[{task.position}]"
+        return prepare_task(prepare.task_spec(spec, task), values, where)

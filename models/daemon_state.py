@@ -1,0 +1,46 @@
+"""Facts about the daemon that others read: its heartbeat, and settings it obeys.
+
+The dashboard and CLI call `alive()` to say plainly when no daemon will pick runs up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+
+from models.db import utcnow
+from models.tables import DaemonHeartbeat, Setting
+
+HEARTBEAT_FRESH_SECONDS = 15
+DEFAULTS = {"task_slots": "8"}
+
+
+def beat(row: DaemonHeartbeat | None, state: str = "running", now=None) -> DaemonHeartbeat:
+    now = now or utcnow()
+    if row is None:
+        return DaemonHeartbeat.create(hostname=socket.gethostname(), pid=os.getpid(), started_at=now, beat_at=now,
+                                      state=state)
+    DaemonHeartbeat.update(beat_at=now, state=state).where(DaemonHeartbeat.id == row.id).execute()
+    row.beat_at, row.state = now, state
+    return row
+
+
+def alive(now=None) -> DaemonHeartbeat | None:
+    """The freshest heartbeat of a running daemon, or None when no daemon is alive."""
+    now = now or utcnow()
+    since = now - dt.timedelta(seconds=HEARTBEAT_FRESH_SECONDS)
+    return (DaemonHeartbeat.select().where((DaemonHeartbeat.beat_at >= since) & (DaemonHeartbeat.state == "running"))
+            .order_by(DaemonHeartbeat.beat_at.desc()).first())
+
+
+def get_setting(key: str) -> str:
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row else DEFAULTS[key]
+
+
+def set_setting(key: str, value: str, actor: str) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting '{key}' (known: {', '.join(DEFAULTS)})")
+    if key == "task_slots" and (not value.isdigit() or int(value) < 1):
+        raise ValueError("task_slots must be a whole number of at least 1")
+    Setting.replace(key=key, value=value, updated_at=utcnow(), updated_by=actor).execute()

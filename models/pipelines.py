@@ -1,0 +1,157 @@
+"""Pipelines and their versions: every save is a new immutable version.
+
+The intents that change pipelines live here (create, save, copy, activate, delete), each
+writing its audit row in the same transaction. Secret environment values are sealed
+before a version is stored; a secret sent back empty (the editor never shows them)
+keeps the value of the previous version.
+"""
+from __future__ import annotations
+
+import json
+
+from models import audit, spec as specs
+from models.db import utcnow, write_transaction
+from models.secrets import seal
+from models.tables import Pipeline, PipelineVersion
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(ValueError):
+    pass
+
+
+def live():
+    return Pipeline.select().where(Pipeline.deleted_at.is_null())
+
+
+def get(name_or_id) -> Pipeline:
+    query = live().where((Pipeline.id == name_or_id) if isinstance(name_or_id, int) else (Pipeline.name == name_or_id))
+    pipeline = query.first()
+    if pipeline is None:
+        raise NotFound(f"no pipeline named '{name_or_id}'" if isinstance(name_or_id, str) else f"no pipeline with id {name_or_id}")
+    return pipeline
+
+
+def current_version(pipeline: Pipeline) -> PipelineVersion:
+    return PipelineVersion.get_by_id(pipeline.current_version_id)
+
+
+def definition(version: PipelineVersion) -> dict:
+    return json.loads(version.definition_json)
+
+
+def current_spec(pipeline: Pipeline) -> dict:
+    return definition(current_version(pipeline))
+
+
+def _secret_index(spec: dict) -> dict:
+    out = {}
+    for stage in spec.get("stages", []):
+        for task in stage.get("tasks", []):
+            for env in task.get("env", []):
+                if env.get("secret") and env.get("encrypted"):
+                    out[(stage["name"], task["name"], env["name"])] = env["encrypted"]
+    return out
+
+
+def seal_secrets(spec: dict, previous: dict | None) -> dict:
+    """Encrypt plaintext secret values; an empty secret keeps the previous version's value."""
+    kept = _secret_index(previous or {})
+    errors = []
+    for i, stage in enumerate(spec["stages"]):
+        for j, task in enumerate(stage["tasks"]):
+            for k, env in enumerate(task.get("env", [])):
+                if not env.get("secret") or env.get("encrypted"):
+                    continue
+                value = env.pop("value", "")
+                if value:
+                    env["encrypted"] = seal(value)
+                elif (stage["name"], task["name"], env["name"]) in kept:
+                    env["encrypted"] = kept[(stage["name"], task["name"], env["name"])]
+                else:
+                    errors.append((f"stages[{i}].tasks[{j}].env[{k}].value", "required (secret values are never shown again; type it in)"))
+    if errors:
+        raise specs.SpecError(errors)
+    return spec
+
+
+def create(raw: dict, actor: str, project: str = "default") -> Pipeline:
+    spec = seal_secrets(specs.validate(raw), None)
+    with write_transaction():
+        if live().where(Pipeline.name == spec["name"]).exists():
+            raise Conflict(f"a pipeline named '{spec['name']}' already exists")
+        pipeline = Pipeline.create(name=spec["name"], description=spec["description"], owner=actor, project=project)
+        _add_version(pipeline, spec, actor)
+        audit.record(actor, "create", pipeline)
+    return pipeline
+
+
+def save(pipeline: Pipeline, raw: dict, actor: str) -> PipelineVersion:
+    """Store a new version; renaming is allowed when the new name is free."""
+    spec = seal_secrets(specs.validate(raw), current_spec(pipeline))
+    with write_transaction():
+        if spec["name"] != pipeline.name and live().where(Pipeline.name == spec["name"]).exists():
+            raise Conflict(f"a pipeline named '{spec['name']}' already exists")
+        version = _add_version(pipeline, spec, actor)
+        audit.record(actor, "edit", pipeline, version=version.version_number)
+    return version
+
+
+def apply(raw: dict, actor: str) -> tuple[Pipeline, str]:
+    """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged')."""
+    spec = specs.validate(raw)
+    existing = live().where(Pipeline.name == spec["name"]).first()
+    if existing is None:
+        return create(spec, actor), "created"
+    sealed = seal_secrets(spec, current_spec(existing))
+    if _comparable(sealed) == _comparable(current_spec(existing)):
+        return existing, "unchanged"
+    save(existing, sealed, actor)
+    return existing, "updated"
+
+
+def _comparable(spec):
+    # Sealing is randomised, so compare secrets by presence only.
+    text = json.dumps(spec, sort_keys=True)
+    for token in _secret_index(spec).values():
+        text = text.replace(token, "<sealed>")
+    return text
+
+
+def _add_version(pipeline: Pipeline, spec: dict, actor: str) -> PipelineVersion:
+    number = (PipelineVersion.select().where(PipelineVersion.pipeline == pipeline).count()) + 1
+    version = PipelineVersion.create(pipeline=pipeline, version_number=number, created_by=actor,
+                                     definition_json=json.dumps(spec))
+    pipeline.current_version_id = version.id
+    pipeline.name, pipeline.description, pipeline.updated_at = spec["name"], spec["description"], utcnow()
+    pipeline.save()
+    return version
+
+
+def copy(pipeline: Pipeline, new_name: str, actor: str) -> Pipeline:
+    spec = current_spec(pipeline)
+    spec["name"] = new_name
+    copied = create(spec, actor, project=pipeline.project)
+    with write_transaction():
+        audit.record(actor, "copy", copied, copied_from=pipeline.name)
+    return copied
+
+
+def set_active(pipeline: Pipeline, active: bool, actor: str) -> None:
+    with write_transaction():
+        Pipeline.update(is_active=active, updated_at=utcnow()).where(Pipeline.id == pipeline.id).execute()
+        audit.record(actor, "activate" if active else "deactivate", pipeline)
+    pipeline.is_active = active
+
+
+def delete(pipeline: Pipeline, actor: str) -> None:
+    """Soft delete: the name becomes free, runs and audit rows stay for the record."""
+    from models.runs import active_runs
+    if active_runs(pipeline).exists():
+        raise Conflict(f"pipeline '{pipeline.name}' has active runs; stop them first")
+    with write_transaction():
+        Pipeline.update(deleted_at=utcnow()).where(Pipeline.id == pipeline.id).execute()
+        audit.record(actor, "delete", pipeline)

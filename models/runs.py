@@ -1,0 +1,124 @@
+"""Runs: the intents that create and stop them, the claim, and `set_status`.
+
+`enqueue_run` numbers runs per pipeline inside BEGIN IMMEDIATE, so two writers never
+get the same BUILD_ID. `claim_next` is the daemon's compare-and-set from queued to
+running. Every status change of a run, stage run or task run goes through `set_status`,
+which enforces models.status's transition table.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from peewee import fn
+
+from models import audit, pipelines
+from models.db import utcnow, write_transaction
+from models.nudge import wake_daemon
+from models.status import ACTIVE, Status, check_transition, is_terminal
+from models.tables import Pipeline, PipelineVersion, Run
+
+RUN_NAME = re.compile(r"^(?P<name>[^#]+)#(?P<number>\d+)$")
+
+
+class RunError(ValueError):
+    pass
+
+
+def enqueue_run(pipeline: Pipeline, cause: str, actor: str, *, parameters: dict | None = None,
+                commit_sha: str | None = None, cause_detail: str = "", version: PipelineVersion | None = None,
+                rerun_of: Run | None = None, require_active: bool = True) -> Run:
+    """Queue a run of the pipeline's current version (or of `version`, for a re-run)."""
+    if require_active and not pipeline.is_active:
+        raise RunError(f"pipeline '{pipeline.name}' is deactivated; activate it to run it")
+    version = version or pipelines.current_version(pipeline)
+    declared = pipelines.definition(version)["parameters"]
+    unknown = sorted(set(parameters or {}) - set(declared))
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise RunError(f"pipeline '{pipeline.name}' has no parameter {', '.join(unknown)} (declared: {known})")
+    with write_transaction():
+        number = (Run.select(fn.MAX(Run.number)).where(Run.pipeline == pipeline).scalar() or 0) + 1
+        run = Run.create(pipeline=pipeline, number=number, version=version, cause=cause, cause_detail=cause_detail,
+                         triggered_by=actor, parameters_json=json.dumps(parameters or {}), commit_sha=commit_sha,
+                         rerun_of_id=rerun_of.id if rerun_of else None)
+        audit.record(actor, "rerun" if rerun_of else "run", run, cause=cause,
+                     **({"rerun_of": rerun_of.label} if rerun_of else {}))
+    wake_daemon()
+    return run
+
+
+def rerun(run: Run, actor: str) -> Run:
+    """Run again with that run's stored version, parameters and pinned commit."""
+    return enqueue_run(run.pipeline, "rerun", actor, parameters=json.loads(run.parameters_json),
+                       commit_sha=run.commit_sha, cause_detail=f"re-run of #{run.number}", version=run.version,
+                       rerun_of=run)
+
+
+def request_stop(run: Run, actor: str) -> bool:
+    """Ask the daemon to stop the run. Returns False when it had already ended."""
+    with write_transaction():
+        changed = (Run.update(stop_requested_at=utcnow(), stop_requested_by=actor)
+                   .where((Run.id == run.id) & Run.status.in_([s.value for s in ACTIVE])
+                          & Run.stop_requested_at.is_null()).execute())
+        if changed:
+            audit.record(actor, "stop", run)
+    wake_daemon()
+    return bool(changed)
+
+
+def claim_next() -> Run | None:
+    """Compare-and-set the oldest queued run to running; None if there is none (or we lost the race)."""
+    candidate = Run.select(Run.id).where(Run.status == Status.QUEUED.value).order_by(Run.id).first()
+    if candidate is None:
+        return None
+    now = utcnow()
+    with write_transaction():
+        won = (Run.update(status=Status.RUNNING.value, started_at=now, accounted_at=now)
+               .where((Run.id == candidate.id) & (Run.status == Status.QUEUED.value)).execute())
+    return Run.get_by_id(candidate.id) if won == 1 else None
+
+
+def set_status(row, new: Status | str, reason: str | None = None, **fields) -> bool:
+    """Change a run/stage run/task run status by compare-and-set; returns False if it changed meanwhile."""
+    new = Status(new)
+    check_transition(row.status, new)
+    values = dict(fields, status=new.value)
+    if reason is not None:
+        values["reason"] = reason
+    if is_terminal(new) and hasattr(row, "finished_at") and row.finished_at is None and "finished_at" not in fields:
+        values["finished_at"] = utcnow()
+    model = type(row)
+    done = model.update(**values).where((model.id == row.id) & (model.status == row.status)).execute()
+    if done:
+        for key, value in values.items():
+            setattr(row, key, value)
+    return bool(done)
+
+
+def active_runs(pipeline: Pipeline | None = None):
+    query = Run.select().where(Run.status.in_([s.value for s in ACTIVE]))
+    return query.where(Run.pipeline == pipeline) if pipeline is not None else query
+
+
+def get_run(label: str) -> Run:
+    """`pipeline#number` → Run."""
+    m = RUN_NAME.match(label.strip())
+    if not m:
+        raise RunError(f"'{label}' is not a run name; runs are named pipeline#number, e.g. sample#1")
+    pipeline = pipelines.get(m.group("name"))
+    run = Run.select().where((Run.pipeline == pipeline) & (Run.number == int(m.group("number")))).first()
+    if run is None:
+        raise RunError(f"pipeline '{pipeline.name}' has no run #{m.group('number')}")
+    return run
+
+
+def list_runs(pipeline: Pipeline, limit: int = 50):
+    return list(Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).limit(limit))
+
+
+def duration_seconds(run: Run, now=None) -> float | None:
+    if run.started_at is None:
+        return None
+    end = run.finished_at or now or utcnow()
+    return (end - run.started_at).total_seconds()

@@ -1,0 +1,283 @@
+"""The pipeline definition: its shape, `validate()`, and the lossless YAML round trip.
+
+A definition is a plain dict (JSON-able), normalised by `validate()` into one canonical
+form with a fixed key order, so `load_yaml(dump_yaml(spec)) == spec`. Validation
+collects every problem with the path of the offending field
+(`stages[1].tasks[0].image: required`); nothing invalid ever reaches the database.
+Secret environment values are sealed (encrypted) by `models.pipelines` before storage.
+"""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from models.variables import BUILTIN_VARIABLES, references
+
+TASK_TYPES = {
+    # type: (required fields, optional fields with defaults) — PRODUCT.md §3
+    "script": (("image", "script"), {"tag": "latest"}),
+    "build_image": (("image", "tag", "workspace"), {"dockerfile": "Dockerfile", "context": ".", "registry": ""}),
+    "deploy_yaml": (("file", "namespace"), {"cluster": ""}),
+    "build_chart": (("chart_dir", "chart_name", "chart_version"), {}),
+    "deploy_chart": (("release", "chart", "chart_version", "namespace"), {"cluster": "", "parameters": {}}),
+}
+TASK_TYPE_LABELS = {"script": "run script", "build_image": "build & publish image", "deploy_yaml": "deploy YAML",
+                    "build_chart": "build & publish chart", "deploy_chart": "deploy chart"}
+STAGE_MODES = ("serial", "parallel")
+DEFAULT_STAGES = ("Source", "Build", "Test", "Deploy")
+MAX_TIMEOUT_MINUTES = 14 * 24 * 60
+PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NOT_SUBSTITUTED = {"script"}   # the shell expands ${X} in scripts from the environment
+
+
+class SpecError(ValueError):
+    """Bad definition; `.errors` is a list of (path, message)."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in self.errors))
+
+
+def new_pipeline(name: str) -> dict:
+    return validate({"name": name, "stages": [{"name": s, "mode": "serial", "tasks": []} for s in DEFAULT_STAGES]})
+
+
+def validate(raw) -> dict:
+    """Return the canonical form of `raw` or raise SpecError listing every problem."""
+    v = _Validator()
+    spec = v.pipeline(raw)
+    if v.errors:
+        raise SpecError(v.errors)
+    return spec
+
+
+class _Validator:
+    def __init__(self):
+        self.errors = []
+
+    def err(self, path, msg):
+        self.errors.append((path, msg))
+
+    def text(self, obj, key, path, required=True, default=""):
+        value = obj.get(key, None) if isinstance(obj, dict) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.err(path, "required")
+            return default
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.err(path, "must be text")
+            return default
+        return value
+
+    def unknown_keys(self, obj, allowed, path):
+        for key in obj:
+            if key not in allowed:
+                self.err(f"{path}.{key}" if path else str(key), "unknown field")
+
+    def pipeline(self, raw):
+        if not isinstance(raw, dict):
+            self.err("", "a pipeline definition must be a mapping")
+            return {}
+        self.unknown_keys(raw, ("name", "description", "source", "parameters", "timeout_minutes", "stages"), "")
+        name = self.text(raw, "name", "name")
+        if name and not PIPELINE_NAME.match(name):
+            self.err("name", "use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
+        spec = {"name": name, "description": self.text(raw, "description", "description", required=False),
+                "source": self.source(raw.get("source")), "parameters": self.parameters(raw.get("parameters")),
+                "timeout_minutes": self.timeout(raw.get("timeout_minutes")), "stages": []}
+        stages = raw.get("stages")
+        if not isinstance(stages, list):
+            self.err("stages", "required (a list)" if stages is None else "must be a list")
+            stages = []
+        seen = set()
+        for i, stage in enumerate(stages):
+            spec["stages"].append(self.stage(stage, f"stages[{i}]", seen))
+        self.check_references(spec)
+        return spec
+
+    def source(self, raw):
+        if raw in (None, "", {}):
+            return None
+        if not isinstance(raw, dict):
+            self.err("source", "must be a mapping with repository and branch")
+            return None
+        self.unknown_keys(raw, ("repository", "branch"), "source")
+        return {"repository": self.text(raw, "repository", "source.repository"),
+                "branch": self.text(raw, "branch", "source.branch", required=False, default="main")}
+
+    def parameters(self, raw):
+        if raw in (None, {}):
+            return {}
+        if not isinstance(raw, dict):
+            self.err("parameters", "must be a mapping of NAME: value")
+            return {}
+        out = {}
+        for key, value in raw.items():
+            if not VARIABLE_NAME.match(str(key)):
+                self.err(f"parameters.{key}", "not a valid variable name")
+            elif key in BUILTIN_VARIABLES:
+                self.err(f"parameters.{key}", "is a built-in variable and cannot be redefined")
+            elif isinstance(value, (dict, list)) or value is None:
+                self.err(f"parameters.{key}", "must be a single value")
+            else:
+                out[str(key)] = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+        return out
+
+    def timeout(self, raw):
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_TIMEOUT_MINUTES:
+            self.err("timeout_minutes", f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}")
+            return None
+        return raw
+
+    def stage(self, raw, path, seen):
+        if not isinstance(raw, dict):
+            self.err(path, "must be a mapping")
+            return {"name": "", "mode": "serial", "tasks": []}
+        self.unknown_keys(raw, ("name", "mode", "tasks"), path)
+        name = self.text(raw, "name", f"{path}.name")
+        if name in seen:
+            self.err(f"{path}.name", f"duplicate stage name '{name}'")
+        seen.add(name)
+        mode = raw.get("mode") or "serial"
+        if mode not in STAGE_MODES:
+            self.err(f"{path}.mode", "must be serial or parallel")
+        tasks = raw.get("tasks") or []
+        if not isinstance(tasks, list):
+            self.err(f"{path}.tasks", "must be a list")
+            tasks = []
+        names = set()
+        return {"name": name, "mode": mode, "tasks": [self.task(t, f"{path}.tasks[{j}]", names) for j, t in enumerate(tasks)]}
+
+    def task(self, raw, path, seen):
+        if not isinstance(raw, dict):
+            self.err(path, "must be a mapping")
+            return {}
+        name = self.text(raw, "name", f"{path}.name")
+        if name in seen:
+            self.err(f"{path}.name", f"duplicate task name '{name}' in this stage")
+        seen.add(name)
+        kind = raw.get("type")
+        if kind not in TASK_TYPES:
+            self.err(f"{path}.type", "required" if not kind else f"unknown task type '{kind}' (one of: {', '.join(TASK_TYPES)})")
+            return {"name": name, "type": kind or ""}
+        required, optional = TASK_TYPES[kind]
+        self.unknown_keys(raw, ("name", "type", *required, *optional, "env", "resources"), path)
+        task = {"name": name, "type": kind}
+        for field in required:
+            task[field] = self.text(raw, field, f"{path}.{field}")
+        for field, default in optional.items():
+            if isinstance(default, dict):
+                task[field] = self.string_map(raw.get(field), f"{path}.{field}")
+            else:
+                task[field] = self.text(raw, field, f"{path}.{field}", required=False, default=default)
+        task["env"] = self.env(raw.get("env"), f"{path}.env")
+        if raw.get("resources"):
+            task["resources"] = self.resources(raw["resources"], f"{path}.resources")
+        return task
+
+    def string_map(self, raw, path):
+        if raw in (None, {}):
+            return {}
+        if not isinstance(raw, dict):
+            self.err(path, "must be a mapping of key: value")
+            return {}
+        return {str(k): ("" if v is None else str(v)) for k, v in raw.items()}
+
+    def env(self, raw, path):
+        if raw in (None, [], {}):
+            return []
+        if isinstance(raw, dict):      # shorthand: {NAME: value}
+            raw = [{"name": k, "value": v} for k, v in raw.items()]
+        if not isinstance(raw, list):
+            self.err(path, "must be a list of {name, value, secret}")
+            return []
+        out, seen = [], set()
+        for i, item in enumerate(raw):
+            p = f"{path}[{i}]"
+            if not isinstance(item, dict):
+                self.err(p, "must be a mapping with name and value")
+                continue
+            self.unknown_keys(item, ("name", "value", "secret", "encrypted"), p)
+            name = self.text(item, "name", f"{p}.name")
+            if name and not VARIABLE_NAME.match(name):
+                self.err(f"{p}.name", "not a valid variable name")
+            if name in seen:
+                self.err(f"{p}.name", f"duplicate variable '{name}'")
+            seen.add(name)
+            entry = {"name": name, "value": "" if item.get("value") is None else str(item.get("value")),
+                     "secret": bool(item.get("secret"))}
+            if item.get("encrypted"):
+                if not entry["secret"]:
+                    self.err(f"{p}.encrypted", "only secret variables carry an encrypted value")
+                entry = {"name": name, "secret": True, "encrypted": str(item["encrypted"])}
+            out.append(entry)
+        return out
+
+    def resources(self, raw, path):
+        if not isinstance(raw, dict):
+            self.err(path, "must be a mapping with requests and/or limits")
+            return {}
+        self.unknown_keys(raw, ("requests", "limits"), path)
+        return {k: self.string_map(raw[k], f"{path}.{k}") for k in ("requests", "limits") if raw.get(k)}
+
+    def check_references(self, spec):
+        """Undefined ${X} in substituted fields is an error when it can be known at save time:
+        before the first script task nothing can have set a dynamic parameter."""
+        known = set(BUILTIN_VARIABLES) | set(spec["parameters"])
+        dynamic_possible = False
+        for i, stage in enumerate(spec["stages"]):
+            for j, task in enumerate(stage["tasks"]):
+                local = known | {e["name"] for e in task.get("env", [])}
+                if not dynamic_possible:
+                    for field, value in _substituted_fields(task):
+                        for var in references(value):
+                            if var not in local:
+                                self.err(f"stages[{i}].tasks[{j}].{field}", f"undefined variable ${{{var}}}")
+            if any(t.get("type") == "script" for t in stage["tasks"]):
+                dynamic_possible = True
+
+
+def _substituted_fields(task):
+    for field, value in task.items():
+        if field in NOT_SUBSTITUTED or field in ("name", "type"):
+            continue
+        if isinstance(value, str):
+            yield field, value
+        elif field == "env":
+            for k, e in enumerate(value):
+                yield f"env[{k}].value", e.get("value", "")
+        elif field == "parameters":
+            for k, v in value.items():
+                yield f"parameters.{k}", v
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper, data):
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(spec: dict) -> str:
+    return yaml.dump(spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def load_yaml(text: str) -> dict:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError([("", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
+    return validate(raw)
