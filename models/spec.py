@@ -232,13 +232,16 @@ class _Validator:
         known = set(BUILTIN_VARIABLES) | set(spec["parameters"])
         dynamic_possible = False
         for i, stage in enumerate(spec["stages"]):
+            earlier_in_stage = False
             for j, task in enumerate(stage["tasks"]):
                 local = known | {e["name"] for e in task.get("env", [])}
-                if not dynamic_possible:
+                if not dynamic_possible and not earlier_in_stage:
                     for field, value in _substituted_fields(task):
                         for var in references(value):
                             if var not in local:
                                 self.err(f"stages[{i}].tasks[{j}].{field}", f"undefined variable ${{{var}}}")
+                if stage["mode"] == "serial" and task.get("type") == "script":
+                    earlier_in_stage = True
             if any(t.get("type") == "script" for t in stage["tasks"]):
                 dynamic_possible = True
 

@@ -1,0 +1,191 @@
+"""The daemon runs pipelines end to end with real git, real processes and real SQLite."""
+import datetime as dt
+import time
+
+from models import logs, pipelines, runs
+from models.tables import AuditEvent, TaskRun
+from tests.conftest import pipeline_spec, run_until_done, script_task
+
+
+def tasks_of(run):
+    return {t.name: t for t in TaskRun.select().where(TaskRun.run == run.id)}
+
+
+def test_sample_like_pipeline_checks_out_substitutes_and_passes_dynamic_parameters(home, repo, daemon):
+    sha = repo.commit({"data.txt": "payload\n"}, "data")
+    repo.push()
+    p = pipelines.create(pipeline_spec("app", source={"repository": repo.url, "branch": "main"},
+                                       parameters={"GREETING": "hi"}, stages=[
+        {"name": "Build", "mode": "serial", "tasks": [
+            script_task("make", 'cat data.txt; echo "VERSION=1.$BUILD_ID" >> "$MILLRACE_ENV"',
+                        env=[{"name": "LABEL", "value": "build-${BUILD_ID}-${GREETING}"}])]},
+        {"name": "Ship", "mode": "serial", "tasks": [
+            script_task("ship", 'echo "label=$LABEL version=$VERSION commit=$MILLRACE_COMMIT_SHA"',
+                        env=[{"name": "LABEL", "value": "ship-${VERSION}"}])]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    done = run_until_done(daemon, run.id)
+    assert done.status == "succeeded", done.reason
+    assert done.commit_sha == sha
+    t = tasks_of(done)
+    assert "payload" in logs.text(t["make"].id)
+    assert f"label=ship-1.1 version=1.1 commit={sha}" in logs.text(t["ship"].id)
+
+
+def test_first_failing_task_ends_the_run(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[
+        {"name": "A", "mode": "serial", "tasks": [script_task("ok", "echo fine"), script_task("bad", "echo oops; exit 3"),
+                                                  script_task("never", "echo never")]},
+        {"name": "B", "mode": "serial", "tasks": [script_task("later", "echo later")]}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    t = tasks_of(done)
+    assert done.status == "failed"
+    assert done.reason == "task 'bad' in stage 'A' failed: exit code 3"
+    assert (t["ok"].status, t["bad"].status, t["never"].status, t["later"].status) == \
+        ("succeeded", "failed", "skipped", "skipped")
+    assert "oops" in logs.text(t["bad"].id)
+
+
+def test_parallel_tasks_overlap_in_time(home, daemon, tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    body = 'date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.start"; sleep 0.6; date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.end"'
+    tasks = [script_task(n, body, env=[{"name": "MARKS", "value": str(marks)}, {"name": "MILLRACE_TASK_NAME", "value": n}])
+             for n in ("one", "two", "three")]
+    p = pipelines.create(pipeline_spec(stages=[{"name": "Par", "mode": "parallel", "tasks": tasks}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert done.status == "succeeded"
+    starts = [float((marks / f"{n}.start").read_text()) for n in ("one", "two", "three")]
+    ends = [float((marks / f"{n}.end").read_text()) for n in ("one", "two", "three")]
+    assert max(starts) < min(ends), "all three were running at the same moment"
+    assert done.execution_seconds < 1.6
+
+
+def test_serial_tasks_do_not_overlap(home, daemon, tmp_path):
+    log = tmp_path / "order"
+    tasks = [script_task(n, f'echo start-{n} >> "{log}"; sleep 0.1; echo end-{n} >> "{log}"') for n in ("a", "b")]
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": tasks}]), "tester")
+    run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert log.read_text().split() == ["start-a", "end-a", "start-b", "end-b"]
+
+
+def test_stop_ends_the_process_group_and_marks_stopped(home, daemon, tmp_path):
+    child_pid = tmp_path / "child.pid"
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("sleepy", f'sleep 300 & echo $! > "{child_pid}"; wait'), script_task("after", "echo no")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    deadline = time.monotonic() + 10
+    while not child_pid.exists() and time.monotonic() < deadline:
+        daemon.tick()
+        time.sleep(0.05)
+    assert runs.request_stop(run, "alice")
+    done = run_until_done(daemon, run.id)
+    t = tasks_of(done)
+    assert done.status == "stopped" and done.reason == "stopped by alice"
+    assert t["sleepy"].status == "stopped" and t["after"].status == "skipped"
+    pid = int(child_pid.read_text())
+    time.sleep(0.1)
+    assert not _alive(pid), "the task's background child was killed with its group"
+    assert AuditEvent.select().where(AuditEvent.action == "stop", AuditEvent.actor == "alice").count() == 1
+
+
+def _alive(pid):
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_timeout_counts_execution_time_only(home, daemon):
+    p = pipelines.create(pipeline_spec(timeout_minutes=1, stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("forever", "sleep 300")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    t0 = dt.datetime.utcnow()
+    daemon.tick(t0)                          # claim
+    daemon.tick(t0 + dt.timedelta(seconds=1))  # start the task
+    daemon.tick(t0 + dt.timedelta(seconds=30))
+    assert runs.Run.get_by_id(run.id).status == "running"
+    daemon.tick(t0 + dt.timedelta(seconds=62))
+    for i in range(200):
+        daemon.tick(t0 + dt.timedelta(seconds=63 + i * 0.05))
+        if runs.Run.get_by_id(run.id).status == "timed_out":
+            break
+        time.sleep(0.02)
+    done = runs.Run.get_by_id(run.id)
+    assert done.status == "timed_out"
+    assert done.reason == "timed out after 1 minutes of execution"
+    assert tasks_of(done)["forever"].status == "timed_out"
+
+
+def test_slot_limit_makes_extra_tasks_wait_visibly(home, daemon):
+    from models import daemon_state
+    daemon_state.set_setting("task_slots", "1", "tester")
+    p = pipelines.create(pipeline_spec(stages=[{"name": "P", "mode": "parallel", "tasks": [
+        script_task("a", "sleep 0.3"), script_task("b", "sleep 0.3")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    seen = set()
+    for _ in range(100):
+        daemon.tick()
+        seen |= {(t.status, t.reason) for t in TaskRun.select().where(TaskRun.run == run.id)}
+        time.sleep(0.02)
+        if runs.Run.get_by_id(run.id).status == "succeeded":
+            break
+    assert ("waiting", "waiting: 1/1 task slots busy") in seen
+    assert runs.Run.get_by_id(run.id).status == "succeeded"
+
+
+def test_missing_branch_fails_with_a_clear_message(home, repo, daemon):
+    p = pipelines.create(pipeline_spec(source={"repository": repo.url, "branch": "gone"}, stages=[
+        {"name": "S", "mode": "serial", "tasks": [script_task("t", "echo hi")]}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert done.status == "failed"
+    assert done.reason == f"branch 'gone' not found in repository '{repo.url}'"
+
+
+def test_rerun_runs_the_old_version_after_an_edit(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "echo version-one")]}]), "tester")
+    first = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    pipelines.save(p, pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "echo version-two")]}]), "tester")
+    again = run_until_done(daemon, runs.rerun(first, "tester").id)
+    fresh = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert (again.number, again.cause) == (2, "rerun")
+    assert "version-one" in logs.text(tasks_of(again)["t"].id)
+    assert "version-two" in logs.text(tasks_of(fresh)["t"].id)
+
+
+def test_unsupported_task_type_fails_naming_type_and_configuration(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "D", "mode": "serial", "tasks": [
+        {"name": "apply", "type": "deploy_yaml", "file": "app.yaml", "namespace": "prod"}]}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert done.status == "failed"
+    assert "deploy YAML task (deploy_yaml)" in done.reason and "Kubernetes cluster" in done.reason
+
+
+def test_undefined_dynamic_variable_fails_at_run_time_naming_it(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("a", "true"), script_task("b", "true", env=[{"name": "X", "value": "${NEVER_SET}"}])]}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert done.status == "failed"
+    assert "undefined variable ${NEVER_SET} in stages[0].tasks[1].env[0].value" in done.reason
+
+
+def test_every_intent_writes_an_audit_row(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [script_task("t", "true")]}]), "bob")
+    pipelines.save(p, pipeline_spec(stages=[]), "bob")
+    run = run_until_done(daemon, runs.enqueue_run(p, "manual", "bob").id)
+    runs.rerun(run, "bob")
+    actions = [a.action for a in AuditEvent.select().where(AuditEvent.actor == "bob").order_by(AuditEvent.id)]
+    assert actions == ["create", "edit", "run", "rerun"]
+
+
+def test_deactivated_pipeline_refuses_to_run(home):
+    p = pipelines.create(pipeline_spec(), "tester")
+    pipelines.set_active(p, False, "tester")
+    try:
+        runs.enqueue_run(p, "manual", "tester")
+    except runs.RunError as exc:
+        assert "deactivated" in str(exc)
+    else:
+        raise AssertionError("a deactivated pipeline was queued")
