@@ -1,7 +1,7 @@
 """Build & publish image: build the Dockerfile of a checkout and push it to a registry.
 
 `plan_build()` turns the task into a `BuildPlan`: steps as argv lists whose user values
-are `$NAME` tokens, an env dict holding those values, and files to write (CA cert).
+are `$NAME` tokens, and an env dict holding those values.
 `BuildPlan.script` renders the steps as a fixed shell script that only says "$NAME",
 so the engine can run it as a durable local process; `run_build()` runs that same
 script here. Both read the outcome from the output alone: `parse_digest()` finds the
@@ -54,7 +54,6 @@ class BuildPlan:
     steps: list[Step]
     env: dict[str, str]
     work_dir: Path
-    files: dict[str, str] = field(default_factory=dict)     # path -> content, written before running
     secret_values: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +63,10 @@ class BuildPlan:
                  "  printf 'millrace: error: Dockerfile %s not found in the checkout\\n' "
                  '"$MILLRACE_DOCKERFILE_PATH" >&2',
                  "  exit 3", "fi",
+                 'mkdir -p "$MILLRACE_WORK_DIR"',
+                 'if [ -n "${MILLRACE_REGISTRY_CA:-}" ]; then',
+                 '  mkdir -p "$MILLRACE_CERT_DIR"',
+                 "  printf '%s\\n' \"$MILLRACE_REGISTRY_CA\" > \"$MILLRACE_CERT_DIR/ca.crt\"", "fi",
                  "printf 'millrace: registry %s\\n' \"$MILLRACE_REGISTRY\"",
                  "printf 'millrace: user %s\\n' \"$MILLRACE_REGISTRY_USERNAME\"",
                  "printf 'millrace: image %s\\n' \"$MILLRACE_IMAGE\""]
@@ -91,7 +94,7 @@ def _inside(root: Path, rel: str, what: str) -> Path:
 
 def plan_build(checkout: Path, dockerfile: str, registry: Registry, workspace: str, name: str, tag: str,
                work_dir: Path, *, context: str = ".", builder: str | None = None,
-               which=shutil.which, retries: int = 3) -> BuildPlan:
+               which=shutil.which, retries: int = 3, retry_delay: str = "2s") -> BuildPlan:
     """Plan building `<checkout>/<dockerfile>` and pushing `<registry>/<workspace>/<name>:<tag>`."""
     builder = detect_builder(which, builder)
     try:
@@ -104,13 +107,14 @@ def plan_build(checkout: Path, dockerfile: str, registry: Registry, workspace: s
            "MILLRACE_DOCKERFILE": str(_inside(checkout, dockerfile, "Dockerfile path")),
            "MILLRACE_DOCKERFILE_PATH": dockerfile,
            "MILLRACE_CONTEXT": str(_inside(checkout, context, "build context")),
+           "MILLRACE_WORK_DIR": str(work_dir),
            "MILLRACE_DIGEST_FILE": str(work_dir / "image-digest"),
            "MILLRACE_AUTH_FILE": str(work_dir / "registry-auth.json")}
-    files, secrets = {}, []
+    secrets = []
     # the registry's settings decide TLS for login and push, not the machine's registries.conf
-    tls = ["--tls-verify=false"] if registry.insecure else ["--tls-verify=true"]
-    if registry.ca_cert and not registry.insecure:
-        files[str(work_dir / "registry-certs" / "ca.crt")] = registry.ca_cert
+    tls = ["--tls-verify=true"] if registry.verify_tls else ["--tls-verify=false"]
+    if registry.ca_cert and registry.verify_tls:
+        env["MILLRACE_REGISTRY_CA"] = registry.ca_cert
         env["MILLRACE_CERT_DIR"] = str(work_dir / "registry-certs")
         tls += ["--cert-dir", "$MILLRACE_CERT_DIR"]
     if registry.has_credentials:
@@ -120,13 +124,12 @@ def plan_build(checkout: Path, dockerfile: str, registry: Registry, workspace: s
         # docker keeps logins in DOCKER_CONFIG; TLS and insecure registries are engine settings
         env["DOCKER_CONFIG"] = str(work_dir / "docker-config")
         tls = []
-    steps = _STEPS[builder](tls, registry.has_credentials, retries)
-    return BuildPlan(builder, image, steps, env, work_dir, files, [s for s in secrets if s])
+    steps = _STEPS[builder](tls, registry.has_credentials, ["--retry", str(retries), "--retry-delay", retry_delay])
+    return BuildPlan(builder, image, steps, env, work_dir, [s for s in secrets if s])
 
 
-def _containers_steps(tool: str, build_verb: str, retry_flags: bool):
-    def steps(tls, login, retries):
-        retry = ["--retry", str(retries)] if retry_flags else []
+def _containers_steps(tool: str, build_verb: str, push_retries: bool):
+    def steps(tls, login, retry):
         auth = ["--authfile", "$MILLRACE_AUTH_FILE"] if login else []
         out = []
         if login:
@@ -135,16 +138,16 @@ def _containers_steps(tool: str, build_verb: str, retry_flags: bool):
                             stdin_env="MILLRACE_REGISTRY_PASSWORD"))
         # base images may come from other registries: only loosen TLS for them, never tighten
         build_tls = [t for t in tls if t == "--tls-verify=false"]
-        out.append(Step("build", [tool, build_verb, "--isolation", "chroot", "--retry", str(retries), *auth,
+        out.append(Step("build", [tool, build_verb, "--isolation", "chroot", *retry, *auth,
                                   *build_tls, "-f", "$MILLRACE_DOCKERFILE", "-t", "$MILLRACE_IMAGE",
                                   "$MILLRACE_CONTEXT"]))
-        out.append(Step("push", [tool, "push", *retry, *auth, *tls, "--digestfile", "$MILLRACE_DIGEST_FILE",
+        out.append(Step("push", [tool, "push", *(retry if push_retries else []), *auth, *tls, "--digestfile", "$MILLRACE_DIGEST_FILE",
                                  "$MILLRACE_IMAGE"]))
         return out
     return steps
 
 
-def _docker_steps(tls, login, retries):
+def _docker_steps(tls, login, retry):
     out = []
     if login:
         out.append(Step("login", ["docker", "login", "--username", "$MILLRACE_REGISTRY_USERNAME",
@@ -173,9 +176,6 @@ class BuildResult:
 def run_build(plan: BuildPlan, env: dict[str, str] | None = None, timeout: float = 1800) -> BuildResult:
     """Run the plan's script here and now; raises BuildError with `explain_failure()`'s message."""
     plan.work_dir.mkdir(parents=True, exist_ok=True)
-    for path, content in plan.files.items():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(content)
     script = plan.work_dir / "build-image.sh"
     script.write_text(plan.script)
     proc = subprocess.Popen(["/bin/sh", str(script)], env={**os.environ, **(env or {}), **plan.env},
@@ -210,7 +210,7 @@ def explain_failure(output: str) -> str:
     host, user = _last(r"^millrace: registry (.*)$", output), _last(r"^millrace: user (.*)$", output)
     image, step = _last(r"^millrace: image (.*)$", output), _last(r"^millrace: step (\w+)$", output)
     error = _last(r"^(?:Error|error|ERROR):? (.*)$", output) or _last(r"^(.+)$", output)
-    if re.search(r": not found$|command not found", error):
+    if re.search(r"^\S+: \d+: \S+: not found$|command not found", error):
         return f"image builder missing on this machine: {error}"
     if step == "build":
         return _explain_build(output, error)
@@ -220,7 +220,8 @@ def explain_failure(output: str) -> str:
 
 
 def _explain_build(output: str, error: str) -> str:
-    base = _last(r"^STEP \d+/\d+: FROM (\S+)", output) or _last(r"^#\d+ \[.*\] FROM (\S+)", output)
+    base = (_last(r"^STEP \d+/\d+: FROM (\S+)", output)
+            or _last(r"source metadata for (\S+?):? ", error) or "(unknown)")
     if "creating build container" in error or "failed to resolve source metadata" in error:
         cause = error.rsplit(": ", 1)[-1]
         if re.search(r"manifest unknown|not found|did not resolve|name unknown|does not exist", error):

@@ -39,6 +39,10 @@ class Registry:
         return self.insecure and self.url.startswith("https://")
 
     @property
+    def verify_tls(self) -> bool:
+        return not (self.plain_http or self.skip_tls_verify)
+
+    @property
     def has_credentials(self) -> bool:
         return bool(self.username)
 

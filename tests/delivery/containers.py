@@ -58,6 +58,17 @@ class ContainersConfig:
             text += f'\n[[registry]]\nlocation = "{host}"\ninsecure = true\n'
         (self.directory / "registries.conf").write_text(text)
 
+    def cleanup(self) -> None:
+        """Remove working containers and unmount what the storage left mounted under the
+        temp dir (overlay layers, the driver's own bind mount), so the dir can be deleted."""
+        self.run(["buildah", "rm", "--all"])
+        self.run(["podman", "rm", "--all", "--force"])
+        prefix = str(self.directory) + "/"
+        with open("/proc/self/mountinfo") as f:
+            mounts = [line.split()[4] for line in f]
+        for point in sorted((m for m in mounts if m.startswith(prefix)), key=len, reverse=True):
+            subprocess.run(["umount", point], capture_output=True)
+
     def run(self, argv: list[str], **kw) -> subprocess.CompletedProcess:
         return subprocess.run(argv, env={**os.environ, **self.env}, capture_output=True, text=True, **kw)
 

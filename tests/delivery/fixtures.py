@@ -34,7 +34,9 @@ def require_tools(*names: str) -> None:
 @pytest.fixture(scope="session")
 def containers(tmp_path_factory) -> ContainersConfig:
     require_tools("buildah", "runc")
-    return ContainersConfig(tmp_path_factory.mktemp("containers"))
+    config = ContainersConfig(tmp_path_factory.mktemp("containers"))
+    yield config
+    config.cleanup()
 
 
 @pytest.fixture(scope="session")
