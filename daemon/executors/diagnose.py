@@ -1,0 +1,131 @@
+"""Pod status (+ its events) → what it means for the task: wait, fail, or fine.
+
+One pure function over the API's JSON (camelCase dicts), so it is tested as a
+table. `wait` means the task has not started for a reason outside it (no node fits,
+image still pulling); `fail` means it can never start or was killed by the platform
+(bad image, missing Secret, OOMKilled, Evicted), with a one-line reason; `fine`
+means running, or exited with `exit_code`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Waiting reasons after which a container will never start on its own.
+_NEVER_STARTS = {"InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
+                 "RunContainerError", "CrashLoopBackOff", "ErrImageNeverPull", "ImageInspectError"}
+_PULL = {"ErrImagePull", "ImagePullBackOff"}
+_NOT_FOUND = re.compile(r"not found|manifest unknown|does not exist|no such host|name unknown", re.I)
+_REFUSED = re.compile(r"unauthorized|denied|authentication required|forbidden|\b40[13]\b", re.I)
+_MISSING = re.compile(r'(secret|configmap) "([^"]+)" not found', re.I)
+_MISSING_KEY = re.compile(r"couldn't find key (\S+) in (Secret|ConfigMap) \S*?/?([^/\s]+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    verdict: str                   # "wait" | "fail" | "fine"
+    reason: str | None = None      # one line, for the run page
+    exit_code: int | None = None   # fine: None while running; fail: set when a container ended
+
+
+def _missing_config(message: str) -> str | None:
+    m = _MISSING.search(message or "")
+    if m:
+        return f"missing {'Secret' if m.group(1).lower() == 'secret' else 'ConfigMap'} {m.group(2)}"
+    m = _MISSING_KEY.search(message or "")
+    if m:
+        return f"missing key {m.group(1)} in {m.group(2)} {m.group(3)}"
+    return None
+
+
+def _waiting(status: dict, image: str) -> Diagnosis:
+    waiting = status["state"]["waiting"]
+    reason, message = waiting.get("reason", ""), waiting.get("message", "")
+    if reason in _PULL:
+        if _NOT_FOUND.search(message) and _REFUSED.search(message):
+            # Docker Hub's "pull access denied, repository does not exist or may
+            # require authorization" cannot tell the two apart, so neither do we.
+            return Diagnosis("fail", f"image not found or pull refused: {image}")
+        if _NOT_FOUND.search(message):
+            return Diagnosis("fail", f"image not found: {image}")
+        if _REFUSED.search(message):
+            return Diagnosis("fail", f"image pull refused: {image}")
+        if reason == "ImagePullBackOff":
+            return Diagnosis("fail", f"image pull failed: {image}: {message}".rstrip(": "))
+        return Diagnosis("wait", f"pulling image {image} failed, retrying: {message}".rstrip(": "))
+    if reason == "InvalidImageName":
+        return Diagnosis("fail", f"invalid image name: {image}")
+    if reason in _NEVER_STARTS:
+        return Diagnosis("fail", _missing_config(message) or f"{reason}: {message}".rstrip(": "))
+    return Diagnosis("wait", f"starting: {reason or 'waiting'}")
+
+
+def _latest(events, reason: str) -> dict | None:
+    found = [e for e in events if e.get("reason") == reason]
+    found.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
+    return found[-1] if found else None
+
+
+def _pending(pod: dict, events) -> Diagnosis:
+    mount = _latest(events, "FailedMount")
+    if mount and _missing_config(mount.get("message", "")):
+        return Diagnosis("fail", _missing_config(mount["message"]))
+    for cond in pod["status"].get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            # The latest FailedScheduling event is fresher than the condition's message.
+            event = _latest(events, "FailedScheduling")
+            message = (event or {}).get("message") or cond.get("message") or cond.get("reason")
+            return Diagnosis("wait", message or "waiting to be scheduled")
+    if not pod["spec"].get("nodeName"):
+        return Diagnosis("wait", "waiting to be scheduled")
+    return Diagnosis("wait", "starting")
+
+
+def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
+    status = pod.get("status") or {}
+    phase = status.get("phase", "Pending")
+    images = {c["name"]: c.get("image", "") for c in
+              (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])}
+    if phase == "Failed" and status.get("reason"):
+        # Evicted, DeadlineExceeded, node Shutdown: the platform ended the pod.
+        return Diagnosis("fail", f"{status['reason']}: {status.get('message', '')}".rstrip(": "))
+    for init in status.get("initContainerStatuses") or []:
+        state = init.get("state") or {}
+        if "terminated" in state and state["terminated"].get("exitCode", 0) != 0:
+            code = state["terminated"]["exitCode"]
+            return Diagnosis("fail", f"init container {init['name']} failed with exit code {code}", code)
+        if "waiting" in state:
+            found = _waiting(init, images.get(init["name"], ""))
+            if found.verdict == "fail" or state["waiting"].get("reason") in _PULL:
+                return found
+    exits = []
+    for main in status.get("containerStatuses") or []:
+        state = main.get("state") or {}
+        if "terminated" in state:
+            term = state["terminated"]
+            if term.get("reason") == "OOMKilled":
+                return Diagnosis("fail", "OOMKilled: the container exceeded its memory limit",
+                                 term.get("exitCode", 137))
+            if term.get("reason") == "ContainerStatusUnknown":
+                return Diagnosis("fail", f"container lost: {term.get('message', 'status unknown')}",
+                                 term.get("exitCode"))
+            exits.append(term.get("exitCode", 0))
+        elif "waiting" in state:
+            found = _waiting(main, images.get(main["name"], ""))
+            if found.verdict == "fail":
+                return found
+            pending = _pending(pod, events)   # a FailedMount for a missing Secret also shows here
+            return pending if pending.verdict == "fail" else found
+        elif "running" in state:
+            return Diagnosis("fine")
+    if exits and len(exits) == len(status.get("containerStatuses") or []):
+        return Diagnosis("fine", exit_code=max(exits, key=lambda c: c != 0))
+    if phase == "Succeeded":
+        return Diagnosis("fine", exit_code=0)
+    if phase == "Failed":
+        return Diagnosis("fail", status.get("message") or "pod failed")
+    if phase == "Unknown":
+        return Diagnosis("wait", "pod status unknown: its node is not reporting")
+    if phase == "Running":
+        return Diagnosis("fine")
+    return _pending(pod, events)
