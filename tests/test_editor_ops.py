@@ -1,0 +1,169 @@
+"""The canvas editor's operations on a definition, its undo history, and its form values."""
+import pytest
+
+from dashboard import editor_ops as ops
+from models.spec import SpecError, TASK_TYPES, validate
+
+
+def sample():
+    return validate({"name": "app", "stages": [
+        {"name": "Build", "mode": "serial", "tasks": [
+            {"name": "compile", "type": "script", "image": "alpine", "script": "make"},
+            {"name": "test", "type": "script", "image": "alpine", "script": "make test",
+             "env": [{"name": "TOKEN", "secret": True, "encrypted": "gAAAA-sealed"}, {"name": "MODE", "value": "fast"}]}]},
+        {"name": "Deploy", "mode": "parallel", "tasks": [
+            {"name": "yaml", "type": "deploy_yaml", "file": "app.yaml", "namespace": "prod"}]}]})
+
+
+def names(spec):
+    return [s["name"] for s in spec["stages"]]
+
+
+def task_names(spec, i):
+    return [t["name"] for t in spec["stages"][i]["tasks"]]
+
+
+def test_from_scratch_has_the_four_default_stages_and_no_name():
+    spec = ops.new_spec()
+    assert names(spec) == ["Source", "Build", "Test", "Deploy"]
+    with pytest.raises(SpecError) as info:
+        validate(spec)
+    assert ("name", "required") in info.value.errors
+
+
+def test_add_stage_after_inserts_a_uniquely_named_empty_stage():
+    spec = ops.add_stage_after(sample(), 0)
+    assert names(spec) == ["Build", "Stage 3", "Deploy"]
+    assert spec["stages"][1] == {"name": "Stage 3", "mode": "serial", "tasks": []}
+    assert names(ops.add_stage_after(spec, 2)) == ["Build", "Stage 3", "Deploy", "Stage 4"]
+
+
+def test_copy_stage_goes_right_after_with_its_tasks_and_a_unique_name():
+    original = sample()
+    spec = ops.copy_stage(ops.copy_stage(original, 0), 0)
+    assert names(spec) == ["Build", "Build-copy-2", "Build-copy", "Deploy"]
+    assert task_names(spec, 1) == ["compile", "test"]
+    assert names(original) == ["Build", "Deploy"]          # inputs are never mutated
+    validate(spec)
+
+
+def test_delete_and_move_stages():
+    spec = sample()
+    assert names(ops.delete_stage(spec, 0)) == ["Deploy"]
+    assert names(ops.move_stage(spec, 0, +1)) == ["Deploy", "Build"]
+    assert names(ops.move_stage(spec, 1, -1)) == ["Deploy", "Build"]
+    assert ops.move_stage(spec, 0, -1) is spec              # already first: nothing changes
+    assert ops.move_stage(spec, 1, +1) is spec
+
+
+def test_add_task_makes_a_script_task_with_exactly_its_fields():
+    spec = ops.add_task(sample(), 1)
+    task = spec["stages"][1]["tasks"][-1]
+    required, optional = TASK_TYPES["script"]
+    assert set(task) == {"name", "type", *required, *optional, "env"}
+    assert task["name"] == "task-2" and task["image"] == "debian"
+    with pytest.raises(SpecError) as info:
+        validate(spec)
+    assert info.value.errors == [("stages[1].tasks[1].script", "required")]
+
+
+def test_copy_task_goes_right_after_and_moves_stay_inside_the_stage():
+    spec = ops.copy_task(sample(), 0, 0)
+    assert task_names(spec, 0) == ["compile", "compile-copy", "test"]
+    spec = sample()
+    assert task_names(ops.move_task(spec, 0, 0, +1), 0) == ["test", "compile"]
+    assert ops.move_task(spec, 0, 1, +1) is spec            # last task of Build never moves into Deploy
+    assert ops.move_task(spec, 1, 0, -1) is spec
+    assert task_names(ops.delete_task(spec, 0, 0), 0) == ["test"]
+
+
+def test_changing_the_type_keeps_shared_fields_and_drops_the_rest():
+    spec = ops.set_task_type(sample(), 0, 0, "build_image")
+    task = spec["stages"][0]["tasks"][0]
+    required, optional = TASK_TYPES["build_image"]
+    assert set(task) == {"name", "type", *required, *optional, "env"}
+    assert task["image"] == "alpine" and "script" not in task
+
+
+def test_fields_are_addressed_by_the_paths_validation_errors_use():
+    spec = ops.set_field(sample(), "stages[0].tasks[1].env[1].value", "slow")
+    assert ops.get_field(spec, "stages[0].tasks[1].env[1].value") == "slow"
+    assert ops.get_field(spec, "stages[9].name") is None
+    spec = ops.add_env(spec, 0, 0)
+    assert spec["stages"][0]["tasks"][0]["env"] == [{"name": "", "value": "", "secret": False}]
+    assert ops.delete_env(spec, 0, 1, 0)["stages"][0]["tasks"][1]["env"] == [{"name": "MODE", "value": "slow", "secret": False}]
+
+
+def test_secrets_leave_as_empty_values_and_say_which_are_stored():
+    spec, stored = ops.strip_secrets(sample())
+    assert spec["stages"][0]["tasks"][1]["env"][0] == {"name": "TOKEN", "value": "", "secret": True}
+    assert "gAAAA" not in repr(spec)
+    assert stored == ["Build/test/TOKEN"]
+
+
+def test_source_add_and_delete():
+    spec = ops.add_source(sample())
+    assert spec["source"] == {"repository": "", "branch": "main"}
+    assert ops.delete_source(spec)["source"] is None
+
+
+def test_undo_redo_reset():
+    start = sample()
+    h = ops.history_new(start)
+    h = ops.history_push(h, ops.add_stage_after(start, 0))
+    h = ops.history_push(h, ops.delete_stage(h["present"], 0))
+    assert names(h["present"]) == ["Stage 3", "Deploy"]
+    h = ops.undo(h)
+    assert names(h["present"]) == ["Build", "Stage 3", "Deploy"]
+    h = ops.undo(ops.undo(h))                               # one more than there is: stays at the start
+    assert h["present"] == start
+    h = ops.redo(h)
+    assert names(h["present"]) == ["Build", "Stage 3", "Deploy"]
+    h = ops.reset(h)
+    assert h["present"] == start
+    assert names(ops.undo(h)["present"]) == ["Build", "Stage 3", "Deploy"]   # reset itself can be undone
+
+
+def test_typing_in_one_field_is_one_undo_step():
+    h = ops.history_new(sample())
+    for text in ("a", "ap", "app2"):
+        h = ops.history_push(h, ops.set_field(h["present"], "name", text), key="name")
+    h = ops.history_push(h, ops.set_field(h["present"], "description", "x"), key="description")
+    assert ops.undo(h)["present"]["name"] == "app2"
+    assert ops.undo(ops.undo(h))["present"]["name"] == "app"
+
+
+@pytest.mark.parametrize("op, selected, stages, then", [
+    ("add-stage-after", "stage-0", ["Build", "Stage 3", "Deploy"], "stage-1"),
+    ("copy-stage", "stage-1", ["Build", "Deploy", "Deploy-copy"], "stage-2"),
+    ("delete-stage", "stage-0", ["Deploy"], None),
+    ("stage-right", "stage-0", ["Deploy", "Build"], "stage-1"),
+    ("stage-left", "stage-0", ["Build", "Deploy"], "stage-0"),
+    ("add-stage-0", None, ["Stage 3", "Build", "Deploy"], "stage-0"),      # the canvas "+" before Build
+    ("add-stage-2", "task-0-1", ["Build", "Deploy", "Stage 3"], "stage-2"),
+])
+def test_stage_operations_select_what_they_made(op, selected, stages, then):
+    spec, chosen = ops.run_op(sample(), op, selected)
+    assert names(spec) == stages and chosen == then
+
+
+@pytest.mark.parametrize("op, selected, tasks, then", [
+    ("add-task", "stage-0", ["compile", "test", "task-3"], "task-0-2"),
+    ("add-task", "task-0-0", ["compile", "test", "task-3"], "task-0-2"),
+    ("add-task-0", None, ["compile", "test", "task-3"], "task-0-2"),
+    ("copy-task", "task-0-1", ["compile", "test", "test-copy"], "task-0-2"),
+    ("delete-task", "task-0-0", ["test"], "stage-0"),
+    ("task-down", "task-0-0", ["test", "compile"], "task-0-1"),
+    ("task-down", "task-0-1", ["compile", "test"], "task-0-1"),
+    ("task-up", "task-0-1", ["test", "compile"], "task-0-0"),
+])
+def test_task_operations(op, selected, tasks, then):
+    spec, chosen = ops.run_op(sample(), op, selected)
+    assert task_names(spec, 0) == tasks and chosen == then
+
+
+def test_env_operations_keep_the_selection():
+    spec, chosen = ops.run_op(sample(), "add-env", "task-0-1")
+    assert len(spec["stages"][0]["tasks"][1]["env"]) == 3 and chosen == "task-0-1"
+    spec, chosen = ops.run_op(spec, "delete-env:0", "task-0-1")
+    assert [e["name"] for e in spec["stages"][0]["tasks"][1]["env"]] == ["MODE", ""]
