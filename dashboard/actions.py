@@ -1,0 +1,181 @@
+"""The intents the pages offer (run, stop, re-run, copy, settings, activate, delete) and
+the one dialog that confirms them.
+
+Any button whose id is {"type": ROW_ACTION, "action", "pipeline"} or {"type": RUN_ACTION,
+"action", "run"} lands here, on whichever page it sits. Actions that start or destroy
+something, or need an answer (a name, a timeout), open the dialog first; the others run
+at once. Every intent goes through models/ with the actor "dashboard", and a done action
+bumps ACTION_DONE so the page re-renders without waiting for its poll.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.components import error_alert, ok_alert
+from models import daemon_state, pipelines, runs
+from models.spec import SpecError
+from models.tables import Pipeline, Run
+
+ACTOR = "dashboard"
+IMMEDIATE = {"activate", "deactivate"}
+
+
+def dialog() -> html.Div:
+    def group(group_id, label, control):
+        return html.Div([dbc.Label(label), control], id=group_id, hidden=True, className="mb-2")
+
+    return html.Div([
+        dcc.Store(id=ids.DIALOG_PENDING), dcc.Store(id=ids.ACTION_DONE, data=0),
+        dcc.Location(id=ids.REDIRECT, refresh="callback-nav"),
+        dbc.Modal([
+            dbc.ModalHeader(dbc.ModalTitle(id=ids.DIALOG_TITLE)),
+            dbc.ModalBody([
+                html.P(id=ids.DIALOG_BODY),
+                group(ids.DIALOG_SOURCE_GROUP, "Pipeline to copy", dcc.Dropdown(id=ids.DIALOG_SOURCE, clearable=False)),
+                group(ids.DIALOG_NAME_GROUP, "New pipeline name", dbc.Input(id=ids.DIALOG_NAME, type="text")),
+                group(ids.DIALOG_TIMEOUT_GROUP, "Timeout in minutes (empty: none; runs stop after 14 days)",
+                      dbc.Input(id=ids.DIALOG_TIMEOUT, type="number", min=1, step=1)),
+                html.Div(id=ids.DIALOG_ERROR),
+            ]),
+            dbc.ModalFooter([dbc.Button("Cancel", id=ids.DIALOG_CANCEL, color="secondary", outline=True),
+                             dbc.Button("Confirm", id=ids.DIALOG_CONFIRM, color="primary")]),
+        ], id=ids.DIALOG, is_open=False),
+    ])
+
+
+def _latest_active(pipeline: Pipeline) -> Run | None:
+    return runs.active_runs(pipeline).order_by(Run.number.desc()).first()
+
+
+def describe(action: str, pipeline_id: int | None, run_id: int | None) -> dict:
+    """What the dialog asks for `action`: title, text, which inputs, confirm label."""
+    no_daemon = "" if daemon_state.alive() else " No daemon is running, so it will wait until one starts."
+    if run_id:
+        run = Run.get_by_id(run_id)
+        if action == "rerun":
+            return dict(title=f"Re-run {run.label}", confirm="Re-run", colour="primary",
+                        text=f"Start a new run with the configuration of #{run.number} "
+                             f"(definition version {run.version.version_number}).{no_daemon}")
+        return dict(title=f"Stop {run.label}", confirm="Stop", colour="danger",
+                    text=f"Stop run #{run.number}? Running tasks are terminated.")
+    if action == "create-copy":
+        return dict(title="Create a pipeline by copying", confirm="Copy", colour="primary", source=True, name="",
+                    text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
+    p = Pipeline.get_by_id(pipeline_id)
+    if action == "run":
+        return dict(title=f"Run {p.name}", confirm="Run", colour="primary",
+                    text=f"Start a run of '{p.name}' now?{no_daemon}")
+    if action == "stop":
+        active = _latest_active(p)
+        return dict(title=f"Stop {p.name}", confirm="Stop", colour="danger",
+                    text=f"Stop run #{active.number} of '{p.name}'?" if active else f"'{p.name}' has no running run.")
+    if action == "delete":
+        return dict(title=f"Delete {p.name}", confirm="Delete", colour="danger",
+                    text=f"Delete pipeline '{p.name}'? Its runs stay in the record; this cannot be undone.")
+    if action == "copy":
+        return dict(title=f"Copy {p.name}", confirm="Copy", colour="primary", name=f"{p.name}-copy",
+                    text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
+    if action == "settings":
+        return dict(title=f"Advanced settings of {p.name}", confirm="Save", colour="primary",
+                    timeout=pipelines.current_spec(p)["timeout_minutes"],
+                    text="A run whose execution time exceeds the timeout is stopped and marked timed out. "
+                         "Saving stores a new version of the pipeline.")
+    raise ValueError(f"unknown action '{action}'")
+
+
+def perform(pending: dict, name=None, source=None, timeout=None) -> tuple[str, str | None]:
+    """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message."""
+    action = pending["action"]
+    if pending.get("run"):
+        run = Run.get_by_id(pending["run"])
+        if action == "rerun":
+            new = runs.rerun(run, ACTOR)
+            return f"Queued {new.label} (re-run of #{run.number}).", None
+        return (f"Stop requested for {run.label}." if runs.request_stop(run, ACTOR)
+                else f"{run.label} had already ended ({run.status})."), None
+    if action == "create-copy":
+        copied = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), ACTOR)
+        return f"Created '{copied.name}' as a copy.", f"/pipelines/{copied.id}"
+    p = pipelines.get(int(pending["pipeline"]))
+    if action == "run":
+        return f"Queued {runs.enqueue_run(p, 'manual', ACTOR).label}.", None
+    if action == "stop":
+        active = _latest_active(p)
+        if active is None or not runs.request_stop(active, ACTOR):
+            return f"'{p.name}' has no running run.", None
+        return f"Stop requested for {active.label}.", None
+    if action == "delete":
+        pipelines.delete(p, ACTOR)
+        return f"Deleted '{p.name}'.", "/pipelines"
+    if action == "copy":
+        copied = pipelines.copy(p, (name or "").strip(), ACTOR)
+        return f"Copied '{p.name}' to '{copied.name}'.", None
+    if action == "settings":
+        spec = pipelines.current_spec(p)
+        spec["timeout_minutes"] = None if timeout in (None, "") else timeout
+        pipelines.save(p, spec, ACTOR)
+        return f"Saved the timeout of '{p.name}' ({f'{timeout} min' if spec['timeout_minutes'] else 'none'}).", None
+    if action in IMMEDIATE:
+        pipelines.set_active(p, action == "activate", ACTOR)
+        return f"'{p.name}' is now {'active' if action == 'activate' else 'inactive: no trigger or run starts it'}.", None
+    raise ValueError(f"unknown action '{action}'")
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, SpecError):
+        return "; ".join(f"{path}: {msg}" if path else msg for path, msg in exc.errors)
+    return str(exc)
+
+
+DIALOG_OUTPUTS = [Output(ids.DIALOG, "is_open", allow_duplicate=True), Output(ids.DIALOG_TITLE, "children"),
+                  Output(ids.DIALOG_BODY, "children"), Output(ids.DIALOG_PENDING, "data"),
+                  Output(ids.DIALOG_NAME, "value"), Output(ids.DIALOG_NAME_GROUP, "hidden"),
+                  Output(ids.DIALOG_SOURCE, "options"), Output(ids.DIALOG_SOURCE, "value"),
+                  Output(ids.DIALOG_SOURCE_GROUP, "hidden"), Output(ids.DIALOG_TIMEOUT, "value"),
+                  Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), Output(ids.DIALOG_CONFIRM, "children"),
+                  Output(ids.DIALOG_CONFIRM, "color"), Output(ids.DIALOG_ERROR, "children", allow_duplicate=True),
+                  Output(ids.FEEDBACK, "children", allow_duplicate=True),
+                  Output(ids.ACTION_DONE, "data", allow_duplicate=True)]
+
+
+@callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
+          Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
+          prevent_initial_call=True)
+def ask(_row_clicks, _run_clicks, done):
+    # Buttons re-rendered by a poll fire with n_clicks None: only a real click counts.
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        return (no_update,) * len(DIALOG_OUTPUTS)
+    target = ctx.triggered_id
+    pending = {"action": target["action"], "pipeline": target.get("pipeline"), "run": target.get("run")}
+    keep = [no_update] * 14
+    if pending["action"] in IMMEDIATE:
+        try:
+            message, _ = perform(pending)
+            return (*keep, ok_alert(message), (done or 0) + 1)
+        except Exception as exc:  # the model's words go to the user; nothing was changed
+            return (*keep, error_alert(_message(exc)), no_update)
+    try:
+        d = describe(pending["action"], pending["pipeline"], pending["run"])
+    except Exception as exc:
+        return (*keep, error_alert(_message(exc)), no_update)
+    sources = [{"label": p.name, "value": p.id} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
+    return (True, d["title"], d["text"], pending, d.get("name", ""), "name" not in d, sources,
+            sources[0]["value"] if sources else None, not d.get("source"), d.get("timeout"), "timeout" not in d,
+            d["confirm"], d["colour"], None, no_update, no_update)
+
+
+@callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
+          Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
+          Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
+          State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
+          State(ids.DIALOG_TIMEOUT, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+def confirm(_ok, _cancel, pending, name, source, timeout, done):
+    if ctx.triggered_id == ids.DIALOG_CANCEL or not pending:
+        return False, None, no_update, no_update, no_update
+    try:
+        message, go_to = perform(pending, name, source, timeout)
+    except Exception as exc:  # keep the dialog open with the reason, as the model said it
+        return True, error_alert(_message(exc)), no_update, no_update, no_update
+    return False, None, ok_alert(message), (done or 0) + 1, go_to or no_update

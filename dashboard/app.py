@@ -1,0 +1,71 @@
+"""`create_app()`: the Dash application — pages, shell, static assets, API and webhook blueprints.
+
+Pages are Dash Pages modules in dashboard/pages (the canvas editor's included, found by
+the same mechanism). Bootstrap is served from assets/ (no CDN). Each request uses its own
+SQLite connection, closed when the request ends, because Flask serves requests on many
+threads and a connection belongs to one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash
+from flask import g
+
+from dashboard import api, layout
+from models import home
+from models.db import database
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+
+
+def _specificity(page: dict):
+    """Sort key: more path segments first, fixed paths before templates at the same depth.
+
+    Dash matches templates with fnmatch, whose '*' also matches '/', so `/pipelines/<id>`
+    would swallow `/pipelines/3/runs/1` and `/pipelines/new` if it were tried first."""
+    path = page.get("path_template") or page["path"]
+    segments = [s for s in path.strip("/").split("/") if s]
+    return -len(segments), bool(page.get("path_template")), page["module"]
+
+
+def _most_specific_first() -> None:
+    registry = dash.page_registry
+    for page in sorted(registry.values(), key=_specificity):
+        registry.move_to_end(page["module"])
+
+
+def _per_request_connection(server) -> None:
+    @server.before_request
+    def _open():
+        if database.is_closed():
+            database.connect()
+            g.millrace_opened_db = True
+
+    @server.teardown_request
+    def _close(_exc):
+        if g.pop("millrace_opened_db", False) and not database.is_closed():
+            database.close()
+
+
+def create_app(home_path=None) -> Dash:
+    try:
+        home.current()
+    except RuntimeError:
+        home.open_home(home_path)
+    app = Dash("dashboard", use_pages=True, pages_folder="pages", assets_folder=str(ASSETS),
+               title="Millrace", suppress_callback_exceptions=True, update_title=None)
+    _most_specific_first()
+    app.layout = layout.shell
+    server = app.server
+    server.register_blueprint(api.blueprint)
+    try:
+        from dashboard.hooks import hooks_blueprint
+    except ImportError:   # the webhook receiver is optional until its issue lands
+        hooks_blueprint = None
+    if hooks_blueprint is not None:
+        server.register_blueprint(hooks_blueprint)
+    _per_request_connection(server)
+    return app

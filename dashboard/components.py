@@ -1,0 +1,89 @@
+"""Small shared pieces of the pages: status badges and colours, time and duration text,
+and the one place errors are rendered in the UI (`error_alert`).
+
+Colours come from the status vocabulary of models.status, so a status looks the same in
+the list, the run page, the timeline and the graph. Every badge says its status in words
+as well as in colour.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from models.status import Status
+
+# status → (Bootstrap colour name, hex colour for Plotly and cytoscape)
+STATUS_COLOURS = {
+    Status.PENDING.value: ("light", "#ced4da"),
+    Status.QUEUED.value: ("secondary", "#6c757d"),
+    Status.RUNNING.value: ("primary", "#0d6efd"),
+    Status.WAITING.value: ("warning", "#ffc107"),
+    Status.SUCCEEDED.value: ("success", "#198754"),
+    Status.FAILED.value: ("danger", "#dc3545"),
+    Status.STOPPED.value: ("dark", "#495057"),
+    Status.TIMED_OUT.value: ("danger", "#b02a37"),
+    Status.SKIPPED.value: ("light", "#adb5bd"),
+}
+STATUS_WORDS = {Status.TIMED_OUT.value: "timed out"}
+
+
+def status_word(status: str | None) -> str:
+    return "never run" if not status else STATUS_WORDS.get(status, status)
+
+
+def status_hex(status: str | None) -> str:
+    return STATUS_COLOURS.get(status or "", ("light", "#dee2e6"))[1]
+
+
+def status_badge(status: str | None, **kwargs) -> dbc.Badge:
+    colour = STATUS_COLOURS.get(status or "", ("light", ""))[0]
+    text_colour = "dark" if colour in ("light", "warning") else None
+    return dbc.Badge(status_word(status), color=colour, text_color=text_colour,
+                     className=f"status status-{status or 'none'}", **kwargs)
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        days, hours = divmod(hours, 24)
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
+def time_text(at: dt.datetime | None) -> str:
+    """Stored times are naive UTC; say so rather than guess the browser's zone."""
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "–"
+
+
+def span_seconds(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> float | None:
+    if start is None:
+        return None
+    return ((end or now) - start).total_seconds()
+
+
+def error_alert(message: str, **kwargs) -> dbc.Alert:
+    """The one way an error reaches the user: a red box with the model's own words."""
+    return dbc.Alert(message, color="danger", dismissable=True, className="error-alert mb-2", **kwargs)
+
+
+def ok_alert(message: str, **kwargs) -> dbc.Alert:
+    return dbc.Alert(message, color="success", dismissable=True, duration=6000, className="ok-alert mb-2",
+                     **kwargs)
+
+
+def field(label: str, value, **kwargs) -> html.Div:
+    """A label/value row for the info cards."""
+    return html.Div([html.Span(label, className="field-label"), html.Span(value, className="field-value")],
+                    className="field", **kwargs)
+
+
+def card(title: str, body, **kwargs) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3", **kwargs)

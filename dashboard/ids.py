@@ -1,0 +1,67 @@
+"""Every component id of the dashboard's own pages, in one place.
+
+Callbacks and browser tests refer to these names, never to string literals, so a
+renamed component breaks loudly at import time. Pattern-matching ids are dicts whose
+"type" is one of the *_ACTION constants below. (The canvas editor keeps its own ids.)
+"""
+
+# shell (navbar, shared stores)
+NAV_DAEMON = "nav-daemon"
+NAV_DAEMON_POLL = "nav-daemon-poll"
+NAV_DAEMON_WARNING = "nav-daemon-warning"
+FEEDBACK = "feedback"                    # where the outcome of an action is said
+ACTION_DONE = "action-done"              # store bumped after every action: pages re-render at once
+
+# pipelines list
+LIST_SEARCH = "list-search"
+LIST_STATUS = "list-status"
+LIST_TABLE = "list-table"
+LIST_POLL = "list-poll"
+LIST_SIGNATURE = "list-signature"
+LIST_CREATE_MENU = "list-create-menu"
+ROW_ACTION = "row-action"                # {"type": ROW_ACTION, "action": ..., "pipeline": id} (0: none yet)
+
+# the action dialog (shared by the list and the detail page)
+DIALOG = "action-dialog"
+DIALOG_TITLE = "action-dialog-title"
+DIALOG_BODY = "action-dialog-body"
+DIALOG_PENDING = "action-dialog-pending"
+DIALOG_NAME = "action-dialog-name"
+DIALOG_NAME_GROUP = "action-dialog-name-group"
+DIALOG_SOURCE_GROUP = "action-dialog-source-group"
+DIALOG_TIMEOUT_GROUP = "action-dialog-timeout-group"
+DIALOG_SOURCE = "action-dialog-source"
+DIALOG_TIMEOUT = "action-dialog-timeout"
+DIALOG_CONFIRM = "action-dialog-confirm"
+DIALOG_CANCEL = "action-dialog-cancel"
+DIALOG_ERROR = "action-dialog-error"
+REDIRECT = "action-redirect"
+
+# pipeline detail
+DETAIL_INFO = "detail-info"
+DETAIL_RUNS = "detail-runs"
+DETAIL_RUNS_VIEW = "detail-runs-view"
+DETAIL_TIMELINE = "detail-timeline"
+DETAIL_POLL = "detail-poll"
+DETAIL_SIGNATURE = "detail-signature"
+DETAIL_DIAGRAM = "detail-diagram"
+RUN_ACTION = "run-action"                # {"type": RUN_ACTION, "action": "rerun"|"stop", "run": id}
+
+# run detail
+RUN_ID = "run-id"
+RUN_HEADER = "run-header"
+RUN_TASKS = "run-tasks"
+RUN_GRAPH = "run-graph"
+RUN_GANTT = "run-gantt"
+RUN_POLL = "run-poll"
+RUN_SIGNATURE = "run-signature"
+TASK_PICK = "task-pick"                  # {"type": TASK_PICK, "task": id}
+LOG_TASK = "log-task"                    # store: the selected task run id
+LOG_TITLE = "log-title"
+LOG_DOWNLOAD = "log-download"
+LOG_EARLIER = "log-earlier"
+LOG_OLDER = "log-older"                  # container the "load earlier" pages are prepended to
+LOG_LINES = "log-lines"                  # container new lines are appended to
+LOG_VIEW = "log-view"                    # the scrolling box around both
+LOG_CURSOR = "log-cursor"                # store: {"task", "first", "last"} line numbers shown
+LOG_POLL = "log-poll"

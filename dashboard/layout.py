@@ -1,0 +1,62 @@
+"""The shell around every page: navbar with the daemon's status, the warning shown when
+no daemon runs, the feedback area, the shared action dialog, and Dash Pages' container.
+
+The daemon status comes from models.daemon_state.alive() (a fresh heartbeat); it is
+computed when the page loads and then every few seconds, so stopping or starting the
+daemon shows up without a reload.
+"""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from dashboard import actions, ids
+from models import daemon_state
+
+DAEMON_POLL_MS = 5000
+NAV_LINKS = (("Pipelines", "/pipelines"), ("Clusters", "/clusters"), ("Code repositories", "/repositories"))
+
+
+def daemon_status():
+    """(badge text, badge colour, warning hidden?) for the navbar."""
+    beat = daemon_state.alive()
+    if beat is None:
+        return "daemon: not running", "danger", False
+    return f"daemon: running (pid {beat.pid})", "success", True
+
+
+def navbar() -> dbc.Navbar:
+    text, colour, _ = daemon_status()
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand("Millrace", href="/pipelines"),
+        dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="partial")) for label, href in NAV_LINKS],
+                navbar=True, className="me-auto"),
+        dbc.Badge(text, id=ids.NAV_DAEMON, color=colour, className="daemon-status"),
+    ], fluid=True), color="dark", dark=True, className="mb-3")
+
+
+def daemon_warning() -> dbc.Alert:
+    _, _, hidden = daemon_status()
+    return dbc.Alert([html.Strong("No daemon is running: "),
+                      "queued runs will not start and triggers will not fire. Start one with ",
+                      html.Code("python run.py daemon"), " (or ", html.Code("python run.py up"), ")."],
+                     id=ids.NAV_DAEMON_WARNING, color="warning", is_open=not hidden, className="mx-3")
+
+
+def shell():
+    """app.layout: a function, so each page load reads the daemon status afresh."""
+    return html.Div([
+        navbar(), daemon_warning(),
+        dcc.Interval(id=ids.NAV_DAEMON_POLL, interval=DAEMON_POLL_MS),
+        dbc.Container([html.Div(id=ids.FEEDBACK), dash.page_container], fluid=True, className="pb-5"),
+        actions.dialog(),
+    ])
+
+
+@callback(Output(ids.NAV_DAEMON, "children"), Output(ids.NAV_DAEMON, "color"),
+          Output(ids.NAV_DAEMON_WARNING, "is_open"), Input(ids.NAV_DAEMON_POLL, "n_intervals"),
+          prevent_initial_call=True)
+def refresh_daemon(_n):
+    text, colour, hidden = daemon_status()
+    return text, colour, not hidden

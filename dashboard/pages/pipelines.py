@@ -1,0 +1,152 @@
+"""The pipelines list (`/pipelines`, also `/`): latest run status, time and duration,
+trigger summary, active flag; row actions run / stop / more; search and status filter;
+"create pipeline" from scratch or by copying.
+
+The rows come from one query for the latest run of every pipeline (a correlated
+sub-select on the (pipeline_id, number) index), so the page stays fast with many runs.
+The table re-renders on a poll only when what it shows changed, so an open menu stays open.
+"""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.components import duration_text, span_seconds, status_badge, time_text
+from models import pipelines
+from models.db import utcnow
+from models.tables import Pipeline, Run
+
+dash.register_page(__name__, path="/pipelines", name="Pipelines", title="Pipelines · Millrace")
+
+POLL_MS = 3000
+STATUS_FILTERS = [("all", "any status"), ("running", "running"), ("queued", "queued"), ("waiting", "waiting"),
+                  ("succeeded", "succeeded"), ("failed", "failed"), ("stopped", "stopped"),
+                  ("timed_out", "timed out"), ("never", "never run"), ("inactive", "inactive")]
+
+
+def latest_runs(pipeline_ids) -> dict[int, Run]:
+    """pipeline id → its latest run, in one statement."""
+    if not pipeline_ids:
+        return {}
+    inner = Run.alias("r2")
+    newest = (inner.select(inner.id).where(inner.pipeline == Pipeline.id).order_by(inner.number.desc()).limit(1))
+    wanted = Pipeline.select(newest).where(Pipeline.id.in_(list(pipeline_ids)))
+    return {run.pipeline_id: run for run in Run.select().where(Run.id.in_(wanted))}
+
+
+def trigger_summaries(pipeline_ids) -> dict[int, str]:
+    """'manual' plus timed and webhook rules, when the trigger tables exist."""
+    out = {pid: ["manual"] for pid in pipeline_ids}
+    try:
+        from models.triggers import TimerRule, WebhookRule
+        for rule in TimerRule.select().where(TimerRule.pipeline.in_(list(pipeline_ids)) & TimerRule.enabled):
+            out[rule.pipeline_id].append(rule.rule_text)
+        for hook in WebhookRule.select().where(WebhookRule.pipeline.in_(list(pipeline_ids))):
+            events = [e for e, on in (("push", hook.on_push), ("merge", hook.on_merge), ("tag", hook.on_tag)) if on]
+            out[hook.pipeline_id].append("on " + "/".join(events) if events else "webhook (no events)")
+    except Exception:  # trigger tables not migrated yet: manual is the truth
+        pass
+    return {pid: ", ".join(parts) for pid, parts in out.items()}
+
+
+def rows(search: str = "", status: str = "all") -> list[dict]:
+    """The visible rows as plain data (also what the poll compares)."""
+    query = pipelines.live().order_by(Pipeline.name)
+    if search:
+        query = query.where(Pipeline.name.contains(search.strip()))
+    found = list(query)
+    latest = latest_runs([p.id for p in found])
+    triggers = trigger_summaries([p.id for p in found])
+    now, out = utcnow(), []
+    for p in found:
+        run = latest.get(p.id)
+        row = {"id": p.id, "name": p.name, "active": p.is_active, "triggers": triggers[p.id],
+               "status": run.status if run else None, "number": run.number if run else None,
+               "started": time_text(run.started_at or run.queued_at) if run else "–",
+               "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)) if run else "–"}
+        if status == "all" or (status == "never" and run is None) or (status == "inactive" and not p.is_active) \
+                or (run is not None and run.status == status):
+            out.append(row)
+    return out
+
+
+def _action(label, action, pid, colour, **kwargs):
+    return html.Button(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pid},
+                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
+
+
+def _more_menu(row) -> dbc.DropdownMenu:
+    pid = row["id"]
+
+    def item(label, action):
+        return dbc.DropdownMenuItem(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pid})
+
+    return dbc.DropdownMenu([
+        dbc.DropdownMenuItem("Edit pipeline", href=f"/pipelines/{pid}/edit"),
+        dbc.DropdownMenuItem("Trigger rules", href=f"/pipelines/{pid}#triggers"),
+        item("Advanced settings", "settings"),
+        item("Deactivate" if row["active"] else "Activate", "deactivate" if row["active"] else "activate"),
+        item("Copy", "copy"),
+        dbc.DropdownMenuItem(divider=True),
+        item("Delete", "delete"),
+    ], label="More", size="sm", color="secondary", className="d-inline-block more-menu", align_end=True)
+
+
+def table(data: list[dict]):
+    if not data:
+        return html.P("No pipeline matches.", className="text-muted empty-list")
+    head = html.Thead(html.Tr([html.Th(h) for h in
+                               ("Pipeline", "Latest run", "Started", "Duration", "Triggers", "State", "")]))
+    body = []
+    for row in data:
+        latest = [status_badge(row["status"])]
+        if row["number"]:
+            latest.append(dcc.Link(f"#{row['number']}", href=f"/pipelines/{row['id']}/runs/{row['number']}",
+                                   className="ms-1"))
+        body.append(html.Tr([
+            html.Td(dcc.Link(row["name"], href=f"/pipelines/{row['id']}", className="pipeline-name fw-semibold")),
+            html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]), html.Td(row["triggers"]),
+            html.Td(dbc.Badge("active" if row["active"] else "inactive", color="success" if row["active"] else "secondary",
+                              className="active-flag")),
+            html.Td([_action("Run", "run", row["id"], "primary"), _action("Stop", "stop", row["id"], "danger"),
+                     _more_menu(row)], className="text-nowrap text-end"),
+        ], **{"data-pipeline": row["name"]}))
+    return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")
+
+
+def layout(**_):
+    data = rows()
+    return html.Div([
+        dbc.Row([
+            dbc.Col(html.H2("Pipelines"), width="auto"),
+            dbc.Col(dbc.DropdownMenu([
+                dbc.DropdownMenuItem("From scratch (Source, Build, Test, Deploy)", href="/pipelines/new"),
+                dbc.DropdownMenuItem("Copy an existing pipeline…",
+                                     id={"type": ids.ROW_ACTION, "action": "create-copy", "pipeline": 0}),
+            ], label="Create pipeline", id=ids.LIST_CREATE_MENU, color="primary"), width="auto", className="ms-auto"),
+        ], className="align-items-center mb-2"),
+        dbc.Row([
+            dbc.Col(dbc.Input(id=ids.LIST_SEARCH, placeholder="Search by name", type="search", debounce=0.3), md=4),
+            dbc.Col(dbc.Select(id=ids.LIST_STATUS, value="all",
+                               options=[{"label": label, "value": v} for v, label in STATUS_FILTERS]), md=3),
+        ], className="mb-3"),
+        html.Div(table(data), id=ids.LIST_TABLE),
+        dcc.Store(id=ids.LIST_SIGNATURE, data=data),
+        dcc.Interval(id=ids.LIST_POLL, interval=POLL_MS),
+    ])
+
+
+# The same page also answers at "/" (a second registry entry; Dash keys pages by this name).
+dash.register_page(f"{__name__}_home", path="/", name="Home", title="Pipelines · Millrace", layout=layout)
+
+
+@callback(Output(ids.LIST_TABLE, "children"), Output(ids.LIST_SIGNATURE, "data"),
+          Input(ids.LIST_SEARCH, "value"), Input(ids.LIST_STATUS, "value"), Input(ids.LIST_POLL, "n_intervals"),
+          Input(ids.ACTION_DONE, "data"), State(ids.LIST_SIGNATURE, "data"), prevent_initial_call=True)
+def refresh(search, status, _tick, _done, shown):
+    data = rows(search or "", status or "all")
+    if data == shown:
+        return no_update, no_update
+    return table(data), data

@@ -1,0 +1,47 @@
+"""Code repositories (`/repositories`): which code sources the engine supports so far.
+
+Today a pipeline's code source is a plain git URL (local path, file://, http(s)://),
+checked out by the daemon. Connecting GitHub or GitLab accounts through OAuth
+applications (PRODUCT.md §6) arrives with its own issue; this page says so.
+"""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard.components import card
+from models import pipelines
+from models.tables import Pipeline
+
+dash.register_page(__name__, path="/repositories", name="Code repositories", title="Code repositories · Millrace")
+
+
+def _in_use() -> dict[str, list[str]]:
+    used: dict[str, list[str]] = {}
+    for p in pipelines.live().order_by(Pipeline.name):
+        source = pipelines.current_spec(p).get("source") or {}
+        if source.get("repository"):
+            used.setdefault(source["repository"], []).append(f"{p.name} ({source.get('branch') or 'main'})")
+    return used
+
+
+def layout(**_):
+    used = _in_use()
+    listing = (html.Ul([html.Li([html.Code(repo), " — used by ", ", ".join(names)]) for repo, names in used.items()],
+                       className="repos-in-use") if used else html.P("No pipeline builds a repository yet.",
+                                                                      className="text-muted"))
+    return html.Div([
+        html.H2("Code repositories"),
+        dbc.Tabs([
+            dbc.Tab(dbc.Alert("Connecting a GitHub account (OAuth application) is not available yet.", color="info",
+                              className="mt-3"), label="GitHub"),
+            dbc.Tab(dbc.Alert("Connecting a GitLab account (OAuth application) is not available yet.", color="info",
+                              className="mt-3"), label="GitLab"),
+        ], className="mb-3"),
+        card("Plain git URLs (supported now)", [
+            html.P(["A pipeline's code source can be any git URL the daemon can clone: a local path, ",
+                    html.Code("file://"), ", or ", html.Code("http(s)://"), ". Set it in the pipeline editor."]),
+            listing,
+        ]),
+    ])
