@@ -73,7 +73,8 @@ _PLAIN_SERVER = ("server gave HTTP response to HTTPS client",)
 _TLS_SERVER = ("Client sent an HTTP request to an HTTPS server", "malformed HTTP response")
 _UNTRUSTED = ("x509:", "certificate signed by unknown authority", "tls: failed to verify")
 _REFUSED = ("invalid username/password", "unauthorized", "authentication required",
-            "access denied", "access to the resource is denied", "401 Unauthorized", "403 Forbidden")
+            "access denied", "access to the resource is denied", "401 Unauthorized", "403 Forbidden",
+            "credential not found", "no basic auth credentials")
 _UNREACHABLE = ("connection refused", "no such host", "i/o timeout", "no route to host",
                 "network is unreachable", "connection reset", "context deadline exceeded",
                 "server misbehaving")
