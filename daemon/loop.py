@@ -54,8 +54,11 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
             if max_ticks is not None and ticks >= max_ticks:
                 break
             timeout = BUSY_POLL_SECONDS if daemon.has_active_work else IDLE_POLL_SECONDS
+            task_fds = daemon.wait_fds()
+            if task_fds is None:          # a task already ended: no reason to sleep
+                task_fds, timeout = [], 0
             try:
-                ready, _, _ = select.select([sock, *daemon.wait_fds()], [], [], timeout)
+                ready, _, _ = select.select([sock, *task_fds], [], [], timeout)
             except InterruptedError:
                 continue
             if sock in ready:

@@ -17,10 +17,11 @@ from daemon.run_advance import RunAdvancer
 from models import daemon_state, runs
 from models.db import utcnow, write_transaction
 from models.status import Status
-from models.tables import Run, TaskRun
+from models.tables import Pipeline, Run, TaskRun
 
 log = logging.getLogger("millrace.daemon")
 HEARTBEAT_EVERY_SECONDS = 2.0
+TRIGGERS_EVERY_SECONDS = 0.2
 
 
 class Daemon:
@@ -30,6 +31,7 @@ class Daemon:
         self._heartbeat = None
         self._advancer = RunAdvancer(self.executors)
         self.has_active_work = False
+        self._last_triggers = None
 
     def tick(self, now=None) -> None:
         now = now or utcnow()
@@ -38,19 +40,24 @@ class Daemon:
         if not self.stopping:
             while (run := runs.claim_next()) is not None:
                 self._guard(run, now, self._start_run)
-        active = list(Run.select().where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value]))
-                      .order_by(Run.id))
+        active = list(Run.select(Run, Pipeline).join(Pipeline)
+                      .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id))
         slots = _SlotCounter(int(daemon_state.get_setting("task_slots")))
+        self._advancer.running_handles = []
         for run in active:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
         self.has_active_work = bool(active)
 
-    def wait_fds(self) -> list[int]:
+    def wait_fds(self) -> list[int] | None:
+        """What the loop may sleep on; None when a running task has already ended (tick now)."""
         fds = []
-        for task in TaskRun.select().where(TaskRun.status == Status.RUNNING.value, TaskRun.handle_json.is_null(False)):
-            executor = self.executors.get(task.executor)
+        for executor_name, handle in self._advancer.running_handles:
+            executor = self.executors.get(executor_name)
             if executor is not None:
-                fds.extend(executor.wait_fds(json.loads(task.handle_json)))
+                task_fds = executor.wait_fds(handle)
+                if task_fds is None:
+                    return None
+                fds.extend(task_fds)
         return fds
 
     def shutdown(self) -> None:
@@ -89,6 +96,10 @@ class Daemon:
             self._heartbeat = daemon_state.beat(self._heartbeat, "stopping" if self.stopping else "running", now)
 
     def _triggers(self, now) -> None:
+        # Task exits wake the loop many times a second; timers and deliveries need far less.
+        if self._last_triggers is not None and 0 <= (now - self._last_triggers).total_seconds() < TRIGGERS_EVERY_SECONDS:
+            return
+        self._last_triggers = now
         try:
             from daemon import triggers
         except ImportError:

@@ -29,6 +29,7 @@ class RunAdvancer:
         self.executors = executors
         self.starter = TaskStarter(executors)
         self._cache = {}     # run id -> (spec, masker): parsed once per run, not per tick
+        self.running_handles = []   # (executor name, handle) of tasks seen running this tick
 
     def advance(self, run: Run, now, slots) -> None:
         spec, masker = self._spec_and_masker(run)
@@ -37,6 +38,7 @@ class RunAdvancer:
         for task in tasks:
             if task.status in _ACTIVE and task.handle_json:
                 self._poll(run, task, now, masker, slots)
+        stages = self._stages(run, tasks)
         self._account(run, tasks, now)
         if run.stop_requested_at is None and run.execution_seconds > 60 * (spec["timeout_minutes"] or NO_TIMEOUT_LIMIT_MINUTES):
             Run.update(stop_requested_at=now, stop_requested_by=TIMEOUT_ACTOR).where(Run.id == run.id).execute()
@@ -44,8 +46,10 @@ class RunAdvancer:
         if run.stop_requested_at is not None:
             self._stop(run, spec, tasks, now, slots)
         else:
-            self._plan(run, spec, tasks, now, slots, masker)
-        self._update_stages(run, tasks, now)
+            self._plan(run, spec, tasks, stages, now, slots, masker)
+        self._update_stages(stages, now)
+        self.running_handles.extend((t.executor, json.loads(t.handle_json)) for t in tasks
+                                    if t.status == Status.RUNNING.value and t.handle_json)
         if run.status not in _ACTIVE:
             self._cache.pop(run.id, None)
 
@@ -60,15 +64,15 @@ class RunAdvancer:
     def _poll(self, run, task, now, masker, slots) -> None:
         executor = self.executors[task.executor]
         handle = json.loads(task.handle_json)
-        shipping.ship(executor, task, handle, masker, now)
         result = executor.poll(handle)
+        # Ship after polling: once the task is seen ended, this read takes everything it wrote.
+        shipping.ship(executor, task, handle, masker, now)
         if result.state == "running" and task.status == Status.WAITING.value:
             runs.set_status(task, Status.RUNNING)
         elif result.state == "waiting" and (task.status != Status.WAITING.value or task.reason != result.reason):
             shipping.note(task, f"waiting: {result.reason}", now)
             runs.set_status(task, Status.WAITING, result.reason)
         elif result.state in ("exited", "failed"):
-            shipping.ship(executor, task, handle, masker, now)
             self._finish_task(run, task, executor, handle, result, now)
             executor.cleanup(handle)
             slots.release()
@@ -147,9 +151,9 @@ class RunAdvancer:
         return [(stage, members.get(stage.id, []))
                 for stage in StageRun.select().where(StageRun.run == run.id).order_by(StageRun.position)]
 
-    def _plan(self, run, spec, tasks, now, slots, masker) -> None:
+    def _plan(self, run, spec, tasks, stages, now, slots, masker) -> None:
         states = [planner.StageState(sr.id, sr.mode, tuple(planner.TaskState(t.id, t.status) for t in ts))
-                  for sr, ts in self._stages(run, tasks)]
+                  for sr, ts in stages]
         decision = planner.plan(states)
         by_id = {t.id: t for t in tasks}
         ready = list(decision.start) + [t.id for t in tasks if t.status == Status.WAITING.value and not t.handle_json]
@@ -165,8 +169,8 @@ class RunAdvancer:
                 f"task '{failed.name}' in stage '{failed.stage_run.name}' failed: {failed.reason}"
             runs.set_status(run, Status.FAILED, reason, finished_at=now)
 
-    def _update_stages(self, run, tasks, now) -> None:
-        for stage, members in self._stages(run, tasks):
+    def _update_stages(self, stages, now) -> None:
+        for stage, members in stages:
             state = planner.StageState(stage.id, stage.mode, tuple(planner.TaskState(t.id, t.status) for t in members))
             status = planner.stage_status(state)
             if status == stage.status:

@@ -85,12 +85,11 @@ STATEMENTS = [
     """CREATE TABLE log_chunk (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         task_run_id INTEGER NOT NULL REFERENCES task_run(id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
         first_line INTEGER NOT NULL,
         line_count INTEGER NOT NULL,
         content TEXT NOT NULL,
         logged_at DATETIME NOT NULL,
-        UNIQUE (task_run_id, seq))""",
+        UNIQUE (task_run_id, first_line))""",
     """CREATE TABLE audit_event (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at DATETIME NOT NULL,

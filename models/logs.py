@@ -1,15 +1,13 @@
 """Task logs as numbered chunks of lines, written by the daemon, read by everyone else.
 
 A chunk is appended in the same transaction that advances the task run's cursor
-(`log_cursor_json`), and (task_run_id, seq) is unique: a line is stored exactly once,
+(`log_cursor_json`), and (task_run_id, first_line) is unique: a line is stored exactly once,
 whatever restarts happen in between. Readers page by line number, so the dashboard can
 show the tail of a 200,000-line log and only fetch what is new.
 """
 from __future__ import annotations
 
 import json
-
-from peewee import fn
 
 from models.db import utcnow
 from models.tables import LogChunk, TaskRun
@@ -19,8 +17,7 @@ def append(task_run: TaskRun, lines: list[str], cursor, at=None) -> None:
     """Store `lines` (without newlines) and the new cursor. Call inside write_transaction()."""
     fields = {TaskRun.log_cursor_json: json.dumps(cursor)}
     if lines:
-        seq = LogChunk.select(fn.COUNT(LogChunk.id)).where(LogChunk.task_run == task_run.id).scalar()
-        LogChunk.create(task_run=task_run.id, seq=seq, first_line=task_run.log_lines + 1, line_count=len(lines),
+        LogChunk.create(task_run=task_run.id, first_line=task_run.log_lines + 1, line_count=len(lines),
                         content="".join(line + "\n" for line in lines), logged_at=at or utcnow())
         task_run.log_lines += len(lines)
         fields[TaskRun.log_lines] = task_run.log_lines
@@ -32,7 +29,7 @@ def lines_after(task_run_id: int, after_line: int = 0, limit: int | None = None)
     """Yield (line_number, logged_at, text) for lines numbered > after_line."""
     query = (LogChunk.select().where((LogChunk.task_run == task_run_id)
                                      & (LogChunk.first_line + LogChunk.line_count > after_line + 1))
-             .order_by(LogChunk.seq))
+             .order_by(LogChunk.first_line))
     sent = 0
     for chunk in query:
         for offset, text in enumerate(chunk.content.splitlines()):

@@ -100,8 +100,7 @@ class TaskRun(BaseModel):
 class LogChunk(BaseModel):
     id = AutoField()
     task_run = ForeignKeyField(TaskRun, column_name="task_run_id", backref="log_chunks", on_delete="CASCADE")
-    seq = IntegerField()                        # 0, 1, 2 … per task run; UNIQUE with task_run_id
-    first_line = IntegerField()                 # line number (from 1) of the chunk's first line
+    first_line = IntegerField()                 # line number (from 1) of its first line; UNIQUE per task run
     line_count = IntegerField()
     content = TextField()                       # the lines, newline-terminated, secrets masked
     logged_at = DateTimeField(default=utcnow)   # when these lines were read: their timestamp

@@ -72,8 +72,9 @@ class Executor:
         """Release what the task held (pods, secrets). Called once the task is final."""
         raise NotImplementedError
 
-    def wait_fds(self, handle: dict) -> list[int]:
-        """File descriptors that become readable when the task ends (lets the loop sleep)."""
+    def wait_fds(self, handle: dict) -> list[int] | None:
+        """File descriptors that become readable when the task ends (lets the loop sleep);
+        None when the task has already ended, so the loop should tick again at once."""
         return []
 
     def read_reason(self, handle: dict) -> str | None:

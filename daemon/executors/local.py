@@ -101,8 +101,10 @@ class LocalExecutor(Executor):
         with open(Path(handle["task_dir"]) / "output.log", "rb") as fh:
             fh.seek(offset)
             data = fh.read(READ_BYTES)
-        if not final and len(data) < READ_BYTES:
+        if not final:
             cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) == READ_BYTES:
+                cut = len(data)        # one enormous line without a newline: ship it in pieces
             data = data[:cut]
         return data, offset + len(data)
 
@@ -131,14 +133,16 @@ class LocalExecutor(Executor):
             except (ProcessLookupError, PermissionError):
                 pass
 
-    def wait_fds(self, handle: dict) -> list[int]:
+    def wait_fds(self, handle: dict) -> list[int] | None:
         pid = handle["pid"]
-        if pid not in self._pidfds and self._alive(handle):
+        if pid not in self._pidfds:
+            if not self._alive(handle):
+                return None
             try:
                 self._pidfds[pid] = os.pidfd_open(pid)
             except OSError:
-                return []
-        return [self._pidfds[pid]] if pid in self._pidfds else []
+                return None
+        return [self._pidfds[pid]]
 
     def cleanup(self, handle: dict) -> None:
         fd = self._pidfds.pop(handle["pid"], None)
