@@ -4,7 +4,8 @@
 are `$NAME` tokens, and an env dict holding those values.
 `BuildPlan.script` renders the steps as a fixed shell script that only says "$NAME",
 so the engine can run it as a durable local process; `run_build()` runs that same
-script here. Both read the outcome from the output alone: `parse_digest()` finds the
+script here. The script marks its progress with `millrace: step|image|registry|pushed|error`
+lines, so the outcome can be read from the output alone: `parse_digest()` finds the
 pushed digest and `explain_failure()` says what went wrong, naming the failing step.
 """
 from __future__ import annotations
@@ -59,6 +60,8 @@ class BuildPlan:
     @property
     def script(self) -> str:
         lines = ["#!/bin/sh", "# Millrace image build. Every value comes from the environment.", "set -eu",
+                 # the login's auth file holds the password (base64): never leave it behind
+                 'trap \'rm -f "$MILLRACE_AUTH_FILE"\' EXIT',
                  'if [ ! -f "$MILLRACE_DOCKERFILE" ]; then',
                  "  printf 'millrace: error: Dockerfile %s not found in the checkout\\n' "
                  '"$MILLRACE_DOCKERFILE_PATH" >&2',

@@ -157,6 +157,7 @@ def test_push_with_credentials_and_a_private_ca(tls_registry, containers, busybo
     result = build(checkout, settings, tmp_path, containers, tag="v1")
     assert result.digest == tls_registry.manifest_digest("devops/app", "v1")
     assert REGISTRY_PASSWORD not in result.output and REGISTRY_PASSWORD not in (tmp_path / "task/build-image.sh").read_text()
+    assert not (tmp_path / "task/registry-auth.json").exists()
 
 
 @slow
