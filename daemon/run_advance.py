@@ -92,7 +92,7 @@ class RunAdvancer:
                                if "MILLRACE_COMMIT_SHA" in dynamic else {})).where(Run.id == run.id).execute()
                     run.dynamic_json = json.dumps(merged)
                     run.commit_sha = dynamic.get("MILLRACE_COMMIT_SHA", run.commit_sha)
-                runs.set_status(task, Status.SUCCEEDED, exit_code=0, finished_at=now)
+                runs.set_status(task, Status.SUCCEEDED, exit_code=0, finished_at=now, outputs_json=json.dumps(dynamic))
         else:
             reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
             runs.set_status(task, Status.FAILED, reason, exit_code=result.exit_code, finished_at=now)

@@ -74,6 +74,7 @@ STATEMENTS = [
         handle_json TEXT,
         attempt INTEGER NOT NULL DEFAULT 1,
         exit_code INTEGER,
+        outputs_json TEXT NOT NULL DEFAULT '{}',
         log_cursor_json TEXT,
         log_lines INTEGER NOT NULL DEFAULT 0,
         started_at DATETIME,
