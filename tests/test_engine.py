@@ -1,5 +1,6 @@
 """The daemon runs pipelines end to end with real git, real processes and real SQLite."""
 import datetime as dt
+import json
 import time
 
 from models import logs, pipelines, runs
@@ -189,3 +190,57 @@ def test_deactivated_pipeline_refuses_to_run(home):
         assert "deactivated" in str(exc)
     else:
         raise AssertionError("a deactivated pipeline was queued")
+
+
+def test_stop_kills_a_task_that_ignores_term_after_the_grace_period(home, daemon, tmp_path):
+    ready = tmp_path / "ready"
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("stubborn", f"trap '' TERM; touch {ready}; sleep 300")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    t0 = dt.datetime.utcnow()
+    for i in range(200):
+        daemon.tick(t0 + dt.timedelta(milliseconds=10 * i))
+        if ready.exists():
+            break
+        time.sleep(0.02)
+    runs.request_stop(run, "alice")
+    daemon.tick(t0 + dt.timedelta(seconds=5))          # TERM is sent, and ignored
+    time.sleep(0.3)
+    daemon.tick(t0 + dt.timedelta(seconds=6))
+    assert runs.Run.get_by_id(run.id).status == "running", "still within the grace period"
+    for i in range(100):
+        daemon.tick(t0 + dt.timedelta(seconds=16 + i))   # grace over: KILL the whole group
+        if runs.Run.get_by_id(run.id).status == "stopped":
+            break
+        time.sleep(0.05)
+    assert runs.Run.get_by_id(run.id).status == "stopped"
+    pid = json.loads(tasks_of(run)["stubborn"].handle_json)["pid"]
+    assert not _group_alive(pid)
+
+
+def test_a_script_trapping_term_gets_to_clean_up(home, daemon, tmp_path):
+    ready = tmp_path / "ready"
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("polite", f"trap 'echo cleaning up; exit 0' TERM; touch {ready}; "
+                              "while :; do sleep 0.1; done")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    while not ready.exists():
+        daemon.tick()
+        time.sleep(0.02)
+    runs.request_stop(run, "alice")
+    done = run_until_done(daemon, run.id)
+    assert done.status == "stopped"
+    assert "cleaning up" in logs.text(tasks_of(done)["polite"].id)
+
+
+def _group_alive(pgid):
+    import os
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                return True
+    return False

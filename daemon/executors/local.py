@@ -18,9 +18,16 @@ from pathlib import Path
 from daemon.executors.base import Executor, Launch, Poll
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
+# The wrapper outlives a TERM sent to the group (its trap is set after the script started,
+# so the script keeps the default action or its own trap) and records how the script ended.
 WRAPPER = r'''cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
-if [ "$5" = exec ]; then "$2" >>"$3" 2>&1 </dev/null; else /bin/sh -e "$2" >>"$3" 2>&1 </dev/null; fi
-code=$?
+if [ "$5" = exec ]; then "$2" >>"$3" 2>&1 </dev/null & else /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
+child=$!
+trap : TERM
+while :; do
+  wait "$child"; code=$?
+  kill -0 "$child" 2>/dev/null || break
+done
 echo "$code" >"$4.tmp" && mv "$4.tmp" "$4"
 '''
 READ_BYTES = 256 * 1024
@@ -148,5 +155,4 @@ class LocalExecutor(Executor):
         fd = self._pidfds.pop(handle["pid"], None)
         if fd is not None:
             os.close(fd)
-        if self._exit_code(handle) is not None:
-            self._signal_group(handle, signal.SIGKILL)   # background leftovers of a finished task
+        self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
