@@ -12,6 +12,7 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard import ids
 from models.status import Status
 
 # status → (Bootstrap colour name, hex colour for Plotly and cytoscape)
@@ -79,11 +80,38 @@ def ok_alert(message: str, **kwargs) -> dbc.Alert:
                      **kwargs)
 
 
-def field(label: str, value, **kwargs) -> html.Div:
+def field(label: str, value, className: str = "", **kwargs) -> html.Div:
     """A label/value row for the info cards."""
     return html.Div([html.Span(label, className="field-label"), html.Span(value, className="field-value")],
-                    className="field", **kwargs)
+                    className=f"field {className}".strip(), **kwargs)
 
 
-def card(title: str, body, **kwargs) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3", **kwargs)
+def card(title: str, body, className: str = "", **kwargs) -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=f"mb-3 {className}".strip(), **kwargs)
+
+
+def action_button(label: str, action: str, pipeline_id: int, colour: str, **kwargs) -> html.Button:
+    """A row/page action on a pipeline; dashboard.actions handles every one of them."""
+    return html.Button(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pipeline_id},
+                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
+
+
+def run_button(label: str, action: str, run_id: int, colour: str) -> html.Button:
+    return html.Button(label, id={"type": ids.RUN_ACTION, "action": action, "run": run_id},
+                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action})
+
+
+def more_menu(pipeline_id: int, active: bool, **kwargs) -> dbc.DropdownMenu:
+    """The "more" menu of a pipeline: edit, trigger rules, settings, (de)activate, copy, delete."""
+    def item(label, action):
+        return dbc.DropdownMenuItem(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pipeline_id})
+
+    return dbc.DropdownMenu([
+        dbc.DropdownMenuItem("Edit pipeline", href=f"/pipelines/{pipeline_id}/edit"),
+        dbc.DropdownMenuItem("Trigger rules", href=f"/pipelines/{pipeline_id}#triggers"),
+        item("Advanced settings", "settings"),
+        item("Deactivate" if active else "Activate", "deactivate" if active else "activate"),
+        item("Copy", "copy"),
+        dbc.DropdownMenuItem(divider=True),
+        item("Delete", "delete"),
+    ], label="More", size="sm", color="secondary", className="d-inline-block more-menu", align_end=True, **kwargs)

@@ -38,6 +38,7 @@ DIALOG_ERROR = "action-dialog-error"
 REDIRECT = "action-redirect"
 
 # pipeline detail
+DETAIL_ID = "detail-id"                  # store: the pipeline id
 DETAIL_INFO = "detail-info"
 DETAIL_RUNS = "detail-runs"
 DETAIL_RUNS_VIEW = "detail-runs-view"
@@ -63,5 +64,6 @@ LOG_EARLIER = "log-earlier"
 LOG_OLDER = "log-older"                  # container the "load earlier" pages are prepended to
 LOG_LINES = "log-lines"                  # container new lines are appended to
 LOG_VIEW = "log-view"                    # the scrolling box around both
-LOG_CURSOR = "log-cursor"                # store: {"task", "first", "last"} line numbers shown
+LOG_CURSOR = "log-cursor"                # store: {"task", "last"}: the last line number shown
+LOG_FIRST = "log-first"                  # store: {"task", "first"}: the first line number shown
 LOG_POLL = "log-poll"

@@ -13,10 +13,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.components import duration_text, span_seconds, status_badge, time_text
+from dashboard.components import action_button, duration_text, more_menu, span_seconds, status_badge, time_text
+from dashboard.queries import latest_runs, trigger_summaries
 from models import pipelines
 from models.db import utcnow
-from models.tables import Pipeline, Run
+from models.tables import Pipeline
 
 dash.register_page(__name__, path="/pipelines", name="Pipelines", title="Pipelines · Millrace")
 
@@ -24,31 +25,6 @@ POLL_MS = 3000
 STATUS_FILTERS = [("all", "any status"), ("running", "running"), ("queued", "queued"), ("waiting", "waiting"),
                   ("succeeded", "succeeded"), ("failed", "failed"), ("stopped", "stopped"),
                   ("timed_out", "timed out"), ("never", "never run"), ("inactive", "inactive")]
-
-
-def latest_runs(pipeline_ids) -> dict[int, Run]:
-    """pipeline id → its latest run, in one statement."""
-    if not pipeline_ids:
-        return {}
-    inner = Run.alias("r2")
-    newest = (inner.select(inner.id).where(inner.pipeline == Pipeline.id).order_by(inner.number.desc()).limit(1))
-    wanted = Pipeline.select(newest).where(Pipeline.id.in_(list(pipeline_ids)))
-    return {run.pipeline_id: run for run in Run.select().where(Run.id.in_(wanted))}
-
-
-def trigger_summaries(pipeline_ids) -> dict[int, str]:
-    """'manual' plus timed and webhook rules, when the trigger tables exist."""
-    out = {pid: ["manual"] for pid in pipeline_ids}
-    try:
-        from models.triggers import TimerRule, WebhookRule
-        for rule in TimerRule.select().where(TimerRule.pipeline.in_(list(pipeline_ids)) & TimerRule.enabled):
-            out[rule.pipeline_id].append(rule.rule_text)
-        for hook in WebhookRule.select().where(WebhookRule.pipeline.in_(list(pipeline_ids))):
-            events = [e for e, on in (("push", hook.on_push), ("merge", hook.on_merge), ("tag", hook.on_tag)) if on]
-            out[hook.pipeline_id].append("on " + "/".join(events) if events else "webhook (no events)")
-    except Exception:  # trigger tables not migrated yet: manual is the truth
-        pass
-    return {pid: ", ".join(parts) for pid, parts in out.items()}
 
 
 def rows(search: str = "", status: str = "all") -> list[dict]:
@@ -72,28 +48,6 @@ def rows(search: str = "", status: str = "all") -> list[dict]:
     return out
 
 
-def _action(label, action, pid, colour, **kwargs):
-    return html.Button(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pid},
-                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
-
-
-def _more_menu(row) -> dbc.DropdownMenu:
-    pid = row["id"]
-
-    def item(label, action):
-        return dbc.DropdownMenuItem(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pid})
-
-    return dbc.DropdownMenu([
-        dbc.DropdownMenuItem("Edit pipeline", href=f"/pipelines/{pid}/edit"),
-        dbc.DropdownMenuItem("Trigger rules", href=f"/pipelines/{pid}#triggers"),
-        item("Advanced settings", "settings"),
-        item("Deactivate" if row["active"] else "Activate", "deactivate" if row["active"] else "activate"),
-        item("Copy", "copy"),
-        dbc.DropdownMenuItem(divider=True),
-        item("Delete", "delete"),
-    ], label="More", size="sm", color="secondary", className="d-inline-block more-menu", align_end=True)
-
-
 def table(data: list[dict]):
     if not data:
         return html.P("No pipeline matches.", className="text-muted empty-list")
@@ -110,8 +64,8 @@ def table(data: list[dict]):
             html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]), html.Td(row["triggers"]),
             html.Td(dbc.Badge("active" if row["active"] else "inactive", color="success" if row["active"] else "secondary",
                               className="active-flag")),
-            html.Td([_action("Run", "run", row["id"], "primary"), _action("Stop", "stop", row["id"], "danger"),
-                     _more_menu(row)], className="text-nowrap text-end"),
+            html.Td([action_button("Run", "run", row["id"], "primary"), action_button("Stop", "stop", row["id"], "danger"),
+                     more_menu(row["id"], row["active"])], className="text-nowrap text-end"),
         ], **{"data-pipeline": row["name"]}))
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")
 

@@ -1,0 +1,162 @@
+"""Pipeline detail (`/pipelines/<id>`): basic information, trigger rules, advanced settings,
+latest run, the read-only diagram, and the 50 latest run records as a timeline or a list.
+
+Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
+when that data changed. Records offer re-run (with that run's stored version), stop
+(while it runs) and open; clicking a bar of the timeline opens that run.
+"""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_cytoscape as cyto
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import graph, ids
+from dashboard.components import (action_button, card, duration_text, field, more_menu, run_button, span_seconds,
+                                  status_badge, time_text)
+from dashboard.queries import trigger_summaries
+from dashboard.timeline import bar, runs_figure
+from models import pipelines, runs
+from models.db import utcnow
+from models.status import ACTIVE
+from models.tables import Pipeline, PipelineVersion
+
+dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
+                   title="Pipeline · Millrace")
+
+POLL_MS = 2000
+RECORDS = 50
+ACTIVE_VALUES = {s.value for s in ACTIVE}
+
+
+def _pipeline(pipeline_id) -> Pipeline | None:
+    return pipelines.live().where(Pipeline.id == int(pipeline_id)).first() if str(pipeline_id).isdigit() else None
+
+
+def snapshot(p: Pipeline) -> dict:
+    """What the page shows, as plain data."""
+    spec, now = pipelines.current_spec(p), utcnow()
+    version = PipelineVersion.get_by_id(p.current_version_id)
+    records = [{"id": r.id, "number": r.number, "status": r.status, "cause": r.cause, "detail": r.cause_detail,
+                "reason": r.reason or "", "start": r.started_at.isoformat() if r.started_at else None,
+                "end": r.finished_at.isoformat() if r.finished_at else None, "queued": r.queued_at.isoformat(),
+                "started": time_text(r.started_at or r.queued_at),
+                "duration": duration_text(span_seconds(r.started_at, r.finished_at, now))}
+               for r in runs.list_runs(p, RECORDS)]
+    return {"id": p.id, "name": p.name, "description": p.description, "active": p.is_active,
+            "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
+            "saved": f"{time_text(version.created_at)} by {version.created_by}", "owner": p.owner,
+            "triggers": trigger_summaries([p.id])[p.id], "records": records}
+
+
+def header(s: dict):
+    return html.Div([
+        html.H2([s["name"], " ", dbc.Badge("active" if s["active"] else "inactive", className="active-flag fs-6",
+                                           color="success" if s["active"] else "secondary")], className="me-auto"),
+        html.Div([action_button("Run", "run", s["id"], "primary"), action_button("Stop", "stop", s["id"], "danger"),
+                  dcc.Link("Edit", href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1"),
+                  more_menu(s["id"], s["active"])], className="text-nowrap"),
+    ], className="d-flex align-items-center mb-2")
+
+
+def info_cards(s: dict):
+    src = s["source"]
+    latest = s["records"][0] if s["records"] else None
+    basic = [field("Description", s["description"] or "–"),
+             field("Code source", html.Code(f"{src['repository']} ({src['branch']})") if src else "none"),
+             field("Version", f"v{s['version']}, saved {s['saved']}"), field("Owner", s["owner"])]
+    last = ([field("Run", dcc.Link(f"#{latest['number']}", href=f"/pipelines/{s['id']}/runs/{latest['number']}")),
+             field("Status", status_badge(latest["status"])), field("Started", latest["started"]),
+             field("Duration", latest["duration"]), field("Cause", f"{latest['cause']} {latest['detail']}".strip())]
+            if latest else [html.P("Never run.", className="text-muted")])
+    timeout = f"{s['timeout']} minutes" if s["timeout"] else "none (runs are stopped after 14 days)"
+    return dbc.Row([
+        dbc.Col(card("Basic information", basic), md=6),
+        dbc.Col(card("Latest run", last, className="latest-run"), md=6),
+        dbc.Col(card("Trigger rules", [field("Starts on", s["triggers"]),
+                                       html.Small("Timed and webhook rules cannot be edited in the dashboard yet.",
+                                                  className="text-muted")], id="triggers"), md=6),
+        dbc.Col(card("Advanced settings", [field("Timeout", timeout, className="timeout"),
+                                           action_button("Edit settings", "settings", s["id"], "secondary")]), md=6),
+    ])
+
+
+def records_list(s: dict):
+    if not s["records"]:
+        return html.P("No runs yet.", className="text-muted")
+    rows = []
+    for r in s["records"]:
+        actions = [run_button("Re-run", "rerun", r["id"], "primary")]
+        if r["status"] in ACTIVE_VALUES:
+            actions.append(run_button("Stop", "stop", r["id"], "danger"))
+        actions.append(dcc.Link("Open", href=f"/pipelines/{s['id']}/runs/{r['number']}", className="btn btn-sm btn-link"))
+        rows.append(html.Tr([html.Td(dcc.Link(f"#{r['number']}", href=f"/pipelines/{s['id']}/runs/{r['number']}")),
+                             html.Td(status_badge(r["status"])), html.Td(f"{r['cause']} {r['detail']}".strip()),
+                             html.Td(r["started"]), html.Td(r["duration"]), html.Td(r["reason"], className="small"),
+                             html.Td(actions, className="text-nowrap")], **{"data-run": r["number"]}))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Status", "Cause", "Started", "Duration", "Reason", "")]))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="run-records align-middle")
+
+
+def records_timeline(s: dict):
+    from datetime import datetime
+    parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
+    bars = [bar(f"#{r['number']}", r["status"], parse(r["start"]), parse(r["end"]), key=r["number"],
+                queued=parse(r["queued"])) for r in s["records"]]
+    if not bars:
+        return html.P("No runs yet.", className="text-muted")
+    return dcc.Graph(id=ids.DETAIL_TIMELINE, figure=runs_figure(bars, utcnow()), config={"displayModeBar": False},
+                     className="run-timeline")
+
+
+def records(s: dict, view: str):
+    return records_timeline(s) if view == "timeline" else records_list(s)
+
+
+def diagram(p: Pipeline):
+    elements = graph.spec_to_elements(pipelines.current_spec(p), editable=False)
+    return cyto.Cytoscape(id=ids.DETAIL_DIAGRAM, elements=elements, stylesheet=graph.STYLESHEET,
+                          layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1,
+                          userZoomingEnabled=False, boxSelectionEnabled=False, style={"height": "320px"})
+
+
+def layout(pipeline_id=None, **_):
+    p = _pipeline(pipeline_id)
+    if p is None:
+        return dbc.Alert(f"No pipeline with id {pipeline_id} (it may have been deleted).", color="warning")
+    s = snapshot(p)
+    return html.Div([
+        dcc.Store(id=ids.DETAIL_ID, data=p.id), dcc.Store(id=ids.DETAIL_SIGNATURE, data=s),
+        html.Div([header(s), info_cards(s)], id=ids.DETAIL_INFO),
+        card("Pipeline diagram", diagram(p)),
+        dbc.Card([dbc.CardHeader(dbc.Row([
+            dbc.Col(f"Run records (latest {RECORDS})", className="fw-semibold"),
+            dbc.Col(dbc.RadioItems(id=ids.DETAIL_RUNS_VIEW, value="list", inline=True,
+                                   options=[{"label": "List", "value": "list"}, {"label": "Timeline", "value": "timeline"}]),
+                    width="auto")])),
+            dbc.CardBody(html.Div(records(s, "list"), id=ids.DETAIL_RUNS))], className="mb-3"),
+        dcc.Interval(id=ids.DETAIL_POLL, interval=POLL_MS),
+    ])
+
+
+@callback(Output(ids.DETAIL_INFO, "children"), Output(ids.DETAIL_RUNS, "children"), Output(ids.DETAIL_SIGNATURE, "data"),
+          Input(ids.DETAIL_POLL, "n_intervals"), Input(ids.ACTION_DONE, "data"), Input(ids.DETAIL_RUNS_VIEW, "value"),
+          State(ids.DETAIL_ID, "data"), State(ids.DETAIL_SIGNATURE, "data"), prevent_initial_call=True)
+def refresh(_tick, _done, view, pipeline_id, shown):
+    p = _pipeline(pipeline_id)
+    if p is None:
+        return dbc.Alert("This pipeline was deleted.", color="warning"), None, None
+    s = snapshot(p)
+    if s == shown and dash.ctx.triggered_id != ids.DETAIL_RUNS_VIEW:
+        return no_update, no_update, no_update
+    return [header(s), info_cards(s)], records(s, view), s
+
+
+@callback(Output(ids.REDIRECT, "href", allow_duplicate=True), Input(ids.DETAIL_TIMELINE, "clickData"),
+          State(ids.DETAIL_ID, "data"), prevent_initial_call=True)
+def open_clicked_run(click, pipeline_id):
+    points = (click or {}).get("points") or []
+    if not points or points[0].get("customdata") is None:
+        return no_update
+    return f"/pipelines/{pipeline_id}/runs/{points[0]['customdata']}"

@@ -1,0 +1,180 @@
+"""Run detail (`/pipelines/<id>/runs/<n>`): status, duration, cause, start; the run's graph
+with every stage and task coloured by live status and labelled with its duration; the
+task list; a Gantt of the tasks; and the selected task's live log (dashboard.logpanel).
+
+The page polls while the run is active and re-renders only when what it shows changed;
+once the run has ended the poll switches itself off. Selecting a task (in the list or on
+the graph) switches the log panel to that task.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_cytoscape as cyto
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import graph, ids, logpanel
+from dashboard.components import duration_text, field, run_button, span_seconds, status_badge, time_text
+from dashboard.timeline import bar, tasks_figure
+from models import pipelines
+from models.db import utcnow
+from models.status import ACTIVE, Status
+from models.tables import Pipeline, Run, StageRun, TaskRun
+
+dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<number>", name="Run", title="Run · Millrace")
+
+POLL_MS = 1500
+ACTIVE_VALUES = {s.value for s in ACTIVE}
+
+
+def _run(pipeline_id, number) -> Run | None:
+    if not (str(pipeline_id).isdigit() and str(number).isdigit()):
+        return None
+    return (Run.select(Run, Pipeline).join(Pipeline)
+            .where((Run.pipeline == int(pipeline_id)) & (Run.number == int(number))).first())
+
+
+def _iso(at: dt.datetime | None):
+    return at.isoformat() if at else None
+
+
+def snapshot(run: Run) -> dict:
+    """The run, its stages and tasks as plain data (what the poll compares)."""
+    now = utcnow()
+    tasks = (TaskRun.select(TaskRun, StageRun).join(StageRun).where(TaskRun.run == run.id)
+             .order_by(StageRun.position, TaskRun.position))
+    stages = StageRun.select().where(StageRun.run == run.id).order_by(StageRun.position)
+    return {
+        "id": run.id, "pipeline": run.pipeline_id, "name": run.pipeline.name, "number": run.number,
+        "status": run.status, "reason": run.reason or "", "detail": run.detail or "",
+        "cause": f"{run.cause} {run.cause_detail}".strip() + (f" (by {run.triggered_by})" if run.triggered_by else ""),
+        "queued": time_text(run.queued_at), "started": time_text(run.started_at),
+        "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)),
+        "waiting": duration_text(run.waiting_seconds) if run.waiting_seconds else None,
+        "stages": [{"position": s.position, "kind": s.kind, "name": s.name, "status": s.status,
+                    "duration": duration_text(span_seconds(s.started_at, s.finished_at, now))} for s in stages],
+        "tasks": [{"id": t.id, "stage": t.stage_run.name, "stage_position": t.stage_run.position,
+                   "position": t.position, "name": t.name, "status": t.status, "reason": t.reason or "",
+                   "start": _iso(t.started_at), "end": _iso(t.finished_at), "lines": t.log_lines,
+                   "duration": duration_text(span_seconds(t.started_at, t.finished_at, now))} for t in tasks],
+    }
+
+
+def default_task(s: dict) -> int | None:
+    """The task worth watching: a running one, else the first that failed, else the last started."""
+    tasks = s["tasks"]
+    running = [t for t in tasks if t["status"] in (Status.RUNNING.value, Status.WAITING.value)]
+    broken = [t for t in tasks if t["status"] in (Status.FAILED.value, Status.TIMED_OUT.value, Status.STOPPED.value)]
+    started = [t for t in tasks if t["start"] is not None]
+    for found in (running[:1], broken[:1], started[-1:], tasks[:1]):
+        if found:
+            return found[0]["id"]
+    return None
+
+
+def header(s: dict):
+    buttons = [run_button("Re-run", "rerun", s["id"], "primary")]
+    if s["status"] in ACTIVE_VALUES:
+        buttons.insert(0, run_button("Stop", "stop", s["id"], "danger"))
+    facts = [field("Status", [status_badge(s["status"], id="run-status"), html.Span(f" {s['reason']}", className="ms-1")]),
+             field("Duration", s["duration"]), field("Cause", s["cause"]), field("Started", s["started"]),
+             field("Queued", s["queued"])]
+    if s["waiting"]:
+        facts.append(field("Waiting for resources", s["waiting"]))
+    if s["detail"]:
+        facts.append(field("Detail", html.Pre(s["detail"], className="mb-0 small")))
+    return html.Div([
+        html.Div([html.H2([dcc.Link(s["name"], href=f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
+                          className="me-auto"), html.Div(buttons)], className="d-flex align-items-center mb-2"),
+        html.Div(facts, className="mb-3"),
+    ])
+
+
+def task_list(s: dict, selected):
+    items = []
+    for t in s["tasks"]:
+        items.append(html.Div([
+            html.Div([html.Span(f"{t['stage']} / ", className="text-muted"), t["name"]], className="me-auto"),
+            status_badge(t["status"]), html.Span(t["duration"], className="ms-2 small task-duration"),
+        ], id={"type": ids.TASK_PICK, "task": t["id"]}, n_clicks=0, **{"data-task": t["name"]},
+            className="list-group-item list-group-item-action d-flex align-items-center task-pick"
+                      + (" active" if t["id"] == selected else "")))
+    return html.Div(items, className="list-group") if items else html.P("No tasks yet.", className="text-muted")
+
+
+def graph_elements(run: Run, s: dict, selected) -> list[dict]:
+    notes = {}
+    for st in s["stages"]:
+        if st["kind"] == "stage":
+            notes[graph.stage_id(st["position"] - 1)] = {"status": st["status"], "note": st["duration"]}
+    chosen = None
+    for t in s["tasks"]:
+        node = "source" if t["stage_position"] == 0 else graph.task_id(t["stage_position"] - 1, t["position"])
+        notes[node] = {"status": t["status"], "note": f"{t['status'].replace('_', ' ')} · {t['duration']}"}
+        chosen = node if t["id"] == selected else chosen
+    return graph.spec_to_elements(pipelines.definition(run.version), editable=False, annotations=notes, selected=chosen)
+
+
+def gantt(s: dict):
+    parse = lambda v: dt.datetime.fromisoformat(v) if v else None  # noqa: E731
+    bars = [bar(f"{t['stage']} / {t['name']}", t["status"], parse(t["start"]), parse(t["end"]), key=t["id"])
+            for t in s["tasks"]]
+    return tasks_figure(bars, utcnow())
+
+
+def layout(pipeline_id=None, number=None, **_):
+    run = _run(pipeline_id, number)
+    if run is None:
+        return dbc.Alert(f"No run #{number} of pipeline {pipeline_id}.", color="warning")
+    s = snapshot(run)
+    selected = default_task(s)
+    return html.Div([
+        dcc.Store(id=ids.RUN_ID, data=run.id), dcc.Store(id=ids.RUN_SIGNATURE, data=[s, selected]),
+        dcc.Store(id=ids.LOG_TASK, data=selected),
+        html.Div(header(s), id=ids.RUN_HEADER),
+        dbc.Row([
+            dbc.Col(dbc.Card([dbc.CardHeader("Tasks"), dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)],
+                             className="mb-3"), lg=4),
+            dbc.Col(dbc.Card([dbc.CardHeader("Graph"), dbc.CardBody(cyto.Cytoscape(
+                id=ids.RUN_GRAPH, elements=graph_elements(run, s, selected), stylesheet=graph.STYLESHEET,
+                layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1, userZoomingEnabled=False,
+                boxSelectionEnabled=False, style={"height": "300px"}))], className="mb-3"), lg=8),
+        ]),
+        logpanel.panel(selected),
+        dbc.Card([dbc.CardHeader("Task timeline"), dbc.CardBody(dcc.Graph(
+            id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
+        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE_VALUES),
+    ])
+
+
+@callback(Output(ids.RUN_HEADER, "children"), Output(ids.RUN_TASKS, "children"), Output(ids.RUN_GRAPH, "elements"),
+          Output(ids.RUN_GANTT, "figure"), Output(ids.RUN_SIGNATURE, "data"), Output(ids.RUN_POLL, "disabled"),
+          Input(ids.RUN_POLL, "n_intervals"), Input(ids.ACTION_DONE, "data"), Input(ids.LOG_TASK, "data"),
+          State(ids.RUN_ID, "data"), State(ids.RUN_SIGNATURE, "data"), prevent_initial_call=True)
+def refresh(_tick, _done, selected, run_id, shown):
+    run = Run.select(Run, Pipeline).join(Pipeline).where(Run.id == run_id).first()
+    s = snapshot(run)
+    if [s, selected] == shown:
+        return (no_update,) * 6
+    return (header(s), task_list(s, selected), graph_elements(run, s, selected), gantt(s), [s, selected],
+            s["status"] not in ACTIVE_VALUES)
+
+
+@callback(Output(ids.LOG_TASK, "data"), Input({"type": ids.TASK_PICK, "task": ALL}, "n_clicks"),
+          Input(ids.RUN_GRAPH, "tapNodeData"), State(ids.RUN_ID, "data"), State(ids.LOG_TASK, "data"),
+          prevent_initial_call=True)
+def pick(_clicks, node, run_id, current):
+    if isinstance(ctx.triggered_id, dict):
+        if not ctx.triggered[0]["value"]:
+            return no_update
+        chosen = ctx.triggered_id["task"]
+    else:
+        if not node or node.get("kind") not in ("task", "source"):
+            return no_update
+        stage = 0 if node["kind"] == "source" else node["stage"] + 1
+        task = (TaskRun.select(TaskRun.id).join(StageRun).where((TaskRun.run == run_id) & (StageRun.position == stage)
+                & (TaskRun.position == (node.get("index") or 0))).first())
+        chosen = task.id if task else None
+    return chosen if chosen and chosen != current else no_update
