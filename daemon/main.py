@@ -22,6 +22,7 @@ from models.tables import Pipeline, Run, TaskRun
 log = logging.getLogger("millrace.daemon")
 HEARTBEAT_EVERY_SECONDS = 2.0
 TRIGGERS_EVERY_SECONDS = 0.2
+SETTINGS_EVERY_SECONDS = 2.0
 
 
 class Daemon:
@@ -32,6 +33,7 @@ class Daemon:
         self._advancer = RunAdvancer(self.executors)
         self.has_active_work = False
         self._last_triggers = None
+        self._slots, self._slots_read_at = 0, None
 
     def tick(self, now=None) -> None:
         now = now or utcnow()
@@ -42,7 +44,7 @@ class Daemon:
                 self._guard(run, now, self._start_run)
         active = list(Run.select(Run, Pipeline).join(Pipeline)
                       .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id))
-        slots = _SlotCounter(int(daemon_state.get_setting("task_slots")))
+        slots = _SlotCounter(self._task_slots(now))
         self._advancer.running_handles = []
         for run in active:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
@@ -89,6 +91,11 @@ class Daemon:
                     runs.set_status(fresh, Status.FAILED, reason, detail=detail)
         except Exception:
             log.exception("could not record the failure of run %s", run.id)
+
+    def _task_slots(self, now) -> int:
+        if self._slots_read_at is None or abs((now - self._slots_read_at).total_seconds()) >= SETTINGS_EVERY_SECONDS:
+            self._slots, self._slots_read_at = int(daemon_state.get_setting("task_slots")), now
+        return self._slots
 
     def _beat(self, now) -> None:
         if self._heartbeat is None or (now - self._heartbeat.beat_at).total_seconds() >= HEARTBEAT_EVERY_SECONDS \

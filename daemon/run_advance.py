@@ -21,6 +21,7 @@ from models.variables import parse_dynamic
 TIMEOUT_ACTOR = "millrace (timeout)"
 NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60
 STOP_GRACE_SECONDS = 10
+ACCOUNT_WRITE_SECONDS = 1.0
 _ACTIVE = (Status.RUNNING.value, Status.WAITING.value)
 
 
@@ -98,27 +99,35 @@ class RunAdvancer:
             runs.set_status(task, Status.FAILED, reason, exit_code=result.exit_code, finished_at=now)
 
     def _account(self, run, tasks, now) -> None:
+        """Add the time since the stored `accounted_at` to execution or waiting seconds.
+
+        The sum is stored at most once a second (and whenever the status changes or the
+        run ends): until then every tick recomputes it from the same stored pair, so
+        skipping a write loses nothing."""
         last = run.accounted_at or run.started_at or now
         delta = max(0.0, (now - last).total_seconds())      # a clock step backwards adds nothing
         statuses = {t.status for t in tasks}
         all_waiting = Status.WAITING.value in statuses and Status.RUNNING.value not in statuses
-        fields = {"accounted_at": now}
         if all_waiting:
             run.waiting_seconds += delta
-            fields["waiting_seconds"] = run.waiting_seconds
         else:
             run.execution_seconds += delta
-            fields["execution_seconds"] = run.execution_seconds
         status = Status.WAITING.value if all_waiting else Status.RUNNING.value
-        if status != run.status:
-            fields["status"] = status
+        run.accounted_at = now
+        if status == run.status and delta < ACCOUNT_WRITE_SECONDS:
+            return
         with write_transaction():
-            Run.update(**fields).where(Run.id == run.id).execute()
+            Run.update(status=status, **self.accounting(run)).where(Run.id == run.id).execute()
             for task in tasks:
                 if task.status == Status.WAITING.value:
                     task.waiting_seconds += delta
                     TaskRun.update(waiting_seconds=task.waiting_seconds).where(TaskRun.id == task.id).execute()
-        run.accounted_at, run.status = now, status
+        run.status = status
+
+    @staticmethod
+    def accounting(run) -> dict:
+        return {"execution_seconds": run.execution_seconds, "waiting_seconds": run.waiting_seconds,
+                "accounted_at": run.accounted_at}
 
     def _stop(self, run, spec, tasks, now, slots) -> None:
         timed_out = run.stop_requested_by == TIMEOUT_ACTOR
@@ -140,7 +149,7 @@ class RunAdvancer:
                 elif (now - task.stop_sent_at).total_seconds() >= STOP_GRACE_SECONDS:
                     self.executors[task.executor].stop(handle, force=True)
         if not any(t.status in _ACTIVE for t in tasks):
-            runs.set_status(run, final, reason, finished_at=now)
+            runs.set_status(run, final, reason, finished_at=now, **self.accounting(run))
 
     @staticmethod
     def _stages(run, tasks):
@@ -162,12 +171,12 @@ class RunAdvancer:
         for task_id in decision.skip:
             runs.set_status(by_id[task_id], Status.SKIPPED)
         if decision.outcome == Status.SUCCEEDED.value:
-            runs.set_status(run, Status.SUCCEEDED, finished_at=now)
+            runs.set_status(run, Status.SUCCEEDED, finished_at=now, **self.accounting(run))
         elif decision.outcome == Status.FAILED.value:
             failed = next(t for t in tasks if t.status in (Status.FAILED.value, Status.TIMED_OUT.value, Status.STOPPED.value))
             reason = failed.reason if failed.task_type == "checkout" else \
                 f"task '{failed.name}' in stage '{failed.stage_run.name}' failed: {failed.reason}"
-            runs.set_status(run, Status.FAILED, reason, finished_at=now)
+            runs.set_status(run, Status.FAILED, reason, finished_at=now, **self.accounting(run))
 
     def _update_stages(self, stages, now) -> None:
         for stage, members in stages:

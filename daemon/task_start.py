@@ -26,6 +26,7 @@ _PRIVATE_ENV = ("MILLRACE_HOME_OVERRIDE",)
 class TaskStarter:
     def __init__(self, executors):
         self.executors = executors
+        self._host_noted = set()
 
     def start(self, run, spec, task, now, slots, masker) -> None:
         if not slots.take():
@@ -57,9 +58,10 @@ class TaskStarter:
                         source=({**spec["source"], "commit": run.commit_sha} if spec.get("source") else None))
         for line in plan.notes:
             shipping.note(task, line, now)
-        if plan.image and executor_name == "local":
+        if plan.image and executor_name == "local" and run.id not in self._host_noted:
+            self._host_noted.add(run.id)      # once per run, on its first task that names an image
             shipping.note(task, f"running on this machine's shell: no container runtime is configured, "
-                                f"so image {plan.image} is not used", now)
+                                f"so images (here {plan.image}) are not used", now)
         handle = executor.start(launch)
         with write_transaction():
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",

@@ -1,0 +1,106 @@
+"""The two objects a task run creates: a Secret (its scripts and secret values) and a Pod.
+
+The Secret holds the fixed wrapper, the fixed checkout script and the task's script
+as files (mounted read-only on tmpfs, so a script with a secret substituted into it
+never lands in a ConfigMap or on a node's disk) plus the secret environment values,
+which reach the container through `secretKeyRef`: no value appears in the pod spec.
+The wrapper prints a trailer with $MILLRACE_ENV and the reason file after the task.
+"""
+from __future__ import annotations
+
+from daemon.executors.base import Launch
+
+WORKSPACE, TASK_DIR, OUT_DIR = "/workspace", "/millrace/task", "/millrace/out"
+MAIN, INIT = "main", "checkout"
+
+# $1 the task files directory, $2 a writable scratch directory. Fixed text: the task's
+# script is a file and its values are environment, never part of this command line.
+WRAPPER = r'''export MILLRACE_ENV="$2/env" MILLRACE_REASON_FILE="$2/reason"
+: >"$MILLRACE_ENV"; : >"$MILLRACE_REASON_FILE"
+first=""; IFS= read -r first <"$1/script" || true
+case "$first" in
+  '#!'*) "$1/script" & ;;
+  *) /bin/sh -e "$1/script" & ;;
+esac
+child=$!
+# PID 1 ignores SIGTERM unless trapped: pass it on so the task can clean up before the grace ends.
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+code=0; wait "$child" || code=$?
+while kill -0 "$child" 2>/dev/null; do code=0; wait "$child" || code=$?; done
+printf '%s\n' "::millrace-env $MILLRACE_POD_UID::"
+cat "$MILLRACE_ENV"
+printf '%s\n' "::millrace-reason $MILLRACE_POD_UID::"
+cat "$MILLRACE_REASON_FILE"
+printf '%s\n' "::millrace-end $MILLRACE_POD_UID::"
+exit "$code"
+'''
+
+# $1 the workspace. Repository URL (maybe with credentials), commit and branch come as environment.
+CHECKOUT = r'''set -eu
+cd "$1"
+git init -q .
+git remote add origin "$MILLRACE_REPOSITORY"
+ref="${MILLRACE_COMMIT:-$MILLRACE_BRANCH}"
+git fetch -q --depth 1 origin "$ref" 2>/dev/null || git fetch -q origin "$ref" 2>/dev/null || git fetch -q origin
+if [ -n "$MILLRACE_COMMIT" ]; then git checkout -q --detach "$MILLRACE_COMMIT"; else git checkout -q --detach FETCH_HEAD; fi
+echo "checked out $(git rev-parse HEAD)"
+'''
+
+# The daemon's local paths mean nothing inside a pod; the wrapper sets its own.
+_LOCAL_ONLY = {"MILLRACE_ENV", "MILLRACE_TASK_DIR", "MILLRACE_REASON_FILE"}
+
+
+def markers(uid: str) -> tuple[str, str, str]:
+    return f"::millrace-env {uid}::", f"::millrace-reason {uid}::", f"::millrace-end {uid}::"
+
+
+def task_env(launch: Launch, host_env) -> dict[str, str]:
+    """The task's own variables: Launch.env minus what it inherited from the daemon's host."""
+    return {k: v for k, v in launch.env.items() if k not in _LOCAL_ONLY and host_env.get(k) != v}
+
+
+def _is_secret(value: str, secrets: list[str]) -> bool:
+    return any(s and s in value for s in secrets)
+
+
+def secret(launch: Launch, name: str, labels: dict, env: dict) -> dict:
+    data = {"run.sh": WRAPPER, "checkout.sh": CHECKOUT, "script": launch.script}
+    data.update({f"env.{k}": v for k, v in env.items() if _is_secret(v, launch.secret_values)})
+    if launch.source:
+        data["source.repository"] = launch.source.get("repository", "")
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": name, "labels": labels}, "stringData": data}
+
+
+def _from_secret(var: str, name: str, key: str) -> dict:
+    return {"name": var, "valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
+
+
+def pod(launch: Launch, name: str, labels: dict, env: dict, *, image: str, git_image: str,
+        grace_seconds: int, deadline_seconds: int) -> dict:
+    env_list = [_from_secret(k, name, f"env.{k}") if _is_secret(v, launch.secret_values) else {"name": k, "value": v}
+                for k, v in sorted(env.items())]
+    env_list.append({"name": "MILLRACE_POD_UID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.uid"}}})
+    mounts = [{"name": "workspace", "mountPath": WORKSPACE},
+              {"name": "task", "mountPath": TASK_DIR, "readOnly": True}]
+    main = {"name": MAIN, "image": image, "command": ["/bin/sh", f"{TASK_DIR}/run.sh", TASK_DIR, OUT_DIR],
+            "workingDir": WORKSPACE, "env": env_list, "resources": launch.resources or {},
+            "volumeMounts": mounts + [{"name": "out", "mountPath": OUT_DIR}]}
+    spec = {"restartPolicy": "Never", "activeDeadlineSeconds": deadline_seconds,
+            "terminationGracePeriodSeconds": grace_seconds,
+            "automountServiceAccountToken": False, "enableServiceLinks": False,
+            "containers": [main],
+            "volumes": [{"name": "workspace", "emptyDir": {}}, {"name": "out", "emptyDir": {}},
+                        {"name": "task", "secret": {"secretName": name, "defaultMode": 0o555, "items": [
+                            {"key": k, "path": k} for k in ("run.sh", "checkout.sh", "script")]}}]}
+    if launch.source:
+        spec["initContainers"] = [{
+            "name": INIT, "image": git_image, "command": ["/bin/sh", f"{TASK_DIR}/checkout.sh", WORKSPACE],
+            "env": [_from_secret("MILLRACE_REPOSITORY", name, "source.repository"),
+                    {"name": "MILLRACE_COMMIT", "value": launch.source.get("commit") or ""},
+                    {"name": "MILLRACE_BRANCH", "value": launch.source.get("branch") or ""}],
+            "volumeMounts": mounts}]
+    annotations = {"millrace.dev/pipeline-name": launch.pipeline_name, "millrace.dev/task-name": launch.task_name,
+                   "millrace.dev/run-number": str(launch.run_number)}
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": labels, "annotations": annotations}, "spec": spec}
