@@ -33,7 +33,7 @@ def dialog() -> html.Div:
             dbc.ModalHeader(dbc.ModalTitle(id=ids.DIALOG_TITLE)),
             dbc.ModalBody([
                 html.P(id=ids.DIALOG_BODY),
-                group(ids.DIALOG_SOURCE_GROUP, "Pipeline to copy", dcc.Dropdown(id=ids.DIALOG_SOURCE, clearable=False)),
+                group(ids.DIALOG_SOURCE_GROUP, "Pipeline to copy", dbc.Select(id=ids.DIALOG_SOURCE)),
                 group(ids.DIALOG_NAME_GROUP, "New pipeline name", dbc.Input(id=ids.DIALOG_NAME, type="text")),
                 group(ids.DIALOG_TIMEOUT_GROUP, "Timeout in minutes (empty: none; runs stop after 14 days)",
                       dbc.Input(id=ids.DIALOG_TIMEOUT, type="number", min=1, step=1)),
@@ -160,7 +160,7 @@ def ask(_row_clicks, _run_clicks, done):
         d = describe(pending["action"], pending["pipeline"], pending["run"])
     except Exception as exc:
         return (*keep, error_alert(_message(exc)), no_update)
-    sources = [{"label": p.name, "value": p.id} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
+    sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
     return (True, d["title"], d["text"], pending, d.get("name", ""), "name" not in d, sources,
             sources[0]["value"] if sources else None, not d.get("source"), d.get("timeout"), "timeout" not in d,
             d["confirm"], d["colour"], None, no_update, no_update)
