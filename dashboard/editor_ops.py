@@ -11,9 +11,12 @@ from __future__ import annotations
 import copy
 import re
 
-from models.spec import DEFAULT_STAGES, TASK_TYPES
+import yaml
+
+from models.spec import DEFAULT_STAGES, TASK_TYPES, SpecError, load_yaml
 
 HISTORY_LIMIT = 100
+MISSING = object()
 NEW_TASK_DEFAULTS = {"script": {"image": "debian", "tag": "bookworm-slim"}}
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -28,7 +31,7 @@ def _tokens(path: str) -> list:
     return [name if name else int(index) for name, index in _TOKEN.findall(path)]
 
 
-def get_field(spec: dict, path: str, default=None):
+def get_field(spec, path: str, default=None):
     node = spec
     for token in _tokens(path):
         try:
@@ -152,16 +155,15 @@ def move_task(spec: dict, i: int, j: int, delta: int) -> dict:
 
 
 def set_task_type(spec: dict, i: int, j: int, kind: str) -> dict:
-    """Rebuild the task with exactly the new type's fields, keeping values of fields both types share."""
+    """Rebuild the task with exactly the new type's fields. Only fields that mean the same in
+    every type survive (a script's `image` runs it, a build's `image` names the result)."""
     old = spec["stages"][i]["tasks"][j]
     if kind == old.get("type") or kind not in TASK_TYPES:
         return spec
     task = blank_task(kind, old.get("name", ""))
-    for field in task:
-        if field not in ("name", "type") and old.get(field) not in (None, "", {}, []):
+    for field in ("cluster", "namespace", "env", "resources"):
+        if old.get(field) and (field in task or field == "resources"):
             task[field] = copy.deepcopy(old[field])
-    if old.get("resources"):
-        task["resources"] = copy.deepcopy(old["resources"])
     return set_field(spec, f"stages[{i}].tasks[{j}]", task)
 
 
@@ -198,6 +200,30 @@ def strip_secrets(spec: dict) -> tuple[dict, list[str]]:
                     task["env"][k] = {"name": env.get("name", ""), "value": "" if env.get("encrypted") else env.get("value", ""),
                                       "secret": True}
     return out, stored
+
+
+def from_yaml(text: str) -> tuple[dict | None, str | None]:
+    """The YAML tab's text as a working definition, or (None, the reason it cannot be one).
+
+    Valid text comes back in canonical form; text that is YAML but not yet a valid
+    definition is kept as typed (validation marks it) as long as it has the shape the
+    canvas draws: a mapping whose stages are mappings with lists of task mappings.
+    Encrypted values are never taken from the page.
+    """
+    try:
+        return strip_secrets(load_yaml(text))[0], None
+    except SpecError as exc:
+        if exc.errors and exc.errors[0][1].startswith("not valid YAML"):
+            return None, exc.errors[0][1]
+    raw = yaml.safe_load(text)
+    stages = raw.get("stages") if isinstance(raw, dict) else None
+    if not isinstance(stages, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("tasks") or [], list)
+            and all(isinstance(t, dict) for t in s.get("tasks") or []) for s in stages):
+        return None, "a pipeline is a mapping with name and a list of stages, each with a list of tasks"
+    for stage in stages:
+        stage["tasks"] = stage.get("tasks") or []
+    return strip_secrets(raw)[0], None
 
 
 # --- history -----------------------------------------------------------------------

@@ -120,7 +120,7 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
 
     source = spec.get("source")
     pipeline = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("source", "stages")}
-    label = (f"{_short(source.get('repository')) or 'repository?'}\n⎇ {source.get('branch') or 'main'}"
+    label = (f"{_short(source.get('repository')) or 'repository?'}\nbranch {source.get('branch') or 'main'}"
              if source else "+ code source")
     if source or editable:
         elements.append(decorate(_node("source", label, "source", 0, 0, {"spec": copy.deepcopy(source), "pipeline": pipeline},
@@ -179,7 +179,7 @@ STATUS_COLOURS = {"pending": "#adb5bd", "queued": "#6c757d", "running": "#0d6efd
 STYLESHEET = [
     {"selector": "node", "style": {
         "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
-        "shape": "round-rectangle", "width": NODE_W, "height": NODE_H, "font-size": 12,
+        "shape": "round-rectangle", "width": NODE_W, "height": NODE_H, "font-size": 14,
         "background-color": "#ffffff", "border-width": 2, "border-color": "#adb5bd", "color": "#212529"}},
     {"selector": ".source", "style": {"background-color": "#e7f1ff", "border-color": "#0d6efd", "shape": "barrel"}},
     {"selector": ".source.empty", "style": {"border-style": "dashed", "color": "#0d6efd"}},

@@ -77,12 +77,14 @@ def test_copy_task_goes_right_after_and_moves_stay_inside_the_stage():
     assert task_names(ops.delete_task(spec, 0, 0), 0) == ["test"]
 
 
-def test_changing_the_type_keeps_shared_fields_and_drops_the_rest():
-    spec = ops.set_task_type(sample(), 0, 0, "build_image")
-    task = spec["stages"][0]["tasks"][0]
+def test_changing_the_type_gives_exactly_the_new_types_fields():
+    spec = ops.set_task_type(sample(), 0, 1, "build_image")
+    task = spec["stages"][0]["tasks"][1]
     required, optional = TASK_TYPES["build_image"]
     assert set(task) == {"name", "type", *required, *optional, "env"}
-    assert task["image"] == "alpine" and "script" not in task
+    assert task["name"] == "test" and task["image"] == "" and len(task["env"]) == 2   # a build's image is its output
+    spec = ops.set_task_type(sample(), 1, 0, "deploy_chart")
+    assert spec["stages"][1]["tasks"][0]["namespace"] == "prod"                         # same meaning: kept
 
 
 def test_fields_are_addressed_by_the_paths_validation_errors_use():
@@ -167,3 +169,86 @@ def test_env_operations_keep_the_selection():
     assert len(spec["stages"][0]["tasks"][1]["env"]) == 3 and chosen == "task-0-1"
     spec, chosen = ops.run_op(spec, "delete-env:0", "task-0-1")
     assert [e["name"] for e in spec["stages"][0]["tasks"][1]["env"]] == ["MODE", ""]
+
+
+# --- the side panel's forms and the YAML tab ----------------------------------------
+from dashboard import editor_forms as forms  # noqa: E402
+from dashboard import editor_ids as eid  # noqa: E402
+
+
+def ids_in(component, kind):
+    """Every pattern id of `kind` inside a Dash component tree."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+            return
+        cid = getattr(node, "id", None)
+        if isinstance(cid, dict) and cid.get("type") == kind:
+            found.append(cid.get("path") or cid.get("op"))
+        walk(getattr(node, "children", None) or [])
+    walk(component)
+    return found
+
+
+@pytest.mark.parametrize("kind", sorted(TASK_TYPES))
+def test_a_task_form_has_exactly_the_fields_of_its_type(kind):
+    spec = ops.set_task_type(sample(), 0, 0, kind)
+    paths = ids_in(forms.panel(spec, "task-0-0", []), eid.FIELD)
+    required, optional = TASK_TYPES[kind]
+    assert {p.removeprefix("stages[0].tasks[0].") for p in paths} == {"name", "type", *required, *optional}
+
+
+def test_forms_for_stage_source_and_pipeline_and_their_buttons():
+    spec = sample()
+    assert ids_in(forms.panel(spec, "stage-1", []), eid.FIELD) == ["stages[1].name", "stages[1].mode"]
+    assert {"add-stage-after", "copy-stage", "delete-stage", "stage-left", "stage-right", "add-task"} <= set(
+        ids_in(forms.panel(spec, "stage-1", []), eid.OP))
+    assert ids_in(forms.panel(spec, "source", []), eid.OP) == ["add-source"]
+    assert ids_in(forms.panel(ops.add_source(spec), "source", []), eid.FIELD) == ["source.repository", "source.branch"]
+    assert ids_in(forms.panel(spec, None, []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
+    assert ids_in(forms.panel(spec, "task-7-7", []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
+
+
+def test_env_rows_have_a_secret_switch_and_never_a_secret_value():
+    spec, stored = ops.strip_secrets(sample())
+    form = forms.panel(spec, "task-0-1", [], stored)
+    assert ids_in(form, eid.TOGGLE) == ["stages[0].tasks[1].env[0].secret", "stages[0].tasks[1].env[1].secret"]
+    assert "gAAAA" not in repr(form) and "(stored)" in repr(form)
+
+
+def test_an_error_shows_on_its_field():
+    form = forms.panel(sample(), "task-0-0", [("stages[0].tasks[0].image", "required")])
+    text = repr(form)
+    assert "invalid=True" in text and "'required'" in text
+
+
+def test_control_values_convert_both_ways():
+    assert forms.from_widget("timeout_minutes", 30) == 30 and forms.from_widget("timeout_minutes", "") is None
+    assert forms.from_widget("parameters", "A=1\n\nB = two\n") == {"A": "1", "B": "two"}
+    assert forms.to_widget("parameters", {"A": "1", "B": "two"}) == "A=1\nB=two"
+    assert forms.from_widget("stages[0].tasks[0].env[0].secret", [True]) is True
+
+
+def test_apply_form_writes_changes_and_rebuilds_a_task_whose_type_changed():
+    spec, changed = forms.apply_form(sample(), [("name", "renamed"), ("stages[0].tasks[0].type", "deploy_yaml"),
+                                                ("stages[9].name", "gone"), ("description", "")])
+    assert changed == ["name", "stages[0].tasks[0].type"]
+    assert spec["name"] == "renamed" and "script" not in spec["stages"][0]["tasks"][0]
+
+
+def test_error_paths_in_words():
+    assert forms.describe_path(sample(), "stages[0].tasks[1].env[1].value") == "stage 'Build' › task 'test' › variable 'MODE' › value"
+    assert forms.describe_path(sample(), "timeout_minutes") == "timeout minutes"
+
+
+def test_yaml_text_becomes_the_working_definition():
+    from models.spec import dump_yaml
+    spec, error = ops.from_yaml(dump_yaml(sample()))
+    assert error is None and spec == ops.strip_secrets(sample())[0]           # never the encrypted value
+    spec, error = ops.from_yaml("name: x\nstages:\n- name: A\n  tasks:\n  - name: t\n    type: script\n")
+    assert error is None and spec["stages"][0]["tasks"][0]["name"] == "t"    # invalid but drawable: kept
+    assert ops.from_yaml("stages: [oops")[1].startswith("not valid YAML")
+    assert ops.from_yaml("stages: 3")[1].startswith("a pipeline is a mapping")

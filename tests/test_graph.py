@@ -32,7 +32,7 @@ def test_source_then_stages_left_to_right_then_tasks_under_them():
     # parallel tasks side by side, in one row, and clear of the serial column
     assert y["task-1-0"] == y["task-1-1"] and x["task-0-0"] < x["task-1-0"] < x["task-1-1"]
     assert els["task-0-0"]["data"]["label"] == "compile\nrun script"
-    assert els["source"]["data"]["label"].endswith("⎇ dev")
+    assert els["source"]["data"]["label"].endswith("branch dev")
 
 
 def test_edges_show_the_order():

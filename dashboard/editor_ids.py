@@ -1,0 +1,54 @@
+"""Component ids of the canvas editor, in one place (the rest of the dashboard's are in ids.py).
+
+Form controls use pattern-matching ids whose "path" is the field's path in the definition,
+exactly as models.spec reports errors (`stages[0].tasks[1].image`), so an error finds its
+field by id. Buttons that change the definition are {"type": OP, "op": <operation>}.
+"""
+from __future__ import annotations
+
+import json
+
+STATE = "editor-state"          # Store: the history {present, past, future, initial, key, show_errors, save_errors}
+META = "editor-meta"            # Store: {"pipeline_id": int | None, "stored": [secret keys with a stored value]}
+SELECTED = "editor-selected"    # Store: the selected node id (graph.py names) or None for pipeline settings
+FORM_REV = "editor-form-rev"    # Store: bumped when the side panel must be rebuilt (not on typing)
+CANVAS = "editor-canvas"
+PANEL = "editor-panel"
+HEADER = "editor-header"        # the pipeline name field
+PROBLEMS = "editor-problems"    # every validation error, in words
+TABS = "editor-tabs"
+YAML = "editor-yaml"
+YAML_ERROR = "editor-yaml-error"
+SAVE = "editor-save"
+SAVE_RUN = "editor-save-run"
+REDIRECT = "editor-redirect"
+
+FIELD = "editor-field"          # text-like controls with an `invalid` flag
+FEEDBACK = "editor-feedback"    # the message under a FIELD
+TOGGLE = "editor-toggle"        # switches (secret)
+OP = "editor-op"
+
+TAB_CANVAS, TAB_YAML = "canvas", "yaml"
+
+
+def field(path: str) -> dict:
+    return {"type": FIELD, "path": path}
+
+
+def feedback(path: str) -> dict:
+    return {"type": FEEDBACK, "path": path}
+
+
+def toggle(path: str) -> dict:
+    return {"type": TOGGLE, "path": path}
+
+
+def op(name: str) -> dict:
+    return {"type": OP, "op": name}
+
+
+def dom_id(component_id) -> str:
+    """The DOM id Dash gives a component (pattern ids become sorted compact JSON)."""
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
