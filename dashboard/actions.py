@@ -148,7 +148,8 @@ def ask(_row_clicks, _run_clicks, done):
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         return (no_update,) * len(DIALOG_OUTPUTS)
     target = ctx.triggered_id
-    pending = {"action": target["action"], "pipeline": target.get("pipeline"), "run": target.get("run")}
+    # "settings@card": a second button for the same action on one page (ids must be unique).
+    pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run")}
     keep = [no_update] * 14
     if pending["action"] in IMMEDIATE:
         try:

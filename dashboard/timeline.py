@@ -39,7 +39,7 @@ def _figure(bars: list[dict], now: dt.datetime, title: str, height_per_bar: int)
                        f"{duration_text((e - s).total_seconds())}" for b, s, e in zip(mine, starts, ends)],
             hoverinfo="text"))
     fig.update_layout(
-        title=title or None, barmode="overlay", height=max(180, 60 + height_per_bar * len(bars)),
+        title=title or None, barmode="overlay", showlegend=True, height=max(180, 60 + height_per_bar * len(bars)),
         margin=dict(l=10, r=10, t=40 if title else 10, b=30), legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"),
         xaxis=dict(type="date", title=None), plot_bgcolor="#ffffff",
         yaxis=dict(categoryorder="array", categoryarray=list(reversed(order)), automargin=True))

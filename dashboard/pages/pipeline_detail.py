@@ -78,7 +78,7 @@ def info_cards(s: dict):
                                        html.Small("Timed and webhook rules cannot be edited in the dashboard yet.",
                                                   className="text-muted")], id="triggers"), md=6),
         dbc.Col(card("Advanced settings", [field("Timeout", timeout, className="timeout"),
-                                           action_button("Edit settings", "settings", s["id"], "secondary")]), md=6),
+                                           action_button("Edit settings", "settings@card", s["id"], "secondary")]), md=6),
     ])
 
 

@@ -1,0 +1,155 @@
+"""Fixtures for driving the real product in a real browser.
+
+`millrace` is a fresh data directory served by `run.py dashboard` on a free port in a
+subprocess; `daemon` starts `run.py daemon` on it (only the tests that need runs ask
+for it, so the first page can show the "no daemon" warning); `chrome` is headless
+Chromium via Selenium. Everything started here is stopped by its PID at teardown.
+Setup goes through the CLI (`apply -f -`), as a user would, never through shared state.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_PY = ROOT / "run.py"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, timeout=15.0, interval=0.1, what="condition"):
+    """Poll `check` until it returns something truthy; its last error explains a timeout."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 — stale elements and the like: try again
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last!r})" if last else ""))
+
+
+class Millrace:
+    """A data directory plus the processes serving it."""
+
+    def __init__(self, home: Path, port: int):
+        self.home, self.port = home, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.procs: list[subprocess.Popen] = []
+
+    def cli(self, *args, stdin: str | None = None) -> str:
+        done = subprocess.run([sys.executable, str(RUN_PY), "--home", str(self.home), "--as", "tester", *args],
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+        if done.returncode != 0:
+            raise AssertionError(f"run.py {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def apply(self, yaml_text: str) -> None:
+        self.cli("apply", "-f", "-", stdin=yaml_text)
+
+    def start(self, *args, log_name: str) -> subprocess.Popen:
+        log = open(self.home / log_name, "wb")
+        proc = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(self.home), *args], cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def millrace(tmp_path_factory):
+    home = tmp_path_factory.mktemp("millrace-home")
+    app = Millrace(home, free_port())
+    app.cli("migrate")
+    app.start("dashboard", "--port", str(app.port), log_name="dashboard.log")
+
+    def answers():
+        with urllib.request.urlopen(app.url + "/api/health", timeout=2) as response:
+            return response.status == 200
+    try:
+        wait_for(answers, timeout=30, interval=0.2, what="the dashboard to answer")
+        yield app
+    finally:
+        app.stop_all()
+
+
+@pytest.fixture(scope="session")
+def daemon(millrace):
+    proc = millrace.start("daemon", log_name="daemon.log")
+
+    def alive():
+        with urllib.request.urlopen(millrace.url + "/api/health", timeout=2) as response:
+            return b'"running"' in response.read()
+    wait_for(alive, timeout=20, interval=0.2, what="the daemon's first heartbeat")
+    yield proc
+
+
+@pytest.fixture(scope="session")
+def chrome():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
+    os.environ.setdefault("SE_OFFLINE", "true")
+    os.environ.setdefault("SE_AVOID_STATS", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str, height: int | None = None) -> Path:
+    """Save docs/screenshots/<name>.png, tall enough to show the whole page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    full = height or driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, max(800, min(int(full), 2400)))
+    path = SCREENSHOTS / f"{name}.png"
+    time.sleep(0.3)
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1400, 1000)
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed browser test, keep what the browser showed (in the session's temp dir)."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get("chrome") or getattr(item.funcargs.get("page"), "driver", None)
+    if report.when == "call" and report.failed and driver is not None:
+        target = item.config._tmp_path_factory.getbasetemp() / f"{item.name}.png"
+        try:
+            driver.save_screenshot(str(target))
+            report.sections.append(("browser", f"screenshot: {target}\nurl: {driver.current_url}"))
+        except Exception:  # noqa: BLE001 — a dead browser must not hide the real failure
+            pass
