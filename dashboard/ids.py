@@ -17,6 +17,7 @@ LIST_SEARCH = "list-search"
 LIST_STATUS = "list-status"
 LIST_TABLE = "list-table"
 LIST_POLL = "list-poll"
+LIST_PAGE = "list-page"
 LIST_SIGNATURE = "list-signature"
 LIST_CREATE_MENU = "list-create-menu"
 ROW_ACTION = "row-action"                # {"type": ROW_ACTION, "action": ..., "pipeline": id} (0: none yet)

@@ -4,7 +4,8 @@ trigger summary, active flag; row actions run / stop / more; search and status f
 
 The rows come from one query for the latest run of every pipeline (a correlated
 sub-select on the (pipeline_id, number) index), so the page stays fast with many runs.
-The table re-renders on a poll only when what it shows changed, so an open menu stays open.
+The table shows PAGE_SIZE rows at a time and re-renders on a poll only when what it
+shows changed, so an open menu stays open.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from models.tables import Pipeline
 dash.register_page(__name__, path="/pipelines", name="Pipelines", title="Pipelines · Millrace")
 
 POLL_MS = 3000
+PAGE_SIZE = 50
 STATUS_FILTERS = [("all", "any status"), ("running", "running"), ("queued", "queued"), ("waiting", "waiting"),
                   ("succeeded", "succeeded"), ("failed", "failed"), ("stopped", "stopped"),
                   ("timed_out", "timed out"), ("never", "never run"), ("inactive", "inactive")]
@@ -70,8 +72,15 @@ def table(data: list[dict]):
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")
 
 
+def page_of(data: list[dict], page: int | None) -> tuple[list[dict], int]:
+    """The rows of page `page` (from 1, clamped) and the number of pages."""
+    pages = max(1, -(-len(data) // PAGE_SIZE))
+    page = min(max(1, page or 1), pages)
+    return data[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], pages
+
+
 def layout(**_):
-    data = rows()
+    shown, pages = page_of(rows(), 1)
     return html.Div([
         dbc.Row([
             dbc.Col(html.H2("Pipelines"), width="auto"),
@@ -86,8 +95,10 @@ def layout(**_):
             dbc.Col(dbc.Select(id=ids.LIST_STATUS, value="all",
                                options=[{"label": label, "value": v} for v, label in STATUS_FILTERS]), md=3),
         ], className="mb-3"),
-        html.Div(table(data), id=ids.LIST_TABLE),
-        dcc.Store(id=ids.LIST_SIGNATURE, data=data),
+        html.Div(table(shown), id=ids.LIST_TABLE),
+        dbc.Pagination(id=ids.LIST_PAGE, max_value=pages, active_page=1, fully_expanded=False,
+                       style={"display": "none"} if pages == 1 else None),
+        dcc.Store(id=ids.LIST_SIGNATURE, data=[shown, pages]),
         dcc.Interval(id=ids.LIST_POLL, interval=POLL_MS),
     ])
 
@@ -96,11 +107,12 @@ def layout(**_):
 dash.register_page(f"{__name__}_home", path="/", name="Home", title="Pipelines · Millrace", layout=layout)
 
 
-@callback(Output(ids.LIST_TABLE, "children"), Output(ids.LIST_SIGNATURE, "data"),
-          Input(ids.LIST_SEARCH, "value"), Input(ids.LIST_STATUS, "value"), Input(ids.LIST_POLL, "n_intervals"),
-          Input(ids.ACTION_DONE, "data"), State(ids.LIST_SIGNATURE, "data"), prevent_initial_call=True)
-def refresh(search, status, _tick, _done, shown):
-    data = rows(search or "", status or "all")
-    if data == shown:
-        return no_update, no_update
-    return table(data), data
+@callback(Output(ids.LIST_TABLE, "children"), Output(ids.LIST_SIGNATURE, "data"), Output(ids.LIST_PAGE, "max_value"),
+          Output(ids.LIST_PAGE, "style"), Input(ids.LIST_SEARCH, "value"), Input(ids.LIST_STATUS, "value"),
+          Input(ids.LIST_PAGE, "active_page"), Input(ids.LIST_POLL, "n_intervals"), Input(ids.ACTION_DONE, "data"),
+          State(ids.LIST_SIGNATURE, "data"), prevent_initial_call=True)
+def refresh(search, status, page, _tick, _done, shown):
+    visible, pages = page_of(rows(search or "", status or "all"), page)
+    if [visible, pages] == shown:
+        return no_update, no_update, no_update, no_update
+    return table(visible), [visible, pages], pages, {"display": "none"} if pages == 1 else None
