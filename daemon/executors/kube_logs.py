@@ -60,7 +60,7 @@ def new_lines(text: str, cursor: dict, final: bool = False) -> tuple[list[str], 
         key = _key(stamp)
         if at is not None and key < at:
             continue
-        if False:
+        if key == at and skip > 0:
             skip -= 1
             continue
         out.append(body)
