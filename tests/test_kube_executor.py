@@ -320,3 +320,26 @@ def test_a_running_task_costs_two_requests_per_read_interval(fake_kube, executor
         assert data == b"tick\n"
         assert executor.read_output(handle, cursor) == (b"", cursor)   # the shipper's second look is free
     assert len(fake_kube.requests) - before == 6
+
+
+def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path):
+    """Stop deletes the pod with a grace period: the kubelet sends SIGTERM to PID 1 (the
+    wrapper), which must hand it to the task so the task can clean up in time."""
+    import signal
+    import time
+    from daemon.executors import kube_spec
+    task, out = tmp_path / "task", tmp_path / "out"
+    task.mkdir()
+    out.mkdir()
+    (task / "run.sh").write_text(kube_spec.WRAPPER)
+    (task / "script").write_text("trap 'echo cleaning up; exit 3' TERM\necho started\n"
+                                 "while :; do sleep 0.1; done\n")
+    proc = subprocess.Popen(["/bin/sh", str(task / "run.sh"), str(task), str(out)], stdout=subprocess.PIPE,
+                            env={"PATH": "/usr/bin:/bin", "MILLRACE_POD_UID": "u1"}, text=True)
+    assert proc.stdout.readline() == "started\n"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=10)[0]
+    assert proc.returncode == 3
+    assert rest.splitlines()[0] == "cleaning up"
+    assert rest.splitlines()[1:] == ["::millrace-env u1::", "::millrace-reason u1::", "::millrace-end u1::"]

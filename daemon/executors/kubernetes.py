@@ -18,7 +18,7 @@ from daemon.executors.base import Executor, Launch, Poll
 from daemon.executors.diagnose import diagnose
 from daemon.executors.kube_calls import ClusterError, call
 
-TERMINAL = ("Succeeded", "Failed")
+DOWN_SECONDS = 10
 
 
 class KubernetesExecutor(Executor):
@@ -41,9 +41,18 @@ class KubernetesExecutor(Executor):
         self._last: dict[str, Poll] = {}
         self._quiet: dict[str, tuple[str, float]] = {}     # pod → (cursor, when) of the last empty read
         self._unreachable_since: dict[str, float] = {}
+        self._down_until = float("-inf")
 
     def _call(self, fn, *args, **kwargs):
-        return call(fn, *args, cluster=self.cluster, sleep=self.sleep, **kwargs)
+        # While the cluster is known to be down, one attempt per call: backing off on
+        # every one of fifty running tasks would stall the daemon's tick for minutes.
+        attempts = 1 if self.clock() < self._down_until else 4
+        try:
+            return call(fn, *args, cluster=self.cluster, sleep=self.sleep, attempts=attempts, **kwargs)
+        except ClusterError as exc:
+            if exc.transient:
+                self._down_until = self.clock() + DOWN_SECONDS
+            raise
 
     def _dict(self, model) -> dict:
         return self.core.api_client.sanitize_for_serialization(model)
@@ -177,12 +186,12 @@ class KubernetesExecutor(Executor):
         states = {s["name"]: s.get("state") or {} for s in
                   (pod["status"].get("initContainerStatuses") or []) + (pod["status"].get("containerStatuses") or [])}
         if pod["spec"].get("initContainers") and not cursor.get("init") and "terminated" in states.get(kube_spec.INIT, {}):
-            text = kube_logs.fetch(self.core, ns, name, kube_spec.INIT, timestamps=False)
+            text = self._call(kube_logs.fetch, self.core, ns, name, kube_spec.INIT, timestamps=False)
             out += text.splitlines()
             cursor["init"] = True
         main = states.get(kube_spec.MAIN, {})
         if not cursor.get("end") and ("running" in main or "terminated" in main):
-            text = kube_logs.fetch(self.core, ns, name, kube_spec.MAIN, kube_logs.since_of(cursor))
+            text = self._call(kube_logs.fetch, self.core, ns, name, kube_spec.MAIN, kube_logs.since_of(cursor))
             lines, cursor = kube_logs.new_lines(text, cursor, final="terminated" in main)
             lines, ended = kube_logs.cut_at_marker(lines, kube_spec.markers(handle["uid"])[0])
             out += lines
@@ -193,8 +202,9 @@ class KubernetesExecutor(Executor):
         if "error" in handle:
             return None
         try:
-            text = kube_logs.fetch(self.core, handle["namespace"], handle["pod"], kube_spec.MAIN, timestamps=False)
-        except (ClusterError, client.ApiException):
+            text = self._call(kube_logs.fetch, self.core, handle["namespace"], handle["pod"], kube_spec.MAIN,
+                              timestamps=False)
+        except ClusterError:
             return None
         return kube_logs.trailer(text, handle["uid"], kube_spec.markers)
 
