@@ -59,6 +59,7 @@ RUN_POLL = "run-poll"
 RUN_SIGNATURE = "run-signature"
 TASK_PICK = "task-pick"                  # {"type": TASK_PICK, "task": id}
 LOG_TASK = "log-task"                    # store: the selected task run id
+LOG_AUTO = "log-auto"                    # store: true until the reader picks a task (then the page stops choosing)
 LOG_TITLE = "log-title"
 LOG_DOWNLOAD = "log-download"
 LOG_EARLIER = "log-earlier"

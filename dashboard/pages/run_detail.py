@@ -3,8 +3,8 @@ with every stage and task coloured by live status and labelled with its duration
 task list; a Gantt of the tasks; and the selected task's live log (dashboard.logpanel).
 
 The page polls while the run is active and re-renders only when what it shows changed;
-once the run has ended the poll switches itself off. Selecting a task (in the list or on
-the graph) switches the log panel to that task.
+once the run has ended the poll switches itself off. Until the reader picks a task (in
+the list or on the graph), the log follows the run: it switches to whichever task is running.
 """
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def layout(pipeline_id=None, number=None, **_):
     selected = default_task(s)
     return html.Div([
         dcc.Store(id=ids.RUN_ID, data=run.id), dcc.Store(id=ids.RUN_SIGNATURE, data=[s, selected]),
-        dcc.Store(id=ids.LOG_TASK, data=selected),
+        dcc.Store(id=ids.LOG_TASK, data=selected), dcc.Store(id=ids.LOG_AUTO, data=True),
         html.Div(header(s), id=ids.RUN_HEADER),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("Tasks"), dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)],
@@ -151,30 +151,35 @@ def layout(pipeline_id=None, number=None, **_):
 
 @callback(Output(ids.RUN_HEADER, "children"), Output(ids.RUN_TASKS, "children"), Output(ids.RUN_GRAPH, "elements"),
           Output(ids.RUN_GANTT, "figure"), Output(ids.RUN_SIGNATURE, "data"), Output(ids.RUN_POLL, "disabled"),
+          Output(ids.LOG_TASK, "data", allow_duplicate=True),
           Input(ids.RUN_POLL, "n_intervals"), Input(ids.ACTION_DONE, "data"), Input(ids.LOG_TASK, "data"),
-          State(ids.RUN_ID, "data"), State(ids.RUN_SIGNATURE, "data"), prevent_initial_call=True)
-def refresh(_tick, _done, selected, run_id, shown):
+          State(ids.LOG_AUTO, "data"), State(ids.RUN_ID, "data"), State(ids.RUN_SIGNATURE, "data"),
+          prevent_initial_call=True)
+def refresh(_tick, _done, selected, auto, run_id, shown):
     run = Run.select(Run, Pipeline).join(Pipeline).where(Run.id == run_id).first()
     s = snapshot(run)
-    if [s, selected] == shown:
-        return (no_update,) * 6
-    return (header(s), task_list(s, selected), graph_elements(run, s, selected), gantt(s), [s, selected],
-            s["status"] not in ACTIVE_VALUES)
+    follow = default_task(s) if auto or selected is None else selected
+    if [s, follow] == shown:
+        return (no_update,) * 7
+    return (header(s), task_list(s, follow), graph_elements(run, s, follow), gantt(s), [s, follow],
+            s["status"] not in ACTIVE_VALUES, follow if follow != selected else no_update)
 
 
-@callback(Output(ids.LOG_TASK, "data"), Input({"type": ids.TASK_PICK, "task": ALL}, "n_clicks"),
-          Input(ids.RUN_GRAPH, "tapNodeData"), State(ids.RUN_ID, "data"), State(ids.LOG_TASK, "data"),
-          prevent_initial_call=True)
+@callback(Output(ids.LOG_TASK, "data"), Output(ids.LOG_AUTO, "data"),
+          Input({"type": ids.TASK_PICK, "task": ALL}, "n_clicks"), Input(ids.RUN_GRAPH, "tapNodeData"),
+          State(ids.RUN_ID, "data"), State(ids.LOG_TASK, "data"), prevent_initial_call=True)
 def pick(_clicks, node, run_id, current):
     if isinstance(ctx.triggered_id, dict):
         if not ctx.triggered[0]["value"]:
-            return no_update
+            return no_update, no_update
         chosen = ctx.triggered_id["task"]
     else:
         if not node or node.get("kind") not in ("task", "source"):
-            return no_update
+            return no_update, no_update
         stage = 0 if node["kind"] == "source" else node["stage"] + 1
         task = (TaskRun.select(TaskRun.id).join(StageRun).where((TaskRun.run == run_id) & (StageRun.position == stage)
                 & (TaskRun.position == (node.get("index") or 0))).first())
         chosen = task.id if task else None
-    return chosen if chosen and chosen != current else no_update
+    if not chosen:
+        return no_update, no_update
+    return (chosen if chosen != current else no_update), False

@@ -53,6 +53,22 @@ stages:
     image: busybox
     script: echo never
 """
+TWOSTEP = """
+name: twostep
+stages:
+- name: Build
+  tasks:
+  - name: first
+    type: script
+    image: busybox
+    script: echo first-task-output; sleep 2
+- name: Deploy
+  tasks:
+  - name: second
+    type: script
+    image: busybox
+    script: echo second-task-output; sleep 1
+"""
 CHATTY = """
 name: chatty
 stages:
@@ -67,7 +83,7 @@ stages:
 
 @pytest.fixture(scope="module")
 def page(millrace, chrome):
-    for text in (SLEEPY, BROKEN, CHATTY):
+    for text in (SLEEPY, BROKEN, CHATTY, TWOSTEP):
         millrace.apply(text)
     return Page(chrome, millrace.url)
 
@@ -82,7 +98,7 @@ def test_list_shows_every_pipeline_and_warns_when_no_daemon_runs(page):
     page.open("/", ready=page.row("sleepy"))
     assert "No daemon is running" in page.by_id(ids.NAV_DAEMON_WARNING).text
     assert page.by_id(ids.NAV_DAEMON).text == "daemon: not running"
-    for name in ("broken", "chatty", "sleepy"):
+    for name in ("broken", "chatty", "sleepy", "twostep"):
         row = page.css(page.row(name)).text
         assert "never run" in row and "manual" in row and "active" in row
 
@@ -105,6 +121,15 @@ def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     view = page.by_id(ids.LOG_VIEW)
     assert wait_for(lambda: chrome_gap(page, view) < 60, what="the log view to follow its tail")
     screenshot(page.driver, "run-running")
+    # Scrolled up, the reader stays where they are while lines keep arriving; back at the bottom, it follows again.
+    page.driver.execute_script("arguments[0].scrollTop = 0", view)
+    seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
+    page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 3}")
+    assert page.driver.execute_script("return arguments[0].scrollTop", view) == 0
+    page.driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", view)
+    seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
+    page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 3}")
+    assert wait_for(lambda: chrome_gap(page, view) < 60, what="following again after scrolling to the bottom")
     page.click(f'#{ids.RUN_HEADER} button[data-action="stop"]')
     assert page.dialog_open() == "Stop sleepy#1"
     page.confirm()
@@ -140,6 +165,20 @@ def test_a_failed_run_shows_its_reason_and_a_safe_coloured_log(page, daemon, mil
     with urllib.request.urlopen(href, timeout=5) as response:
         body = response.read().decode()
     assert "\x1b[31mred alert\x1b[0m <b>not bold</b>" in body and "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_log_moves_on_to_the_next_running_task_until_the_reader_picks_one(page, daemon, millrace):
+    path = pipeline_path(page, "twostep")
+    millrace.cli("run", "twostep")
+    page.open(f"{path}/runs/1")
+    page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
+    page.wait_text(f"#{ids.LOG_TITLE}", "Deploy / second", timeout=20)
+    page.wait_text(f"#{ids.LOG_LINES}", "second-task-output")
+    page.wait_text("#run-status", "succeeded", timeout=20)
+    page.click('.task-pick[data-task="first"]')
+    page.wait_text(f"#{ids.LOG_TITLE}", "Build / first")
+    page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
+    assert "second-task-output" not in page.text_of(f"#{ids.LOG_LINES}")
 
 
 def test_rerun_from_the_records_and_the_timeline_view(page, daemon):
@@ -211,7 +250,7 @@ def test_search_by_name_and_filter_by_status(page):
     wait_for(lambda: [r.get_attribute("data-pipeline") for r in page.all("tr[data-pipeline]")] == ["broken"],
              what="only the failed pipeline")
     page.choose(ids.LIST_STATUS, "any status")
-    wait_for(lambda: len(page.all("tr[data-pipeline]")) == 4, what="every pipeline again")
+    wait_for(lambda: len(page.all("tr[data-pipeline]")) == 5, what="every pipeline again")
 
 
 def test_a_200000_line_log_opens_at_its_tail_and_pages_backwards(page, daemon, millrace):
