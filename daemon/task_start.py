@@ -46,15 +46,17 @@ class TaskStarter:
         task_dir = prepare.task_dir(task)
         task_dir.mkdir(parents=True, exist_ok=True)
         values = prepare.variables(run, spec)
+        task_env = {k: str(v) for k, v in values.items()}
+        task_env.update(plan.env)
+        task_env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
+                         "MILLRACE_REASON_FILE": str(task_dir / "reason")})
         env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
-        env.update({k: str(v) for k, v in values.items()})
-        env.update(plan.env)
-        env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
-                    "MILLRACE_REASON_FILE": str(task_dir / "reason")})
+        env.update(task_env)
         launch = Launch(task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
                         secret_values=plan.secret_values, workspace=prepare.workspace(run.id), task_dir=task_dir,
-                        image=plan.image, attempt=task.attempt,
+                        image=plan.image, attempt=task.attempt, task_env=task_env,
+                        timeout_seconds=60 * (spec["timeout_minutes"] or 14 * 24 * 60),
                         source=({**spec["source"], "commit": run.commit_sha} if spec.get("source") else None))
         for line in plan.notes:
             shipping.note(task, line, now)

@@ -30,6 +30,8 @@ class Launch:
     resources: dict = field(default_factory=dict)   # {"requests": {...}, "limits": {...}}
     attempt: int = 1
     source: dict | None = None      # {"repository", "branch", "commit"} for executors that check out themselves
+    task_env: dict[str, str] = field(default_factory=dict)   # the task's own variables (env minus the daemon's environment)
+    timeout_seconds: int | None = None    # the pipeline's execution limit (for backstops such as activeDeadlineSeconds)
 
 
 @dataclass
