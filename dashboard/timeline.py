@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from dashboard.components import STATUS_COLOURS, duration_text, status_hex, status_word
 
-MIN_BAR_MS = 400        # a 0.1 s task would be invisible on a long axis
+MIN_BAR_SHARE = 0.004  # of the whole span: a 0.1 s task must stay visible beside a 2-hour one
 
 
 def bar(label: str, status: str, start: dt.datetime | None, end: dt.datetime | None, key=None,
@@ -25,13 +25,17 @@ def bar(label: str, status: str, start: dt.datetime | None, end: dt.datetime | N
 def _figure(bars: list[dict], now: dt.datetime, title: str, height_per_bar: int) -> go.Figure:
     fig = go.Figure()
     order = [b["label"] for b in bars]
+    drawn = [b for b in bars if b["start"] or b["queued"]]
+    span_ms = ((max((b["end"] or now) for b in drawn) - min((b["start"] or b["queued"]) for b in drawn))
+               .total_seconds() * 1000) if drawn else 0
+    min_ms = max(1.0, span_ms * MIN_BAR_SHARE)
     for status in [s for s in STATUS_COLOURS if any(b["status"] == s for b in bars)]:
         mine = [b for b in bars if b["status"] == status and (b["start"] or b["queued"])]
         if not mine:
             continue
         starts = [b["start"] or b["queued"] for b in mine]
         ends = [b["end"] or now for b in mine]
-        lengths = [max(MIN_BAR_MS, (e - s).total_seconds() * 1000) for s, e in zip(starts, ends)]
+        lengths = [max(min_ms, (e - s).total_seconds() * 1000) for s, e in zip(starts, ends)]
         fig.add_trace(go.Bar(
             name=status_word(status), orientation="h", y=[b["label"] for b in mine], base=[s.isoformat() for s in starts],
             x=lengths, marker_color=status_hex(status), customdata=[b["key"] for b in mine],

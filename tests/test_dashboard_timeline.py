@@ -2,7 +2,7 @@
 import datetime as dt
 
 from dashboard.components import status_hex
-from dashboard.timeline import MIN_BAR_MS, bar, runs_figure, tasks_figure
+from dashboard.timeline import bar, runs_figure, tasks_figure
 
 T0 = dt.datetime(2026, 3, 25, 14, 53, 21)
 NOW = T0 + dt.timedelta(minutes=10)
@@ -27,9 +27,14 @@ def test_one_bar_per_run_coloured_and_named_by_status():
     assert list(fig.layout.yaxis.categoryarray) == ["#1", "#2", "#3"]
 
 
-def test_queued_run_is_drawn_from_its_queue_time_and_never_invisible():
-    fig = runs_figure([bar("#1", "queued", None, None, key=1, queued=NOW)], NOW)
-    assert list(fig.data[0].x) == [MIN_BAR_MS]
+def test_queued_run_is_drawn_from_its_queue_time_and_a_short_bar_stays_visible():
+    fig = runs_figure([bar("#2", "queued", None, None, key=2, queued=NOW),
+                       bar("#1", "succeeded", NOW - dt.timedelta(hours=2), NOW - dt.timedelta(hours=2) + dt.timedelta(seconds=0.1))],
+                      NOW)
+    by = traces(fig)
+    assert by["queued"].base[0] == NOW.isoformat()
+    # 0.4 % of the two hours shown: wide enough to see, still short beside the others.
+    assert list(by["succeeded"].x) == [7200 * 1000 * 0.004]
 
 
 def test_tasks_never_started_have_no_bar_but_keep_their_row():

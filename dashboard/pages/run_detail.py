@@ -134,15 +134,15 @@ def layout(pipeline_id=None, number=None, **_):
         dcc.Store(id=ids.RUN_ID, data=run.id), dcc.Store(id=ids.RUN_SIGNATURE, data=[s, selected]),
         dcc.Store(id=ids.LOG_TASK, data=selected), dcc.Store(id=ids.LOG_AUTO, data=True),
         html.Div(header(s), id=ids.RUN_HEADER),
+        dbc.Card([dbc.CardHeader("Graph"), dbc.CardBody(cyto.Cytoscape(
+            id=ids.RUN_GRAPH, elements=graph_elements(run, s, selected), stylesheet=graph.STYLESHEET,
+            layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1, userZoomingEnabled=False,
+            boxSelectionEnabled=False, style={"height": "300px"}))], className="mb-3"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader("Tasks"), dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)],
                              className="mb-3"), lg=4),
-            dbc.Col(dbc.Card([dbc.CardHeader("Graph"), dbc.CardBody(cyto.Cytoscape(
-                id=ids.RUN_GRAPH, elements=graph_elements(run, s, selected), stylesheet=graph.STYLESHEET,
-                layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1, userZoomingEnabled=False,
-                boxSelectionEnabled=False, style={"height": "300px"}))], className="mb-3"), lg=8),
+            dbc.Col(logpanel.panel(selected), lg=8),
         ]),
-        logpanel.panel(selected),
         dbc.Card([dbc.CardHeader("Task timeline"), dbc.CardBody(dcc.Graph(
             id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
         dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE_VALUES),
