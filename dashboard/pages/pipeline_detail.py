@@ -54,7 +54,8 @@ def header(s: dict):
     return html.Div([
         html.H2([s["name"], " ", dbc.Badge("active" if s["active"] else "inactive", className="active-flag fs-6",
                                            color="success" if s["active"] else "secondary")], className="me-auto"),
-        html.Div([action_button("Run", "run", s["id"], "primary"), action_button("Stop", "stop", s["id"], "danger"),
+        html.Div([action_button("Run", "run", s["id"], "primary"), action_button("Stop", "stop", s["id"], "danger",
+                                disabled=not any(r["status"] in ACTIVE_VALUES for r in s["records"])),
                   dcc.Link("Edit", href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1"),
                   more_menu(s["id"], s["active"])], className="text-nowrap"),
     ], className="d-flex align-items-center mb-2")

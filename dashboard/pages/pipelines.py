@@ -18,12 +18,14 @@ from dashboard.components import action_button, duration_text, more_menu, span_s
 from dashboard.queries import latest_runs, trigger_summaries
 from models import pipelines
 from models.db import utcnow
+from models.status import ACTIVE
 from models.tables import Pipeline
 
 dash.register_page(__name__, path="/pipelines", name="Pipelines", title="Pipelines · Millrace")
 
 POLL_MS = 3000
 PAGE_SIZE = 50
+ACTIVE_VALUES = {s.value for s in ACTIVE}
 STATUS_FILTERS = [("all", "any status"), ("running", "running"), ("queued", "queued"), ("waiting", "waiting"),
                   ("succeeded", "succeeded"), ("failed", "failed"), ("stopped", "stopped"),
                   ("timed_out", "timed out"), ("never", "never run"), ("inactive", "inactive")]
@@ -66,7 +68,8 @@ def table(data: list[dict]):
             html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]), html.Td(row["triggers"]),
             html.Td(dbc.Badge("active" if row["active"] else "inactive", color="success" if row["active"] else "secondary",
                               className="active-flag")),
-            html.Td([action_button("Run", "run", row["id"], "primary"), action_button("Stop", "stop", row["id"], "danger"),
+            html.Td([action_button("Run", "run", row["id"], "primary"), action_button("Stop", "stop", row["id"], "danger",
+                                   disabled=row["status"] not in ACTIVE_VALUES),
                      more_menu(row["id"], row["active"])], className="text-nowrap text-end"),
         ], **{"data-pipeline": row["name"]}))
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")
