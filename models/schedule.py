@@ -144,6 +144,16 @@ def zone(name: str | tzinfo | None) -> tzinfo:
         raise ValueError(f"unknown timezone '{name}' (use an IANA name like Europe/Berlin)") from None
 
 
+def parse_local(text: str, tz: str | tzinfo | None = None) -> datetime:
+    """'YYYY-MM-DD HH:MM[:SS]' as a wall time in `tz` (e.g. the CLI's --from), aware."""
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=zone(tz))
+        except ValueError:
+            continue
+    raise ValueError(f"time must be 'YYYY-MM-DD HH:MM:SS', got '{text}'")
+
+
 # ---- fire times --------------------------------------------------------------------
 
 def _instant(wall: datetime, tz: tzinfo) -> datetime:

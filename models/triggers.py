@@ -71,6 +71,7 @@ class WebhookDelivery(BaseModel):
     event = TextField(default="")
     repository = TextField(default="")
     headers_json = TextField(default="{}")
+    verified_for_json = TextField(default="[]")
     body = BlobField(default=b"")
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
@@ -186,7 +187,8 @@ def webhook_candidates(repository: str) -> list[tuple[Pipeline, WebhookRule, dic
 
 
 def store_delivery(provider: str, delivery_id: str, event: str, repository: str, headers: dict,
-                   body: bytes, *, processed_outcome: str | None = None) -> WebhookDelivery | None:
+                   body: bytes, verified_for: list[int], *,
+                   processed_outcome: str | None = None) -> WebhookDelivery | None:
     """Store a verified delivery; None if this delivery id was stored before (a replay).
 
     A replay is still written down, without its body, so the deliveries list shows it."""
@@ -195,7 +197,8 @@ def store_delivery(provider: str, delivery_id: str, event: str, repository: str,
         with write_transaction():
             return WebhookDelivery.create(
                 provider=provider, delivery_id=delivery_id, event=event, repository=repository,
-                headers_json=json.dumps(headers), body=body, received_at=now,
+                headers_json=json.dumps(headers), verified_for_json=json.dumps(verified_for), body=body,
+                received_at=now,
                 processed_at=now if processed_outcome else None, outcome=processed_outcome or "")
     except IntegrityError:
         record_unstored(provider, event, repository, f"duplicate of delivery {delivery_id}")

@@ -28,6 +28,7 @@ class Event:
     branch: str = ""            # pushed branch, or the target branch of a merge
     tag: str = ""
     sha: str = ""
+    note: str = ""              # for kind "other": why it starts nothing
 
 
 def _bytes(value: str | bytes) -> bytes:
@@ -47,6 +48,14 @@ def verify_gitlab(secret: str | bytes, token: str | None) -> bool:
     if not secret or not token:
         return False
     return hmac.compare_digest(_bytes(secret), token.encode())
+
+
+def verify(provider: str, secret: str | bytes, headers: Mapping[str, str], body: bytes) -> bool:
+    """True if the delivery carries `secret`'s signature (GitHub) or token (GitLab)."""
+    h = {k.lower(): v for k, v in headers.items()}
+    if provider == "github":
+        return verify_github(secret, body, h.get("x-hub-signature-256"))
+    return verify_gitlab(secret, h.get("x-gitlab-token"))
 
 
 def repo_key(url: str) -> str:
@@ -105,14 +114,15 @@ def parse_github(headers: Mapping[str, str], body: bytes) -> Event:
     payload = load_json(body)
     repo = payload.get("repository") or {}
     base = Event("github", "other", delivery_id("github", headers, body), name,
-                 repo_key(repo.get("html_url") or repo.get("clone_url") or "") if repo else "")
+                 repo_key(repo.get("html_url") or repo.get("clone_url") or "") if repo else "",
+                 note=f"'{name or 'unnamed'}' events start no runs")
     if name == "ping":
         return replace(base, kind="ping")
     if name == "push":
         branch, tag = _ref(payload.get("ref", ""))
         sha = payload.get("after") or ""
         if payload.get("deleted") or sha == ZERO_SHA or not (branch or tag):
-            return base     # a deleted branch or tag has nothing to build
+            return replace(base, note=f"{payload.get('ref', 'ref')} was deleted or is not a branch or tag")
         if tag:
             # For an annotated tag `after` names the tag object; head_commit is the commit.
             sha = (payload.get("head_commit") or {}).get("id") or sha
@@ -122,6 +132,7 @@ def parse_github(headers: Mapping[str, str], body: bytes) -> Event:
         if payload.get("action") == "closed" and pr.get("merged"):
             return replace(base, kind="merge", branch=(pr.get("base") or {}).get("ref", ""),
                             sha=pr.get("merge_commit_sha") or "")
+        return replace(base, note=f"pull request {payload.get('action', '')}, not merged")
     return base
 
 
@@ -132,12 +143,13 @@ def parse_gitlab(headers: Mapping[str, str], body: bytes) -> Event:
     project = payload.get("project") or payload.get("repository") or {}
     url = project.get("web_url") or project.get("git_http_url") or project.get("homepage") or ""
     base = Event("gitlab", "other", delivery_id("gitlab", headers, body), name,
-                 repo_key(url) if url else "")
+                 repo_key(url) if url else "", note=f"'{name or 'unnamed'}' events start no runs")
     if name in ("Push Hook", "Tag Push Hook"):
         branch, tag = _ref(payload.get("ref", ""))
         sha = payload.get("checkout_sha") or ""
         if not sha or payload.get("after") == ZERO_SHA or not (branch or tag):
-            return base     # deletion: GitLab sends checkout_sha null
+            # Deletion: GitLab sends checkout_sha null.
+            return replace(base, note=f"{payload.get('ref', 'ref')} was deleted or is not a branch or tag")
         return replace(base, kind="tag" if tag else "push", branch=branch, tag=tag, sha=sha)
     if name == "Merge Request Hook":
         attrs = payload.get("object_attributes") or {}
@@ -146,6 +158,7 @@ def parse_gitlab(headers: Mapping[str, str], body: bytes) -> Event:
             # then exactly what the target branch points to.
             sha = attrs.get("merge_commit_sha") or (attrs.get("last_commit") or {}).get("id", "")
             return replace(base, kind="merge", branch=attrs.get("target_branch", ""), sha=sha)
+        return replace(base, note=f"merge request {attrs.get('action', '')}, not merged")
     return base
 
 

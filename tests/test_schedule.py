@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.schedule import Rule, fires_between, next_fire, parse_rule, preview, zone
+from models.schedule import Rule, fires_between, next_fire, parse_local, parse_rule, preview, zone
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -149,6 +149,14 @@ def test_parser_errors_name_what_is_wrong(text, words):
     with pytest.raises(ValueError) as err:
         parse_rule(text)
     assert words in str(err.value)
+
+
+def test_cli_preview_of_the_manual_example_from_a_typed_start_time():
+    start = parse_local("2021-03-25 14:53:21", "UTC")
+    assert [f.strftime("%Y-%m-%d %H:%M:%S") for f in preview(parse_rule("every 2 minutes"), start, "UTC", 3)] == [
+        "2021-03-25 14:54:00", "2021-03-25 14:56:00", "2021-03-25 14:58:00"]
+    with pytest.raises(ValueError, match="time must be 'YYYY-MM-DD HH:MM:SS', got '25.03.2021'"):
+        parse_local("25.03.2021", "UTC")
 
 
 def test_unknown_timezone_is_named():

@@ -75,7 +75,7 @@ def test_github_annotated_tag_push_builds_the_tagged_commit_not_the_tag_object()
 
 def test_github_branch_deletion_starts_nothing():
     event = parse("github", *github_request("push", github_push(after="0" * 40, deleted=True)))
-    assert event.kind == "other"
+    assert (event.kind, event.note) == ("other", "refs/heads/main was deleted or is not a branch or tag")
 
 
 def test_github_merged_pull_request_targets_its_base_branch_at_the_merge_commit():
