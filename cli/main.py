@@ -10,7 +10,7 @@ import getpass
 import logging
 import sys
 
-from cli import pipelines_cmd, runs_cmd, sample, serve_cmd
+from cli import pipelines_cmd, registry_cmd, runs_cmd, sample, serve_cmd
 from models import home
 from models.schema import SchemaOutOfDate
 from models.spec import SpecError
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("run"); s.add_argument("--wait", action="store_true"); s.add_argument("--follow", action="store_true")
     s = verb("settings", serve_cmd.settings, "show settings, or set one: settings task_slots 4")
     s.add_argument("key", nargs="?"); s.add_argument("value", nargs="?")
+    registry_cmd.add_arguments(sub)
     return p
 
 

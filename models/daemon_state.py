@@ -12,7 +12,7 @@ from models.db import utcnow
 from models.tables import DaemonHeartbeat, Setting
 
 HEARTBEAT_FRESH_SECONDS = 15
-DEFAULTS = {"task_slots": "8"}
+DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "bridge"}  # runtime: "" | podman | docker
 
 
 def beat(row: DaemonHeartbeat | None, state: str = "running", now=None) -> DaemonHeartbeat:

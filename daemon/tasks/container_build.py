@@ -71,7 +71,7 @@ class BuildPlan:
                  '  mkdir -p "$MILLRACE_CERT_DIR"',
                  "  printf '%s\\n' \"$MILLRACE_REGISTRY_CA\" > \"$MILLRACE_CERT_DIR/ca.crt\"", "fi",
                  "printf 'millrace: registry %s\\n' \"$MILLRACE_REGISTRY\"",
-                 "printf 'millrace: user %s\\n' \"$MILLRACE_REGISTRY_USERNAME\"",
+                 "[ -z \"$MILLRACE_REGISTRY_USERNAME\" ] || printf 'millrace: user %s\\n' \"$MILLRACE_REGISTRY_USERNAME\"",
                  "printf 'millrace: image %s\\n' \"$MILLRACE_IMAGE\""]
         for step in self.steps:
             line = " ".join(_word(t) for t in step.argv)

@@ -47,6 +47,11 @@ class Registry:
         return bool(self.username)
 
 
+def from_settings(row) -> Registry:
+    """A `Registry` from a models.registries row (its password unsealed)."""
+    return Registry(row.url, row.username, row.password, bool(row.insecure), row.ca_cert)
+
+
 # the OCI distribution grammar: lowercase path components, tags of word characters
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")

@@ -1,0 +1,150 @@
+"""Container registries and the chart repository: the settings delivery tasks use.
+
+A registry has a name, a URL (`host[:port][/path]`, optionally `http://` or `https://`),
+optional credentials (the password sealed at rest with models.secrets), an insecure flag
+(plain HTTP, or HTTPS without certificate checks) and an optional CA certificate.
+One registry is the default (the first one added becomes it). The chart repository is
+an OCI path `oci://host/path`; its credentials and TLS come from a named registry, or
+from the registry with the same host. Every change writes an audit row in its transaction.
+"""
+from __future__ import annotations
+
+import re
+
+from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, TextField
+
+from models import audit
+from models.db import BaseModel, utcnow, write_transaction
+from models.secrets import seal, unseal
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Registry(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True)
+    url = TextField()
+    username = TextField(default="")
+    password_sealed = TextField(default="")
+    insecure = BooleanField(default=False)
+    ca_cert = TextField(default="")
+    is_default = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = TextField(default="")
+
+    @property
+    def host(self) -> str:
+        return re.sub(r"^[a-z]+://", "", self.url).split("/")[0]
+
+    @property
+    def password(self) -> str:
+        return unseal(self.password_sealed) if self.password_sealed else ""
+
+
+class ChartRepository(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True, default="default")
+    url = TextField()
+    registry = ForeignKeyField(Registry, column_name="registry_id", null=True)
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = TextField(default="")
+
+
+TABLES = [Registry, ChartRepository]
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+URL = re.compile(r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[a-z0-9._-]+)*/?$")
+OCI_URL = re.compile(r"^oci://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[a-z0-9._-]+)+/?$")
+
+
+def all_registries() -> list[Registry]:
+    return list(Registry.select().order_by(Registry.name))
+
+
+def get(name: str) -> Registry:
+    row = Registry.get_or_none(Registry.name == name)
+    if row is None:
+        known = ", ".join(r.name for r in all_registries()) or "none"
+        raise NotFound(f"no registry named '{name}' (configured: {known})")
+    return row
+
+
+def default() -> Registry | None:
+    return Registry.get_or_none(Registry.is_default == True)  # noqa: E712
+
+
+def add(name: str, url: str, actor: str, *, username: str = "", password: str = "", insecure: bool = False,
+        ca_cert: str = "", make_default: bool = False) -> Registry:
+    url = url.strip().rstrip("/")
+    if not NAME.match(name or ""):
+        raise ValueError("registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
+    if not URL.match(url):
+        raise ValueError(f"registry URL {url!r} is not valid: expected host[:port][/path], optionally with "
+                         "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)")
+    if password and not username:
+        raise ValueError("a registry password needs a username")
+    if ca_cert and "-----BEGIN CERTIFICATE-----" not in ca_cert:
+        raise ValueError("the CA certificate must be PEM text (-----BEGIN CERTIFICATE-----)")
+    with write_transaction():
+        if Registry.get_or_none(Registry.name == name) is not None:
+            raise ValueError(f"a registry named '{name}' already exists (remove it first to change it)")
+        make_default = make_default or default() is None
+        if make_default:
+            Registry.update(is_default=False).where(Registry.is_default == True).execute()  # noqa: E712
+        row = Registry.create(name=name, url=url, username=username, password_sealed=seal(password) if password else "",
+                              insecure=insecure, ca_cert=ca_cert, is_default=make_default, updated_by=actor)
+        audit.record(actor, "create", row, url=url, username=username, insecure=insecure,
+                     ca_cert=bool(ca_cert), default=make_default, password=bool(password))
+    return row
+
+
+def set_default(name: str, actor: str) -> Registry:
+    with write_transaction():
+        row = get(name)
+        Registry.update(is_default=False).where(Registry.is_default == True).execute()  # noqa: E712
+        Registry.update(is_default=True, updated_at=utcnow(), updated_by=actor).where(Registry.id == row.id).execute()
+        audit.record(actor, "set_default", row)
+    return get(name)
+
+
+def remove(name: str, actor: str) -> None:
+    with write_transaction():
+        row = get(name)
+        repo = ChartRepository.get_or_none(ChartRepository.registry == row.id)
+        if repo is not None:
+            raise ValueError(f"registry '{name}' holds the credentials of chart repository {repo.url}; "
+                             "point the chart repository at another registry first")
+        audit.record(actor, "delete", row, url=row.url)
+        row.delete_instance()
+
+
+def chart_repository() -> ChartRepository | None:
+    return ChartRepository.get_or_none(ChartRepository.name == "default")
+
+
+def set_chart_repository(url: str, actor: str, registry_name: str | None = None) -> ChartRepository:
+    url = url.strip().rstrip("/")
+    if not OCI_URL.match(url):
+        raise ValueError(f"chart repository {url!r} is not valid: expected oci://host[:port]/path "
+                         "(e.g. oci://registry.example.com/charts)")
+    with write_transaction():
+        registry = get(registry_name) if registry_name else None
+        row = chart_repository()
+        if row is None:
+            row = ChartRepository.create(url=url, registry=registry, updated_by=actor)
+        else:
+            ChartRepository.update(url=url, registry=registry, updated_at=utcnow(), updated_by=actor) \
+                .where(ChartRepository.id == row.id).execute()
+            row = chart_repository()
+        audit.record(actor, "edit", row, url=url, registry=registry_name or "")
+    return row
+
+
+def chart_registry(repo: ChartRepository) -> Registry | None:
+    """The registry whose credentials and TLS settings the chart repository uses."""
+    if repo.registry_id is not None:
+        return Registry.get_by_id(repo.registry_id)
+    host = repo.url[len("oci://"):].split("/")[0]
+    return next((r for r in all_registries() if r.host == host), None)
