@@ -54,6 +54,9 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
             if max_ticks is not None and ticks >= max_ticks:
                 break
             timeout = BUSY_POLL_SECONDS if daemon.has_active_work else IDLE_POLL_SECONDS
+            to_timer = daemon.seconds_to_next_timer()
+            if to_timer is not None:
+                timeout = min(timeout, to_timer)      # wake on the second a timed rule is due
             task_fds = daemon.wait_fds()
             if task_fds is None:          # a task already ended: no reason to sleep
                 task_fds, timeout = [], 0
@@ -62,6 +65,7 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
             except InterruptedError:
                 continue
             if sock in ready:
+                daemon.nudged = True
                 try:
                     while sock.recv(64):
                         pass

@@ -11,7 +11,7 @@ import json
 import logging
 import traceback
 
-from daemon import prepare
+from daemon import prepare, triggers
 from daemon.executors.local import LocalExecutor
 from daemon.run_advance import RunAdvancer
 from models import daemon_state, runs
@@ -21,7 +21,8 @@ from models.tables import Pipeline, Run, TaskRun
 
 log = logging.getLogger("millrace.daemon")
 HEARTBEAT_EVERY_SECONDS = 2.0
-TRIGGERS_EVERY_SECONDS = 0.2
+DELIVERIES_EVERY_SECONDS = 0.2
+TIMER_RECHECK_SECONDS = 5.0
 SETTINGS_EVERY_SECONDS = 2.0
 
 
@@ -32,7 +33,8 @@ class Daemon:
         self._heartbeat = None
         self._advancer = RunAdvancer(self.executors)
         self.has_active_work = False
-        self._last_triggers = None
+        self.nudged = False           # set by the loop when an intent woke it
+        self._timers_checked_at = self._next_timer = self._deliveries_at = None
         self._slots, self._slots_read_at = 0, None
 
     def tick(self, now=None) -> None:
@@ -103,22 +105,32 @@ class Daemon:
             self._heartbeat = daemon_state.beat(self._heartbeat, "stopping" if self.stopping else "running", now)
 
     def _triggers(self, now) -> None:
-        # Task exits wake the loop many times a second; timers and deliveries need far less.
-        if self._last_triggers is not None and 0 <= (now - self._last_triggers).total_seconds() < TRIGGERS_EVERY_SECONDS:
-            return
-        self._last_triggers = now
+        """Timers when one is due (or every few seconds, or after a nudge that may have changed
+        the rules); webhook deliveries at most every 0.2 s — task exits wake the loop far more often."""
+        since_timers = None if self._timers_checked_at is None else (now - self._timers_checked_at).total_seconds()
+        if (self.nudged or since_timers is None or not 0 <= since_timers < TIMER_RECHECK_SECONDS
+                or (self._next_timer is not None and now >= self._next_timer)):
+            self._attempt(triggers.fire_timers, now)
+            self._next_timer = self._attempt(triggers.next_timer_due, now)
+            self._timers_checked_at = now
+        since = None if self._deliveries_at is None else (now - self._deliveries_at).total_seconds()
+        if self.nudged or since is None or not 0 <= since < DELIVERIES_EVERY_SECONDS:
+            self._attempt(triggers.process_deliveries, now)
+            self._deliveries_at = now
+        self.nudged = False
+
+    def seconds_to_next_timer(self, now=None) -> float | None:
+        if self._next_timer is None:
+            return None
+        return max(0.0, (self._next_timer - (now or utcnow())).total_seconds())
+
+    @staticmethod
+    def _attempt(func, now):
         try:
-            from daemon import triggers
-        except ImportError:
-            return
-        for name in ("fire_timers", "process_deliveries"):
-            func = getattr(triggers, name, None)
-            if func is None:
-                continue
-            try:
-                func(now)
-            except Exception:
-                log.exception("trigger pass %s failed", name)
+            return func(now)
+        except Exception:
+            log.exception("trigger pass %s failed", func.__name__)
+            return None
 
 
 class _SlotCounter:

@@ -14,6 +14,7 @@ from datetime import datetime
 from peewee import (AutoField, BlobField, BooleanField, DateTimeField, ForeignKeyField, IntegerField,
                     IntegrityError, TextField)
 
+from models.nudge import wake_daemon
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
 from models.schedule import parse_rule, zone
@@ -115,6 +116,7 @@ def save_timer(pipeline: Pipeline, rule_text: str, actor: str, *, timezone: str 
             rule = TimerRule.get_by_id(rule.id)
         audit.record(actor, "edit_trigger", pipeline, timer=words, timezone=timezone, misfire=misfire_policy,
                      enabled=enabled)
+    wake_daemon()          # so the daemon computes its next wake-up with this rule
     return rule
 
 
@@ -195,11 +197,13 @@ def store_delivery(provider: str, delivery_id: str, event: str, repository: str,
     now = utcnow()
     try:
         with write_transaction():
-            return WebhookDelivery.create(
+            delivery = WebhookDelivery.create(
                 provider=provider, delivery_id=delivery_id, event=event, repository=repository,
                 headers_json=json.dumps(headers), verified_for_json=json.dumps(verified_for), body=body,
                 received_at=now,
                 processed_at=now if processed_outcome else None, outcome=processed_outcome or "")
+        wake_daemon()
+        return delivery
     except IntegrityError:
         record_unstored(provider, event, repository, f"duplicate of delivery {delivery_id}")
         return None
