@@ -10,10 +10,13 @@ import getpass
 import logging
 import sys
 
-from cli import pipelines_cmd, registry_cmd, runs_cmd, sample, serve_cmd
+from cli import pipelines_cmd, registry_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
 from models import home
 from models.schema import SchemaOutOfDate
 from models.spec import SpecError
+
+
+NO_DATABASE = {"schedule"}      # pure previews need no data directory
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     s = verb("stop", runs_cmd.stop, "stop a run"); s.add_argument("run")
     s = verb("rerun", runs_cmd.rerun, "run again with that run's stored definition")
     s.add_argument("run"); s.add_argument("--wait", action="store_true"); s.add_argument("--follow", action="store_true")
+    s = verb("schedule", triggers_cmd.schedule, "print the next fire times of a timed rule, e.g. \"every 2 minutes\"")
+    s.add_argument("rule"); s.add_argument("--from", dest="from_", metavar="'YYYY-MM-DD HH:MM:SS'")
+    s.add_argument("--tz", default=None, help="time zone (default: the server's)"); s.add_argument("-n", type=int, default=5)
+    s = verb("timer", triggers_cmd.timer, "show, set or clear a pipeline's timed rule")
+    s.add_argument("name"); s.add_argument("rule", nargs="?", help='e.g. "daily at 09:30", "weekly on mon,fri at 08:00"')
+    s.add_argument("--tz", default=None); s.add_argument("--misfire", choices=("skip", "run_once"), default="skip")
+    s.add_argument("--deadline", type=int, default=3600, help="run_once: latest missed fire still run (seconds)")
+    s.add_argument("--clear", action="store_true")
+    s = verb("webhook", triggers_cmd.webhook, "set the forge events that start a pipeline; prints URL and secret")
+    s.add_argument("name"); s.add_argument("--events", default="push", help="comma list of push, merge, tag")
+    s.add_argument("--new-secret", action="store_true"); s.add_argument("--base-url", default="http://127.0.0.1:8050")
+    s = verb("concurrency", triggers_cmd.concurrency, "what a trigger does while a run is active")
+    s.add_argument("name"); s.add_argument("policy", choices=("allow", "forbid", "replace"))
+    s = verb("triggers", triggers_cmd.show, "show a pipeline's triggers, recent fires and deliveries")
+    s.add_argument("name")
     s = verb("settings", serve_cmd.settings, "show settings, or set one: settings task_slots 4")
     s.add_argument("key", nargs="?"); s.add_argument("value", nargs="?")
     registry_cmd.add_arguments(sub)
@@ -67,9 +85,11 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     args.actor = args.actor or getpass.getuser()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("peewee.migrations").setLevel(logging.WARNING)   # `migrate` prints its own summary
     try:
-        path = home.open_home(args.home, migrate=args.command == "up", require_current=args.command != "migrate")
-        sample.ensure_repo(path)
+        if args.command not in NO_DATABASE:
+            path = home.open_home(args.home, migrate=args.command == "up", require_current=args.command != "migrate")
+            sample.ensure_repo(path)
         return args.func(args) or 0
     except SchemaOutOfDate as exc:
         print(f"error: {exc}", file=sys.stderr)
