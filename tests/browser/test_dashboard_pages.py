@@ -122,7 +122,9 @@ def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     assert wait_for(lambda: chrome_gap(page, view) < 60, what="the log view to follow its tail")
     screenshot(page.driver, "run-running")
     # Scrolled up, the reader stays where they are while lines keep arriving; back at the bottom, it follows again.
-    page.driver.execute_script("arguments[0].scrollTop = 0", view)
+    # (A line may land between the scroll and its event; scroll again until the page has noticed.)
+    wait_for(lambda: page.driver.execute_script("arguments[0].scrollTop = 0; return arguments[0].dataset.follow",
+                                                view) == "false", what="the log view to notice the reader scrolled up")
     seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
     page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 3}")
     assert page.driver.execute_script("return arguments[0].scrollTop", view) == 0
