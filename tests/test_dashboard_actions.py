@@ -90,3 +90,10 @@ def test_routes_are_tried_most_specific_first():
         ("new", "/pipelines/new", None), ("edit", "/pipelines/none/edit", "/pipelines/<pipeline_id>/edit"),
         ("home", "/", None))]
     assert [p["module"] for p in sorted(pages, key=_specificity)] == ["run", "edit", "new", "detail", "list", "home"]
+
+
+def test_trigger_summary_names_timed_and_webhook_rules(app_pipeline):
+    from models import triggers
+    triggers.save_timer(app_pipeline, "every 2 minutes", "tester")
+    triggers.save_webhook(app_pipeline, "tester", push=True, tag=True)
+    assert trigger_summaries([app_pipeline.id])[app_pipeline.id] == "manual, every 2 minutes, on push/tag"

@@ -103,6 +103,16 @@ def test_list_shows_every_pipeline_and_warns_when_no_daemon_runs(page):
         assert "never run" in row and "manual" in row and "active" in row
 
 
+def test_clusters_and_repositories_say_what_the_engine_supports(page):
+    page.open("/pipelines", ready=page.row("sleepy"))
+    page.click("a.nav-link[href='/clusters']")
+    page.wait_text(".clusters-local-only", "No Kubernetes cluster is registered")
+    assert "local processes on the daemon's machine" in page.text_of("#_pages_content")
+    page.click("a.nav-link[href='/repositories']")
+    page.wait_text("#_pages_content", "Plain git URLs (supported now)")
+    assert "GitHub" in page.text_of("#_pages_content") and "GitLab" in page.text_of("#_pages_content")
+
+
 def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     page.open("/pipelines", ready=page.row("sleepy"))
     page.wait_text(f"#{ids.NAV_DAEMON}", "daemon: running")
