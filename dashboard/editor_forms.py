@@ -8,6 +8,7 @@ Secret values are never filled in: an empty one keeps the stored value on save.
 """
 from __future__ import annotations
 
+import json
 import re
 
 import dash_bootstrap_components as dbc
@@ -143,15 +144,36 @@ def source_form(spec, errors):
             op_button("Remove code source", "delete-source", "danger")]
 
 
+STAGE_OPS = (("+ Stage after", "add-stage-after", "primary"), ("+ Task", "add-task", "primary"),
+             ("Copy stage", "copy-stage", "secondary"), ("← Move left", "stage-left", "secondary"),
+             ("Move right →", "stage-right", "secondary"), ("Delete stage", "delete-stage", "danger"))
+TASK_OPS = (("Copy task", "copy-task", "secondary"), ("↑ Move up", "task-up", "secondary"),
+            ("↓ Move down", "task-down", "secondary"), ("Delete task", "delete-task", "danger"))
+
+
+def toolbars() -> list:
+    """The stage and task buttons. They stay in the page (shown for the selected kind of node)
+    rather than being rebuilt with each form, so a quick second click is never lost."""
+    return [html.Div([op_button(*b) for b in STAGE_OPS], id=eid.STAGE_TOOLBAR, style={"display": "none"}),
+            html.Div([op_button(*b) for b in TASK_OPS], id=eid.TASK_TOOLBAR, style={"display": "none"})]
+
+
+def toolbar_state(spec: dict, selected: str | None) -> dict:
+    """Which toolbar shows, and which moves are possible, for the selected node."""
+    ref, hidden = parse_node(selected), {"display": "none"}
+    out = {"stage": hidden, "task": hidden, "stage-left": True, "stage-right": True, "task-up": True, "task-down": True}
+    stages = spec.get("stages") or []
+    if ref[:1] == ("stage",) and ref[1] < len(stages):
+        out.update(stage={}, **{"stage-left": ref[1] == 0, "stage-right": ref[1] == len(stages) - 1})
+    elif ref[:1] == ("task",) and ref[1] < len(stages) and ref[2] < len(stages[ref[1]].get("tasks") or []):
+        count = len(stages[ref[1]]["tasks"])
+        out.update(task={}, **{"task-up": ref[2] == 0, "task-down": ref[2] == count - 1})
+    return out
+
+
 def stage_form(spec, i, errors):
     stage, p = spec["stages"][i], f"stages[{i}]"
-    count = len(spec["stages"])
     return [html.H5("Stage"),
-            html.Div([op_button("+ Stage after", "add-stage-after", "primary"), op_button("+ Task", "add-task", "primary"),
-                      op_button("Copy stage", "copy-stage"),
-                      op_button("← Move left", "stage-left", disabled=i == 0),
-                      op_button("Move right →", "stage-right", disabled=i == count - 1),
-                      op_button("Delete stage", "delete-stage", "danger")], className="mb-2"),
             text_field("Stage name", f"{p}.name", stage.get("name"), errors, required=True),
             select_field("Tasks run", f"{p}.mode", stage.get("mode") or "serial",
                          [(m, {"serial": "serial — one after another", "parallel": "parallel — all at once"}[m])
@@ -178,12 +200,9 @@ def env_rows(task, p, errors, stored, stage_name):
 
 def task_form(spec, i, j, errors, stored):
     stage, p = spec["stages"][i], f"stages[{i}].tasks[{j}]"
-    task, count = stage["tasks"][j], len(stage["tasks"])
+    task = stage["tasks"][j]
     kind = task.get("type")
     out = [html.H5(f"Task in stage '{stage.get('name')}'"),
-           html.Div([op_button("Copy task", "copy-task"), op_button("↑ Move up", "task-up", disabled=j == 0),
-                     op_button("↓ Move down", "task-down", disabled=j == count - 1),
-                     op_button("Delete task", "delete-task", "danger")], className="mb-2"),
            text_field("Task name", f"{p}.name", task.get("name"), errors, required=True),
            select_field("Type", f"{p}.type", kind if kind in TASK_TYPES else "",
                         ([] if kind in TASK_TYPES else [("", "choose a type")]) + list(TASK_TYPE_LABELS.items()), errors)]
@@ -204,18 +223,40 @@ def task_form(spec, i, j, errors, stored):
     return out
 
 
-def panel(spec: dict, selected: str | None, errors, stored=()) -> list:
+def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0) -> list:
+    """The form for the selected node, its controls stamped with the panel revision `rev`."""
     ref = parse_node(selected)
+    form = None
     try:
         if ref[:1] == ("source",):
-            return source_form(spec, errors)
-        if ref[:1] == ("stage",):
-            return stage_form(spec, ref[1], errors)
-        if ref[:1] == ("task",):
-            return task_form(spec, ref[1], ref[2], errors, set(stored))
+            form = source_form(spec, errors)
+        elif ref[:1] == ("stage",):
+            form = stage_form(spec, ref[1], errors)
+        elif ref[:1] == ("task",):
+            form = task_form(spec, ref[1], ref[2], errors, set(stored))
     except (IndexError, KeyError, TypeError, AttributeError):
         pass     # the node is gone (undo, YAML edit): fall back to the pipeline's settings
-    return pipeline_form(spec, errors)
+    return _stamp(form or pipeline_form(spec, errors), rev)
+
+
+def _stamp(node, rev: int):
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            _stamp(child, rev)
+        return node
+    cid = getattr(node, "id", None)
+    if isinstance(cid, dict) and cid.get("type") in (eid.FIELD, eid.TOGGLE):
+        node.id = {**cid, "rev": rev}
+    label_for = getattr(node, "html_for", None)
+    if isinstance(label_for, str) and label_for.startswith("{"):
+        node.html_for = eid.dom_id({**json.loads(label_for), "rev": rev})
+    _stamp(getattr(node, "children", None) or [], rev)
+    return node
+
+
+def current_pairs(field_ids, values, rev: int) -> list:
+    """(path, value) of the controls built for panel revision `rev` (or always current)."""
+    return [(i["path"], v) for i, v in zip(field_ids, values) if i.get("rev") in (-1, rev)]
 
 
 def describe_path(spec: dict, path: str) -> str:

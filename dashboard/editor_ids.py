@@ -2,7 +2,9 @@
 
 Form controls use pattern-matching ids whose "path" is the field's path in the definition,
 exactly as models.spec reports errors (`stages[0].tasks[1].image`), so an error finds its
-field by id. Buttons that change the definition are {"type": OP, "op": <operation>}.
+field by id; their "rev" is the side panel's revision they were built for (-1: always
+current), so values from a panel that is about to be replaced are never written to a
+definition whose paths have moved on. Buttons are {"type": OP, "op": <operation>}.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ SELECTED = "editor-selected"    # Store: the selected node id (graph.py names) o
 FORM_REV = "editor-form-rev"    # Store: bumped when the side panel must be rebuilt (not on typing)
 CANVAS = "editor-canvas"
 PANEL = "editor-panel"
+STAGE_TOOLBAR = "editor-stage-toolbar"
+TASK_TOOLBAR = "editor-task-toolbar"
 HEADER = "editor-header"        # the pipeline name field
 PROBLEMS = "editor-problems"    # every validation error, in words
 TABS = "editor-tabs"
@@ -31,16 +35,16 @@ OP = "editor-op"
 TAB_CANVAS, TAB_YAML = "canvas", "yaml"
 
 
-def field(path: str) -> dict:
-    return {"type": FIELD, "path": path}
+def field(path: str, rev: int = -1) -> dict:
+    return {"type": FIELD, "path": path, "rev": rev}
 
 
 def feedback(path: str) -> dict:
     return {"type": FEEDBACK, "path": path}
 
 
-def toggle(path: str) -> dict:
-    return {"type": TOGGLE, "path": path}
+def toggle(path: str, rev: int = -1) -> dict:
+    return {"type": TOGGLE, "path": path, "rev": rev}
 
 
 def op(name: str) -> dict:

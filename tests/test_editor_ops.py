@@ -204,12 +204,23 @@ def test_a_task_form_has_exactly_the_fields_of_its_type(kind):
 def test_forms_for_stage_source_and_pipeline_and_their_buttons():
     spec = sample()
     assert ids_in(forms.panel(spec, "stage-1", []), eid.FIELD) == ["stages[1].name", "stages[1].mode"]
-    assert {"add-stage-after", "copy-stage", "delete-stage", "stage-left", "stage-right", "add-task"} <= set(
-        ids_in(forms.panel(spec, "stage-1", []), eid.OP))
+    stage_ops, task_ops = (ids_in(bar, eid.OP) for bar in forms.toolbars())
+    assert stage_ops == ["add-stage-after", "add-task", "copy-stage", "stage-left", "stage-right", "delete-stage"]
+    assert task_ops == ["copy-task", "task-up", "task-down", "delete-task"]
     assert ids_in(forms.panel(spec, "source", []), eid.OP) == ["add-source"]
     assert ids_in(forms.panel(ops.add_source(spec), "source", []), eid.FIELD) == ["source.repository", "source.branch"]
     assert ids_in(forms.panel(spec, None, []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
     assert ids_in(forms.panel(spec, "task-7-7", []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
+
+
+def test_the_toolbar_follows_the_selection():
+    shown = forms.toolbar_state(sample(), "stage-1")
+    assert shown["stage"] == {} and shown["task"] == {"display": "none"}
+    assert (shown["stage-left"], shown["stage-right"]) == (False, True)            # last stage: cannot go right
+    shown = forms.toolbar_state(sample(), "task-0-0")
+    assert shown["task"] == {} and (shown["task-up"], shown["task-down"]) == (True, False)
+    shown = forms.toolbar_state(sample(), "task-5-0")                               # gone (after an undo)
+    assert shown["stage"] == shown["task"] == {"display": "none"}
 
 
 def test_env_rows_have_a_secret_switch_and_never_a_secret_value():
@@ -252,3 +263,13 @@ def test_yaml_text_becomes_the_working_definition():
     assert error is None and spec["stages"][0]["tasks"][0]["name"] == "t"    # invalid but drawable: kept
     assert ops.from_yaml("stages: [oops")[1].startswith("not valid YAML")
     assert ops.from_yaml("stages: 3")[1].startswith("a pipeline is a mapping")
+
+
+def test_values_from_a_panel_about_to_be_replaced_are_ignored():
+    """A click that lands before the new panel arrives must not write the old panel's
+    values into paths that now mean another stage."""
+    form = forms.panel(sample(), "stage-0", [], rev=3)
+    stamped = [c for c in ids_in(form, eid.FIELD)]
+    assert stamped == ["stages[0].name", "stages[0].mode"]
+    ids = [eid.field("stages[0].name", 2), eid.field("stages[0].mode", 3), eid.field("name")]
+    assert forms.current_pairs(ids, ["old", "parallel", "app"], 3) == [("stages[0].mode", "parallel"), ("name", "app")]

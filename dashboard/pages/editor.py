@@ -56,7 +56,8 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
                                minZoom=0.3, maxZoom=1.5, responsive=True,
                                style={"width": "100%", "height": "520px", "border": "1px solid #dee2e6",
                                       "borderRadius": ".375rem", "background": "#fcfcfd"}), lg=8),
-        dbc.Col(dbc.Card(dbc.CardBody(forms.panel(spec, None, []), id=eid.PANEL)), lg=4),
+        dbc.Col(dbc.Card([dbc.CardHeader(forms.toolbars(), className="py-1"),
+                          dbc.CardBody(forms.panel(spec, None, []), id=eid.PANEL)]), lg=4),
     ], className="mt-2")
     yaml_tab = html.Div([
         html.P("The same definition as YAML. Edits apply when you leave the box; both tabs edit one pipeline.",
@@ -95,12 +96,13 @@ def new_layout(**_):
 dash.register_page(f"{__name__}_new", path="/pipelines/new", layout=new_layout, name="New pipeline",
                    title="New pipeline · Millrace")
 
-FIELDS = [State({"type": eid.FIELD, "path": ALL}, "id"), State({"type": eid.FIELD, "path": ALL}, "value"),
-          State({"type": eid.TOGGLE, "path": ALL}, "id"), State({"type": eid.TOGGLE, "path": ALL}, "value")]
+FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
+TOGGLE_ALL = {"type": eid.TOGGLE, "path": ALL, "rev": ALL}
+FIELDS = [State(FIELD_ALL, "id"), State(FIELD_ALL, "value"), State(TOGGLE_ALL, "id"), State(TOGGLE_ALL, "value")]
 
 
-def _pairs(field_ids, values, toggle_ids, toggles):
-    return [(i["path"], v) for i, v in zip(field_ids, values)] + [(i["path"], v) for i, v in zip(toggle_ids, toggles)]
+def _pairs(rev, field_ids, values, toggle_ids, toggles):
+    return forms.current_pairs(field_ids, values, rev or 0) + forms.current_pairs(toggle_ids, toggles, rev or 0)
 
 
 def _with_form(state, pairs):
@@ -127,7 +129,7 @@ def operate(_clicks, tap, state, selected, rev, *fields):
         op = node
     else:
         op = ctx.triggered_id["op"]
-    state = _with_form(state, _pairs(*fields))
+    state = _with_form(state, _pairs(rev, *fields))
     if op in ("undo", "redo", "reset"):
         state = {"undo": ops.undo, "redo": ops.redo, "reset": ops.reset}[op](state)
         exists = selected and any(e["data"]["id"] == selected for e in graph.spec_to_elements(state["present"]))
@@ -137,12 +139,11 @@ def operate(_clicks, tap, state, selected, rev, *fields):
 
 
 @callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
-          Input({"type": eid.FIELD, "path": ALL}, "value"), Input({"type": eid.TOGGLE, "path": ALL}, "value"),
-          State({"type": eid.FIELD, "path": ALL}, "id"), State({"type": eid.TOGGLE, "path": ALL}, "id"),
+          Input(FIELD_ALL, "value"), Input(TOGGLE_ALL, "value"), State(FIELD_ALL, "id"), State(TOGGLE_ALL, "id"),
           State(eid.STATE, "data"), State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def edit(values, toggles, field_ids, toggle_ids, state, rev):
     """Typing in a form: one undo step per field; a new type or secret flag rebuilds the form."""
-    spec, changed = forms.apply_form(state["present"], _pairs(field_ids, values, toggle_ids, toggles))
+    spec, changed = forms.apply_form(state["present"], _pairs(rev, field_ids, values, toggle_ids, toggles))
     if not changed:
         raise PreventUpdate
     state = ops.history_push(state, spec, key=changed[0] if len(changed) == 1 else None)
@@ -150,11 +151,22 @@ def edit(values, toggles, field_ids, toggle_ids, state, rev):
     return state, (rev or 0) + 1 if rebuild else no_update
 
 
-@callback(Output(eid.PANEL, "children"), Output(eid.HEADER, "children"),
-          Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"), State(eid.META, "data"))
-def show_form(selected, _rev, state, meta):
-    errors = errors_of(state)
-    return forms.panel(state["present"], selected, errors, meta.get("stored") or ()), forms.header(state["present"], errors)
+@callback(Output(eid.PANEL, "children"), Output(eid.field("name"), "value"),
+          Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"), State(eid.META, "data"),
+          prevent_initial_call=True)
+def show_form(selected, rev, state, meta):
+    """Rebuild the side panel for the selection (the name field stays: only its value follows)."""
+    spec = state["present"]
+    name = forms.to_widget("name", spec.get("name"))
+    return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0), name
+
+
+@callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),
+          *(Output(eid.op(name), "disabled") for name in ("stage-left", "stage-right", "task-up", "task-down")),
+          Input(eid.SELECTED, "data"), Input(eid.STATE, "data"))
+def show_toolbars(selected, state):
+    shown = forms.toolbar_state(state["present"], selected)
+    return shown["stage"], shown["task"], shown["stage-left"], shown["stage-right"], shown["task-up"], shown["task-down"]
 
 
 @callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
@@ -171,7 +183,7 @@ def show_canvas(state, selected):
             not state["past"], not state["future"], spec == state["initial"])
 
 
-@callback(Output({"type": eid.FIELD, "path": ALL}, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),
+@callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),
           Input(eid.STATE, "data"), prevent_initial_call=True)
 def mark_fields(state):
     errors = errors_of(state)
@@ -189,10 +201,12 @@ def sync_yaml(text, tab, state, rev):
     """Both tabs edit one definition: text left in the box (on blur) replaces it, and any
     other change (canvas, undo) rewrites the box while the YAML tab is open."""
     keep = (no_update,) * 3
+    if ctx.triggered_id != eid.YAML and tab != eid.TAB_YAML:
+        raise PreventUpdate      # the box is rewritten when its tab opens
     spec, error = ops.from_yaml(text or "")
     if ctx.triggered_id != eid.YAML:
-        if tab != eid.TAB_YAML or (not error and spec == state["present"]):
-            raise PreventUpdate
+        if not error and spec == state["present"]:
+            raise PreventUpdate  # the text already says this: keep the user's layout of it
         return dump_yaml(state["present"]), False, "", *keep
     if error:
         return no_update, True, error, *keep
@@ -223,7 +237,7 @@ def save(_save, _run, state, meta, rev, tab, text, *fields):
             return no_update, no_update, error, True, no_update, no_update
         state = ops.history_push(state, spec)
     else:
-        state = _with_form(state, _pairs(*fields))
+        state = _with_form(state, _pairs(rev, *fields))
     state = {**state, "show_errors": True}
     try:
         canonical = validate(state["present"])

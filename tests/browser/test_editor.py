@@ -1,85 +1,58 @@
-"""The canvas editor in a real browser (headless Chromium): create from scratch, stage and
-task operations, undo/redo/reset, a validation error on its field, save and run, YAML tab.
+"""The canvas editor in a real browser (headless Chromium) against the real dashboard:
+create from scratch, stage and task operations, undo/redo/reset, a validation error on
+its field, save and run (the log arrives), and the YAML tab.
 
-Canvas nodes are clicked with the mouse at the position cytoscape drew them; what the
-canvas shows is read back from cytoscape itself (`window.cy`).
+Canvas nodes are clicked with the mouse where cytoscape drew them; what the canvas shows
+is read back from cytoscape itself (`window.cy`). What was stored is read from the
+dashboard's SQLite file, read-only.
 """
 from __future__ import annotations
 
 import json
-import os
-import socket
-import threading
+import sqlite3
 import time
-from pathlib import Path
+from contextlib import closing
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from dashboard import editor_ids as eid
+from tests.browser.conftest import screenshot, wait_for
 
 pytestmark = pytest.mark.slow
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-
-from dashboard import editor_ids as eid  # noqa: E402
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "editor.png"
-
-
-# --- fixtures (minimal: a dashboard on a free port over a fresh data directory, one browser) ---
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
-    from models import home
-    from models.db import database
-
-    path = tmp_path_factory.mktemp("editor-home")
-    os.environ["MILLRACE_HOME"] = str(path)
-    home.open_home(path, migrate=True)
-    httpd = make_server("127.0.0.1", 0, create_app().server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    database.close()
+SECRET_PIPELINE = """
+name: yaml-edit
+stages:
+- name: Build
+  tasks:
+  - name: compile
+    type: script
+    image: alpine
+    script: make
+    env:
+    - name: TOKEN
+      value: hunter2
+      secret: true
+"""
 
 
-@pytest.fixture(scope="module")
-def browser(server):
-    os.environ.setdefault("SE_OFFLINE", "true")
-    os.environ.setdefault("SE_AVOID_STATS", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1500,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
+def query(millrace, sql, *args):
+    with closing(sqlite3.connect(f"file:{millrace.home / 'millrace.db'}?mode=ro", uri=True)) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def stored(millrace, name):
+    """(pipeline id, version number, definition) of the live pipeline `name`, or None."""
+    rows = query(millrace, "SELECT p.id, v.version_number, v.definition_json FROM pipeline p JOIN pipeline_version v"
+                           " ON v.id = p.current_version_id WHERE p.name = ? AND p.deleted_at IS NULL", name)
+    return (rows[0][0], rows[0][1], json.loads(rows[0][2])) if rows else None
 
 
 # --- helpers --------------------------------------------------------------------------
-def wait_for(check, timeout=10.0, what="condition"):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except (StaleElementReferenceException, WebDriverException):
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
 class Editor:
     def __init__(self, driver, url):
         self.d = driver
@@ -87,8 +60,17 @@ class Editor:
         wait_for(lambda: self.labels("stage"), what="the canvas")
 
     def el(self, component_id):
-        # By.ID would quote the JSON of a pattern id into a CSS selector unescaped
-        found = self.d.execute_script("return document.getElementById(arguments[0]);", eid.dom_id(component_id))
+        """The element of a component id; form controls are found by type and path, whatever
+        panel revision they belong to. (By.ID would put a pattern id's JSON into a CSS
+        selector unescaped.)"""
+        if isinstance(component_id, dict) and "rev" in component_id:
+            found = self.d.execute_script(
+                "for (const el of document.querySelectorAll('[id^=\"{\"]')) {"
+                "  let i; try { i = JSON.parse(el.id); } catch (e) { continue; }"
+                "  if (i.type === arguments[0] && i.path === arguments[1]) return el; } return null;",
+                component_id["type"], component_id["path"])
+        else:
+            found = self.d.execute_script("return document.getElementById(arguments[0]);", eid.dom_id(component_id))
         if found is None:
             raise NoSuchElementException(eid.dom_id(component_id))
         return found
@@ -114,8 +96,12 @@ class Editor:
         ActionChains(self.d).move_to_element_with_offset(container, int(box[0]), int(box[1])).click().perform()
 
     def click(self, op):
-        wait_for(lambda: self.el(eid.op(op)).is_enabled(), what=f"button {op}")
-        self.el(eid.op(op)).click()
+        def press():
+            button = self.el(eid.op(op))
+            if button.is_displayed() and button.is_enabled():
+                button.click()
+                return True
+        wait_for(press, what=f"button {op}")
 
     def type(self, path, text):
         field = wait_for(lambda: self.el(eid.field(path)), what=f"field {path}")
@@ -140,20 +126,9 @@ class Editor:
         wait_for(lambda: self.tasks() == expected, what=f"tasks {expected} (have {self.tasks()})")
 
 
-def pipeline_named(name):
-    from models import pipelines
-    try:
-        return pipelines.get(name)
-    except pipelines.NotFound:
-        return None
-
-
 # --- tests ----------------------------------------------------------------------------
-def test_a_newcomer_creates_a_pipeline_adds_a_script_task_saves_and_runs_it(server, browser):
-    from models import pipelines
-    from models.tables import Run
-
-    ed = Editor(browser, f"{server}/pipelines/new")
+def test_a_newcomer_creates_a_pipeline_adds_a_script_task_saves_and_runs_it(millrace, daemon, chrome):
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")
     ed.wait_stages(["Source", "Build", "Test", "Deploy"])
     ed.type("name", "hello-world")
     ed.click_node("add-task-1")                               # the "+ task" card under Build
@@ -163,19 +138,20 @@ def test_a_newcomer_creates_a_pipeline_adds_a_script_task_saves_and_runs_it(serv
     ed.type("stages[1].tasks[0].name", "greet")
     ed.type("stages[1].tasks[0].script", "echo hello from the canvas")
     ed.wait_tasks(["greet"])
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
+    screenshot(chrome, "editor")
     ed.el(eid.SAVE_RUN).click()
-    wait_for(lambda: "/runs/1" in browser.current_url, what="the run page")
-    pipeline = wait_for(lambda: pipeline_named("hello-world"), what="the pipeline row")
-    task = pipelines.current_spec(pipeline)["stages"][1]["tasks"][0]
-    assert (task["name"], task["type"], task["script"]) == ("greet", "script", "echo hello from the canvas")
-    run = Run.get(Run.pipeline == pipeline)
-    assert (run.number, run.cause, run.triggered_by) == (1, "manual", "dashboard")
+    wait_for(lambda: chrome.current_url.endswith("/runs/1"), what="the run page")
+    pipeline_id, version, spec = wait_for(lambda: stored(millrace, "hello-world"), what="the stored pipeline")
+    task = spec["stages"][1]["tasks"][0]
+    assert (version, task["name"], task["type"], task["script"]) == (1, "greet", "script", "echo hello from the canvas")
+    assert query(millrace, "SELECT number, cause, triggered_by FROM run WHERE pipeline_id = ?", pipeline_id) == [
+        (1, "manual", "dashboard")]
+    wait_for(lambda: "hello from the canvas" in chrome.find_element(By.TAG_NAME, "body").text, timeout=30,
+             what="the task's log line on the run page")
 
 
-def test_stage_and_task_operations_with_undo_redo_and_reset(server, browser):
-    ed = Editor(browser, f"{server}/pipelines/new")
+def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")
     ed.click_node("stage-1")
     ed.click("add-stage-after")
     ed.wait_stages(["Source", "Build", "Stage 5", "Test", "Deploy"])
@@ -184,6 +160,7 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(server, browser):
     ed.click("stage-left")
     ed.wait_stages(["Source", "Build", "Stage 5-copy", "Stage 5", "Test", "Deploy"])
     ed.click("stage-right")
+    ed.wait_stages(["Source", "Build", "Stage 5", "Stage 5-copy", "Test", "Deploy"])
     ed.click("stage-right")
     ed.wait_stages(["Source", "Build", "Stage 5", "Test", "Stage 5-copy", "Deploy"])
     ed.click("delete-stage")
@@ -215,8 +192,8 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(server, browser):
     ed.wait_tasks(["task-1", "task-1-copy"])
 
 
-def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(server, browser):
-    ed = Editor(browser, f"{server}/pipelines/new")
+def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(millrace, chrome):
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")
     ed.type("name", "needs-a-script")
     ed.click_node("add-task-2")
     ed.wait_tasks(["task-1"])
@@ -227,27 +204,24 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(s
     assert "is-invalid" in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
     wait_for(lambda: "invalid" in ed.node_classes("task-2-0"), what="the task card marked red")
     assert "task 'task-1' › Script: required" in ed.el(eid.PROBLEMS).text
-    assert pipeline_named("needs-a-script") is None
+    assert stored(millrace, "needs-a-script") is None
 
     ed.type("stages[2].tasks[0].script", "true")
     wait_for(lambda: "invalid" not in ed.node_classes("task-2-0"), what="the mark to clear")
     assert "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
     ed.el(eid.SAVE).click()
-    wait_for(lambda: pipeline_named("needs-a-script"), what="the pipeline to be saved")
+    wait_for(lambda: stored(millrace, "needs-a-script"), what="the pipeline to be saved")
 
 
-def test_the_yaml_tab_shows_and_edits_the_same_definition(server, browser):
-    from models import pipelines
-
-    pipeline = pipelines.create({"name": "yaml-edit", "stages": [{"name": "Build", "tasks": [
-        {"name": "compile", "type": "script", "image": "alpine", "script": "make",
-         "env": [{"name": "TOKEN", "value": "hunter2", "secret": True}]}]}]}, "test")
-    token = pipelines.current_spec(pipeline)["stages"][0]["tasks"][0]["env"][0]["encrypted"]
-    ed = Editor(browser, f"{server}/pipelines/{pipeline.id}/edit")
+def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
+    millrace.apply(SECRET_PIPELINE)
+    pipeline_id, _, spec = stored(millrace, "yaml-edit")
+    token = spec["stages"][0]["tasks"][0]["env"][0]["encrypted"]
+    ed = Editor(chrome, f"{millrace.url}/pipelines/{pipeline_id}/edit")
     ed.wait_stages(["Build"])
-    assert token not in browser.page_source and "hunter2" not in browser.page_source
+    assert token not in chrome.page_source and "hunter2" not in chrome.page_source
 
-    browser.find_element(By.LINK_TEXT, "YAML").click()
+    chrome.find_element(By.LINK_TEXT, "YAML").click()
     box = ed.el(eid.YAML)
     wait_for(lambda: "name: yaml-edit" in box.get_attribute("value"), what="the YAML text")
     text = box.get_attribute("value")
@@ -255,10 +229,10 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(server, browser):
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys(text.replace("script: make", "script: make all") + "- name: Ship\n  tasks: []\n")
-    browser.find_element(By.LINK_TEXT, "Canvas").click()
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()
     ed.wait_stages(["Build", "Ship"])
 
-    browser.find_element(By.LINK_TEXT, "YAML").click()
+    chrome.find_element(By.LINK_TEXT, "YAML").click()
     wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), what="the edit in the YAML text")
     ed.click("undo")                                          # undo rewrites the open YAML tab too
     wait_for(lambda: "name: Ship" not in ed.el(eid.YAML).get_attribute("value"), what="undo in the YAML text")
@@ -268,14 +242,14 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(server, browser):
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys("stages: [oops")
-    browser.find_element(By.LINK_TEXT, "Canvas").click()
-    wait_for(lambda: "not valid YAML" in browser.execute_script(
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()
+    wait_for(lambda: "not valid YAML" in chrome.execute_script(
         "return document.getElementById(arguments[0]).textContent;", eid.YAML_ERROR), what="the YAML error")
     ed.wait_stages(["Build", "Ship"])                         # bad YAML changed nothing
 
     ed.el(eid.SAVE).click()
-    wait_for(lambda: pipelines.current_version(pipelines.get(pipeline.id)).version_number == 2, what="version 2")
-    saved = pipelines.current_spec(pipelines.get(pipeline.id))
+    _, version, saved = wait_for(lambda: stored(millrace, "yaml-edit")[1] == 2 and stored(millrace, "yaml-edit"),
+                                 what="version 2")
     assert [s["name"] for s in saved["stages"]] == ["Build", "Ship"]
     assert saved["stages"][0]["tasks"][0]["script"] == "make all"
     assert saved["stages"][0]["tasks"][0]["env"][0]["encrypted"] == token        # the secret was kept
