@@ -31,7 +31,17 @@ def ensure_repo(home: Path) -> Path:
         git("init", "-q", "-b", "main")
         git("add", "-A")
         git("commit", "-q", "-m", "Sample app")
-        git("clone", "-q", "--bare", str(work), str(bare), cwd=tmp)
+        # Built beside its final place and renamed in one step: the daemon and the dashboard
+        # (e.g. two systemd units) may both be starting on a fresh data directory.
+        staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=bare.parent))
+        git("clone", "-q", "--bare", str(work), str(staging / "sample.git"), cwd=tmp)
+        try:
+            os.rename(staging / "sample.git", bare)
+        except OSError:
+            if not bare.exists():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return bare
 
 
