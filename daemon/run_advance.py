@@ -11,7 +11,7 @@ import json
 
 from daemon import planner, prepare, shipping
 from daemon.task_start import TaskStarter
-from models import runs
+from models import registries, runs
 from models.db import write_transaction
 from models.secrets import Masker, unseal
 from models.status import Status
@@ -59,6 +59,8 @@ class RunAdvancer:
             spec = prepare.spec_of(run)
             secrets = [unseal(e["encrypted"]) for s in spec["stages"] for t in s["tasks"]
                        for e in t.get("env", []) if e.get("secret")]
+            # Registry passwords reach build tasks too: mask them wherever they might surface.
+            secrets += [r.password for r in registries.all_registries() if r.password_sealed]
             self._cache[run.id] = (spec, Masker(secrets))
         return self._cache[run.id]
 

@@ -10,6 +10,7 @@ import json
 import os
 
 from daemon import prepare, shipping
+from daemon.clusters import placement, pod_plan
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
 from daemon.tasks import checkout
@@ -34,14 +35,14 @@ class TaskStarter:
             if task.status != Status.WAITING.value or task.reason != reason:
                 runs.set_status(task, Status.WAITING, reason)
             return
+        executor_name = placement(spec, task.task_type)
         try:
-            plan = self._plan(run, spec, task)
+            plan = self._plan(run, spec, task, executor_name)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
             slots.release()
             shipping.note(task, str(exc), now)
             runs.set_status(task, Status.FAILED, str(exc), started_at=now, finished_at=now)
             return
-        executor_name = "local"
         executor = self.executors[executor_name]
         task_dir = prepare.task_dir(task)
         task_dir.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,11 @@ class TaskStarter:
                         secret_values=plan.secret_values, workspace=prepare.workspace(run.id), task_dir=task_dir,
                         image=plan.image, attempt=task.attempt, task_env=task_env,
                         timeout_seconds=60 * (spec["timeout_minutes"] or 14 * 24 * 60),
-                        source=({**spec["source"], "commit": run.commit_sha} if spec.get("source") else None))
+                        scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
+                        resources=(prepare.task_spec(spec, task) or {}).get("resources") or {},
+                        source=({**spec["source"], "repository": values["MILLRACE_REPOSITORY"], "commit": run.commit_sha}
+                                if spec.get("source") else None))
+        masker.add(plan.secret_values)
         for line in plan.notes:
             shipping.note(task, line, now)
         if plan.image and executor_name == "local" and run.id not in self._host_noted:
@@ -69,11 +74,16 @@ class TaskStarter:
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))
 
-    def _plan(self, run, spec, task) -> TaskPlan:
+    def _plan(self, run, spec, task, executor_name) -> TaskPlan:
         values = prepare.variables(run, spec)
         if task.task_type == "checkout":
             script, env = checkout.launch_parts(spec, values, run.commit_sha)
             return TaskPlan(script=script, env=env)
         position = task.stage_run.position
         where = f"stages[{position - 1}].tasks[{task.position}]"
-        return prepare_task(prepare.task_spec(spec, task), values, where)
+        task_spec = prepare.task_spec(spec, task)
+        if executor_name != "local":
+            return pod_plan(task_spec, values, where)
+        if task.task_type == "deploy_yaml" and not task_spec.get("cluster"):
+            task_spec = {**task_spec, "cluster": spec.get("cluster", "")}   # deploy where the pipeline runs
+        return prepare_task(task_spec, values, where)

@@ -50,8 +50,12 @@ def unseal(token: str) -> str:
 
 class Masker:
     def __init__(self, values):
+        self.values = []
+        self.add(values)
+
+    def add(self, values) -> None:
         # Longest first, so a secret that contains another is masked whole.
-        self.values = sorted({v for v in values if v and len(v) >= 3}, key=len, reverse=True)
+        self.values = sorted({*self.values, *(v for v in values if v and len(v) >= 3)}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for value in self.values:
