@@ -156,12 +156,13 @@ def test_rerun_runs_the_old_version_after_an_edit(home, daemon):
     assert "version-two" in logs.text(tasks_of(fresh)["t"].id)
 
 
-def test_unsupported_task_type_fails_naming_type_and_configuration(home, daemon):
+def test_task_without_its_configuration_fails_naming_what_it_needs(home, daemon):
     p = pipelines.create(pipeline_spec(stages=[{"name": "D", "mode": "serial", "tasks": [
         {"name": "apply", "type": "deploy_yaml", "file": "app.yaml", "namespace": "prod"}]}]), "tester")
     done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
     assert done.status == "failed"
-    assert "deploy YAML task (deploy_yaml)" in done.reason and "Kubernetes cluster" in done.reason
+    assert done.reason.startswith("task 'apply' in stage 'D' failed: ")
+    assert "cluster" in done.reason, "the message says which configuration the task needs"
 
 
 def test_undefined_dynamic_variable_fails_at_run_time_naming_it(home, daemon):
