@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from dashboard import ids
@@ -205,6 +206,11 @@ def test_rerun_from_the_records_and_the_timeline_view(page, daemon):
     page.click(f"#{ids.DETAIL_RUNS_VIEW} input[value='timeline']")
     wait_for(lambda: len(page.all(".run-timeline g.point")) == 2, what="one timeline bar per run")
     assert "failed" in page.text_of(".run-timeline .legend")
+    # A bar opens its run (the top bar is the newest run).
+    bars = sorted(page.all(".run-timeline g.point path"), key=lambda el: el.location["y"])
+    ActionChains(page.driver).move_to_element(bars[0]).pause(0.3).click().perform()   # plotly's drag layer takes the click
+    wait_for(lambda: page.driver.current_url.endswith(f"{path}/runs/2"), what="the clicked run to open")
+    page.wait_text("#run-status", "failed")
 
 
 def test_copy_deactivate_activate_and_delete_from_the_list(page):
