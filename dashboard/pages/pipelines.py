@@ -52,9 +52,11 @@ def rows(search: str = "", status: str = "all") -> list[dict]:
     return out
 
 
-def table(data: list[dict]):
+def table(data: list[dict], filtered: bool = False):
     if not data:
-        return html.P("No pipeline matches.", className="text-muted empty-list")
+        return html.P("No pipeline matches the search." if filtered else
+                      "No pipelines yet: create one with “Create pipeline” (from scratch or by copying).",
+                      className="text-muted empty-list")
     head = html.Thead(html.Tr([html.Th(h) for h in
                                ("Pipeline", "Latest run", "Started", "Duration", "Triggers", "State", "")]))
     body = []
@@ -118,4 +120,5 @@ def refresh(search, status, page, _tick, _done, shown):
     visible, pages = page_of(rows(search or "", status or "all"), page)
     if [visible, pages] == shown:
         return no_update, no_update, no_update, no_update
-    return table(visible), [visible, pages], pages, {"display": "none"} if pages == 1 else None
+    filtered = bool(search) or (status or "all") != "all"
+    return table(visible, filtered), [visible, pages], pages, {"display": "none"} if pages == 1 else None
