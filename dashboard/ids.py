@@ -52,6 +52,7 @@ RUN_ACTION = "run-action"                # {"type": RUN_ACTION, "action": "rerun
 # run detail
 RUN_ID = "run-id"
 RUN_HEADER = "run-header"
+RUN_STATUS = "run-status"                # the run's status badge
 RUN_TASKS = "run-tasks"
 RUN_GRAPH = "run-graph"
 RUN_GANTT = "run-gantt"

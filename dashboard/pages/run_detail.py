@@ -78,7 +78,8 @@ def header(s: dict):
     buttons = [run_button("Re-run", "rerun", s["id"], "primary")]
     if s["status"] in ACTIVE_VALUES:
         buttons.insert(0, run_button("Stop", "stop", s["id"], "danger"))
-    facts = [field("Status", [status_badge(s["status"], id="run-status"), html.Span(f" {s['reason']}", className="ms-1")]),
+    facts = [field("Status", [status_badge(s["status"], id=ids.RUN_STATUS),
+                              html.Span(f" {s['reason']}", className="ms-1")]),
              field("Duration", s["duration"]), field("Cause", s["cause"]), field("Started", s["started"]),
              field("Queued", s["queued"])]
     if s["waiting"]:

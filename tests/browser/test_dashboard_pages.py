@@ -127,7 +127,7 @@ def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     # Lines keep arriving while the task still runs, without a reload.
     seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
     page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 4}")
-    assert page.text_of("#run-status") == "running"
+    assert page.text_of(f"#{ids.RUN_STATUS}") == "running"
     # Following the tail: the newest line is scrolled into view.
     view = page.by_id(ids.LOG_VIEW)
     assert wait_for(lambda: chrome_gap(page, view) < 60, what="the log view to follow its tail")
@@ -147,7 +147,7 @@ def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     assert page.dialog_open() == "Stop sleepy#1"
     page.confirm()
     page.feedback("Stop requested for sleepy#1.")
-    page.wait_text("#run-status", "stopped", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "stopped", timeout=20)
 
 
 def chrome_gap(page, element) -> float:
@@ -163,7 +163,7 @@ def test_a_failed_run_shows_its_reason_and_a_safe_coloured_log(page, daemon, mil
     page.confirm()
     page.feedback("Queued broken#1.")
     page.open(f"{path}/runs/1")
-    page.wait_text("#run-status", "failed", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "failed", timeout=20)
     assert "exit code 3" in page.text_of(f"#{ids.RUN_HEADER}")
     # The failed task is the one shown; markup in its log is text and never runs.
     page.wait_text(f"#{ids.LOG_TITLE}", "Build / compile")
@@ -187,7 +187,7 @@ def test_the_log_moves_on_to_the_next_running_task_until_the_reader_picks_one(pa
     page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
     page.wait_text(f"#{ids.LOG_TITLE}", "Deploy / second", timeout=20)
     page.wait_text(f"#{ids.LOG_LINES}", "second-task-output")
-    page.wait_text("#run-status", "succeeded", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "succeeded", timeout=20)
     page.click('.task-pick[data-task="first"]')
     page.wait_text(f"#{ids.LOG_TITLE}", "Build / first")
     page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
@@ -210,7 +210,7 @@ def test_rerun_from_the_records_and_the_timeline_view(page, daemon):
     bars = sorted(page.all(".run-timeline g.point path"), key=lambda el: el.location["y"])
     ActionChains(page.driver).move_to_element(bars[0]).pause(0.3).click().perform()   # plotly's drag layer takes the click
     wait_for(lambda: page.driver.current_url.endswith(f"{path}/runs/2"), what="the clicked run to open")
-    page.wait_text("#run-status", "failed")
+    page.wait_text(f"#{ids.RUN_STATUS}", "failed")
 
 
 def test_copy_deactivate_activate_and_delete_from_the_list(page):
