@@ -12,8 +12,11 @@ import logging
 import traceback
 
 from daemon import prepare, triggers
+from daemon.clusters import Upkeep
+from daemon.executors.kube_pool import Executors
 from daemon.executors.local import LocalExecutor
 from daemon.run_advance import RunAdvancer
+from daemon.sweeper import Sweeper
 from models import daemon_state, runs
 from models.db import utcnow, write_transaction
 from models.status import Status
@@ -27,8 +30,10 @@ SETTINGS_EVERY_SECONDS = 2.0
 
 
 class Daemon:
-    def __init__(self, executors=None):
-        self.executors = executors or {"local": LocalExecutor()}
+    def __init__(self, executors=None, upkeep=None):
+        # "local", and "kubernetes:<cluster>" built on first use from the registered cluster.
+        self.executors = executors or Executors({"local": LocalExecutor()})
+        self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors))   # cluster health, sweeping
         self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running
         self._heartbeat = None
         self._advancer = RunAdvancer(self.executors)
@@ -41,6 +46,10 @@ class Daemon:
         now = now or utcnow()
         self._beat(now)
         self._triggers(now)
+        try:
+            self.upkeep.tick(now)
+        except Exception:                 # a cluster's trouble never stops the daemon
+            log.exception("cluster upkeep failed")
         if not self.stopping:
             while (run := runs.claim_next()) is not None:
                 self._guard(run, now, self._start_run)
@@ -68,6 +77,9 @@ class Daemon:
         """Warm shutdown: tasks keep running in their own sessions; say we are gone."""
         if self._heartbeat is not None:
             daemon_state.beat(self._heartbeat, state="stopped")
+        close = getattr(self.executors, "close", None)
+        if close is not None:
+            close()                       # end the clusters' watch threads
 
     def _start_run(self, run: Run, now) -> None:
         spec = prepare.spec_of(run)

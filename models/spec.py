@@ -27,6 +27,8 @@ TASK_TYPE_LABELS = {"script": "run script", "build_image": "build & publish imag
 STAGE_MODES = ("serial", "parallel")
 DEFAULT_STAGES = ("Source", "Build", "Test", "Deploy")
 MAX_TIMEOUT_MINUTES = 14 * 24 * 60
+DEFAULT_SCHEDULING_TIMEOUT_MINUTES = 60    # how long a task's pod may wait for cluster resources
+CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")
 PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NOT_SUBSTITUTED = {"script"}   # the shell expands ${X} in scripts from the environment
@@ -82,13 +84,16 @@ class _Validator:
         if not isinstance(raw, dict):
             self.err("", "a pipeline definition must be a mapping")
             return {}
-        self.unknown_keys(raw, ("name", "description", "source", "parameters", "timeout_minutes", "stages"), "")
+        self.unknown_keys(raw, ("name", "description", "source", "parameters", "timeout_minutes", "cluster",
+                                "scheduling_timeout_minutes", "stages"), "")
         name = self.text(raw, "name", "name")
         if name and not PIPELINE_NAME.match(name):
             self.err("name", "use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
         spec = {"name": name, "description": self.text(raw, "description", "description", required=False),
                 "source": self.source(raw.get("source")), "parameters": self.parameters(raw.get("parameters")),
                 "timeout_minutes": self.timeout(raw.get("timeout_minutes")), "stages": []}
+        spec.update(self.placement(raw))
+        spec["stages"] = spec.pop("stages")      # keep the stages last
         stages = raw.get("stages")
         if not isinstance(stages, list):
             self.err("stages", "required (a list)" if stages is None else "must be a list")
@@ -134,6 +139,24 @@ class _Validator:
             self.err("timeout_minutes", f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}")
             return None
         return raw
+
+    def placement(self, raw):
+        """Where the pipeline's tasks run: `cluster` (empty: the default cluster if one is marked,
+        else this machine; `local`: this machine) and how long a pod may wait for resources.
+        Stored only when set, so definitions that never mention clusters stay as they were."""
+        out = {}
+        cluster = self.text(raw, "cluster", "cluster", required=False)
+        if cluster and not CLUSTER_NAME.match(cluster):
+            self.err("cluster", "a registered cluster's name (lowercase letters, digits, '-') or 'local'")
+        elif cluster:
+            out["cluster"] = cluster
+        limit = raw.get("scheduling_timeout_minutes")
+        if limit not in (None, "", DEFAULT_SCHEDULING_TIMEOUT_MINUTES):
+            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TIMEOUT_MINUTES:
+                self.err("scheduling_timeout_minutes", f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}")
+            else:
+                out["scheduling_timeout_minutes"] = limit
+        return out
 
     def stage(self, raw, path, seen):
         if not isinstance(raw, dict):

@@ -39,9 +39,10 @@ def sleeps():
     return []
 
 
-def make_executor(fake, clock, sleeps, api=None):
-    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod", clock=clock, sleep=sleeps.append,
-                              host_env={"PATH": "/usr/bin:/bin"})
+def make_executor(fake, clock, sleeps, api=None, **kw):
+    # No watch and no poll throttle: each poll asks the API server, so a test sees every change at once.
+    kw = {"watch": False, "poll_interval": 0, "events_interval": 0, **kw}
+    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod", clock=clock, sleep=sleeps.append, **kw)
 
 
 @pytest.fixture
@@ -50,10 +51,9 @@ def executor(fake_kube, clock, sleeps):
 
 
 def make_launch(tmp_path, script="echo hello\n", attempt=1, source=None, **kw):
+    own = {"GREETING": "hi there", "API_TOKEN": SECRET, "MILLRACE_ENV": str(tmp_path / "local.env")}
     return Launch(task_run_id=7, run_id=3, run_number=12, pipeline_name="Web App", task_name="Unit tests",
-                  task_type="script", script=script,
-                  env={"PATH": "/usr/bin:/bin", "GREETING": "hi there", "API_TOKEN": SECRET,
-                       "MILLRACE_ENV": str(tmp_path / "local.env")},
+                  task_type="script", script=script, env={"PATH": "/usr/bin:/bin", **own}, task_env=own,
                   secret_values=[SECRET], workspace=tmp_path / "ws", task_dir=tmp_path / "task",
                   image="registry.example/app:1.4", attempt=attempt, source=source,
                   resources={"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}, **kw)
@@ -103,7 +103,8 @@ def test_start_makes_a_labelled_pod_and_a_secret_holding_the_values(fake_kube, e
 def test_start_again_adopts_the_same_pod(fake_kube, executor, clock, sleeps, tmp_path):
     first = executor.start(make_launch(tmp_path))
     restarted = make_executor(fake_kube, clock, sleeps)      # a new daemon, nothing in memory
-    assert restarted.start(make_launch(tmp_path)) == first
+    again = restarted.start(make_launch(tmp_path))
+    assert again.pop("created") >= first.pop("created") and again == first
     assert fake_kube.pod_names(fake_kube.namespace) == [first["pod"]]
     other_attempt = executor.start(make_launch(tmp_path, attempt=2))
     assert other_attempt["pod"] == "millrace-3-7-2-unit-tests"
@@ -306,11 +307,12 @@ def test_transient_errors_are_retried(fake_kube, executor, sleeps, tmp_path):
     assert sleeps == [0.5, 1.0]
 
 
-def test_a_running_task_costs_two_requests_per_read_interval(fake_kube, executor, clock, tmp_path):
+def test_a_chatty_task_is_read_every_second_and_a_silent_one_less_and_less(fake_kube, executor, clock, tmp_path):
     handle = executor.start(make_launch(tmp_path))
     fake_kube.start_pod(handle["pod"])
     executor.poll(handle)
     _, cursor = read_all(executor, handle, clock=clock)
+    clock.now += 5
     before = len(fake_kube.requests)
     for _ in range(3):                                        # three ticks, a second apart
         clock.now += 1
@@ -319,7 +321,45 @@ def test_a_running_task_costs_two_requests_per_read_interval(fake_kube, executor
         data, cursor = executor.read_output(handle, cursor)
         assert data == b"tick\n"
         assert executor.read_output(handle, cursor) == (b"", cursor)   # the shipper's second look is free
-    assert len(fake_kube.requests) - before == 6
+    assert len(fake_kube.requests) - before == 6              # a status read and a log read per second
+    reads = []
+    for second in range(1, 16):                               # then silence, looked at every second
+        clock.now += 1
+        before = fake_kube.count(resource="pods/log")
+        assert executor.read_output(handle, cursor)[0] == b""
+        if fake_kube.count(resource="pods/log") > before:
+            reads.append(second)
+    assert reads == [1, 3, 7, 11, 15]                         # waits of 1, 2, 4, then at most 4 seconds
+
+
+def test_with_the_watch_a_running_task_costs_no_status_requests(fake_kube, clock, sleeps, tmp_path):
+    executor = make_executor(fake_kube, clock, sleeps, watch=True)
+    try:
+        handle = executor.start(make_launch(tmp_path))
+        assert executor.poll(handle).state == "waiting"
+        fake_kube.start_pod(handle["pod"])
+        poll_until(executor, handle, "running")
+        before = fake_kube.count(resource="pods", verb="get")
+        for _ in range(20):
+            assert executor.poll(handle).state == "running"
+        fake_kube.finish_pod(handle["pod"], exit_code=3)
+        assert poll_until(executor, handle, "exited").exit_code == 3
+        assert fake_kube.count(resource="pods", verb="get") == before     # all from the watched view
+        fake_kube.remove_pod(handle["pod"])
+        assert poll_until(executor, handle, "failed").reason == "pod lost: it was deleted while the task ran"
+    finally:
+        executor.close()
+
+
+def poll_until(executor, handle, state, timeout=10.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = executor.poll(handle)
+        if found.state == state:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"never {state}: {found}")
 
 
 def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path):

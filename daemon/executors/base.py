@@ -32,6 +32,7 @@ class Launch:
     source: dict | None = None      # {"repository", "branch", "commit"} for executors that check out themselves
     task_env: dict[str, str] = field(default_factory=dict)   # the task's own variables (env minus the daemon's environment)
     timeout_seconds: int | None = None    # the pipeline's execution limit (for backstops such as activeDeadlineSeconds)
+    scheduling_timeout_seconds: int | None = None   # how long a pod may wait for cluster resources before failing
 
 
 @dataclass

@@ -23,7 +23,7 @@ def _key(stamp: str) -> tuple[str, int]:
 
 
 def fetch(core, namespace: str, pod: str, container: str, since: str | None = None,
-          timestamps: bool = True) -> str:
+          timestamps: bool = True, _request_timeout=(10, 60)) -> str:
     """The container's log as text. The generated client has no `sinceTime`, so the
     request is built with its own serializer (auth, host and TLS stay the client's)."""
     query = [("container", container), ("timestamps", "true" if timestamps else "false")]
@@ -33,7 +33,7 @@ def fetch(core, namespace: str, pod: str, container: str, since: str | None = No
     request = api.param_serialize("GET", "/api/v1/namespaces/{namespace}/pods/{name}/log",
                                   path_params={"namespace": namespace, "name": pod}, query_params=query,
                                   header_params={"Accept": "text/plain"}, auth_settings=["BearerToken"])
-    response = api.call_api(*request, _request_timeout=(10, 60))
+    response = api.call_api(*request, _request_timeout=_request_timeout)
     response.read()
     return api.response_deserialize(response, {"200": "str"}).data
 

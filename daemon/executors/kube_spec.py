@@ -47,16 +47,19 @@ echo "checked out $(git rev-parse HEAD)"
 '''
 
 # The daemon's local paths mean nothing inside a pod; the wrapper sets its own.
-_LOCAL_ONLY = {"MILLRACE_ENV", "MILLRACE_TASK_DIR", "MILLRACE_REASON_FILE"}
+_LOCAL_ONLY = {"MILLRACE_ENV", "MILLRACE_TASK_DIR", "MILLRACE_REASON_FILE", "MILLRACE_HOME"}
 
 
 def markers(uid: str) -> tuple[str, str, str]:
     return f"::millrace-env {uid}::", f"::millrace-reason {uid}::", f"::millrace-end {uid}::"
 
 
-def task_env(launch: Launch, host_env) -> dict[str, str]:
-    """The task's own variables: Launch.env minus what it inherited from the daemon's host."""
-    return {k: v for k, v in launch.env.items() if k not in _LOCAL_ONLY and host_env.get(k) != v}
+def task_env(launch: Launch) -> dict[str, str]:
+    """The task's own variables (never the daemon's environment), with the pod's own paths."""
+    env = {k: v for k, v in launch.task_env.items() if k not in _LOCAL_ONLY}
+    if "MILLRACE_WORKSPACE" in env:
+        env["MILLRACE_WORKSPACE"] = WORKSPACE
+    return env
 
 
 def _is_secret(value: str, secrets: list[str]) -> bool:

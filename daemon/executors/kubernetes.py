@@ -1,52 +1,66 @@
 """Tasks as Kubernetes pods: one Secret and one Pod per task run, found again by name.
 
 `start` creates both (a 409, even after a retried create, means "already made":
-adopted, never doubled); `poll` reads the pod and asks `diagnose`; `read_output`
-hands over lifecycle events and container output from a cursor; `stop` deletes with
-a grace period (then, forced, with none); `cleanup` deletes pod and Secret. The API
-client, clock and sleep are injected; nothing here knows it may be talking to a fake.
+adopted, never doubled); `poll` reads the pod — from the namespace's watched view
+(`kube_watch.PodView`) when it is live, else from the API at most every
+`poll_interval` — and asks `diagnose`; a pod still waiting after the pipeline's
+scheduling timeout fails. `stop` deletes with a grace period (then, forced, with
+none); `cleanup` deletes pod and Secret. Output reading lives in `kube_output`.
+The API client, clocks and sleep are injected; nothing here knows it may talk to a fake.
 """
 from __future__ import annotations
 
-import os
 import time
 
 from kubernetes import client
 
-from daemon.executors import kube_logs, kube_names, kube_spec
+from daemon.executors import kube_names, kube_spec
 from daemon.executors.base import Executor, Launch, Poll
 from daemon.executors.diagnose import diagnose
 from daemon.executors.kube_calls import ClusterError, call
+from daemon.executors.kube_output import PodOutput
+from daemon.executors.kube_watch import PodView
 
 DOWN_SECONDS = 10
+REQUEST_TIMEOUT = (5, 30)      # (connect, read) seconds: an unreachable cluster must never hang the tick
 
 
-class KubernetesExecutor(Executor):
+class KubernetesExecutor(PodOutput, Executor):
     name = "kubernetes"
 
-    def __init__(self, api_client, namespace: str, cluster: str = "default", *, clock=time.monotonic,
-                 sleep=time.sleep, default_image: str = "alpine:3.20", git_image: str = "alpine/git:2.45.2",
-                 grace_seconds: int = 30, deadline_seconds: int = 24 * 3600, unreachable_seconds: float = 120,
-                 read_interval: float = 1.0, host_env=None):
+    def __init__(self, api_client, namespace: str, cluster: str = "default", *, owner: str | None = None,
+                 clock=time.monotonic, wall=time.time, sleep=time.sleep, default_image: str = "alpine:3.20",
+                 git_image: str = "alpine/git:2.45.2", grace_seconds: int = 30, deadline_seconds: int = 24 * 3600,
+                 unreachable_seconds: float = 120, read_interval: float = 1.0, read_interval_max: float = 4.0,
+                 poll_interval: float = 2.0, events_interval: float = 5.0, watch: bool = True):
         self.core = client.CoreV1Api(api_client)
-        self.namespace, self.cluster = namespace, cluster
-        self.clock, self.sleep = clock, sleep
+        self.namespace, self.cluster, self.owner = namespace, cluster, owner
+        self.clock, self.wall, self.sleep = clock, wall, sleep
         self.default_image, self.git_image = default_image, git_image
         self.grace_seconds, self.deadline_seconds = grace_seconds, deadline_seconds
-        self.unreachable_seconds, self.read_interval = unreachable_seconds, read_interval
-        self.host_env = os.environ if host_env is None else host_env
+        self.unreachable_seconds = unreachable_seconds
+        self.read_interval, self.read_interval_max = read_interval, read_interval_max
+        self.poll_interval, self.events_interval = poll_interval, events_interval
+        self.view = PodView(self.core, namespace, kube_names.selector(owner)) if watch else None
         # In memory only, and only to save requests: all that matters is in handles and cursors.
         self._polled: dict[str, tuple[dict, list]] = {}    # pod → (pod, events) from the last poll
-        self._phase: dict[str, str] = {}
+        self._got: dict[str, tuple[float, dict | None]] = {}   # pod → (when, pod) of the last direct read
+        self._events_of: dict[str, tuple[str, float, list]] = {}   # pod → (resourceVersion, when, events)
+        self._shape: dict[str, tuple] = {}
         self._last: dict[str, Poll] = {}
-        self._quiet: dict[str, tuple[str, float]] = {}     # pod → (cursor, when) of the last empty read
+        self._quiet: dict[str, tuple[str, float, float]] = {}   # pod → (cursor, when, wait) of the last full read
         self._unreachable_since: dict[str, float] = {}
         self._down_until = float("-inf")
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.close()
 
     def _call(self, fn, *args, **kwargs):
         # While the cluster is known to be down, one attempt per call: backing off on
         # every one of fifty running tasks would stall the daemon's tick for minutes.
         attempts = 1 if self.clock() < self._down_until else 4
+        kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
         try:
             return call(fn, *args, cluster=self.cluster, sleep=self.sleep, attempts=attempts, **kwargs)
         except ClusterError as exc:
@@ -61,10 +75,12 @@ class KubernetesExecutor(Executor):
     def start(self, launch: Launch) -> dict:
         name = kube_names.object_name(launch.run_id, launch.task_run_id, launch.attempt, launch.task_name)
         labels = kube_names.labels(launch.run_id, launch.task_run_id, launch.attempt,
-                                   launch.pipeline_name, launch.task_name)
-        handle = {"cluster": self.cluster, "namespace": self.namespace, "pod": name}
-        env = kube_spec.task_env(launch, self.host_env)
-        deadline = getattr(launch, "timeout_seconds", None)
+                                   launch.pipeline_name, launch.task_name, self.owner)
+        handle = {"cluster": self.cluster, "namespace": self.namespace, "pod": name, "created": self.wall()}
+        if launch.scheduling_timeout_seconds:
+            handle["scheduling_timeout"] = launch.scheduling_timeout_seconds
+        env = kube_spec.task_env(launch)
+        deadline = launch.timeout_seconds
         pod = kube_spec.pod(launch, name, labels, env, image=launch.image or self.default_image,
                             git_image=self.git_image, grace_seconds=self.grace_seconds,
                             deadline_seconds=int(deadline) + 300 if deadline else self.deadline_seconds)
@@ -75,13 +91,15 @@ class KubernetesExecutor(Executor):
             if getattr(made, "status", None) == 409:
                 made = self._call(self.core.read_namespaced_pod, name, self.namespace)
                 theirs = made.metadata.labels or {}
-                if theirs.get(kube_names.TASK_RUN) != labels[kube_names.TASK_RUN]:
+                if any(theirs.get(k) != labels.get(k) for k in (kube_names.TASK_RUN, kube_names.OWNER)):
                     handle["foreign"] = True   # cleanup must not delete it
                     raise ClusterError(f"a pod named {name} exists and is not this task's")
         except ClusterError as exc:
             handle["error"] = self._namespace_reason(exc)
             return handle
         handle["uid"] = made.metadata.uid
+        if self.view is not None:
+            self.view.seen(self._dict(made))
         return handle
 
     def _namespace_reason(self, exc: ClusterError) -> str:
@@ -93,16 +111,34 @@ class KubernetesExecutor(Executor):
 
     # -- poll ------------------------------------------------------------------------------
     def _read_pod(self, handle: dict) -> dict | None:
-        got = self._call(self.core.read_namespaced_pod, handle["pod"], handle["namespace"], ok=(404,))
-        if getattr(got, "status", None) == 404:
-            return None
-        pod = self._dict(got)
-        return pod if pod["metadata"].get("uid") == handle.get("uid") else None
+        name = handle["pod"]
+        known, pod = (False, None)
+        if self.view is not None and handle["namespace"] == self.namespace:
+            known, pod = self.view.get(name)
+        if not known:
+            last = self._got.get(name)
+            if last and self.clock() - last[0] < self.poll_interval:
+                pod = last[1]
+            else:
+                got = self._call(self.core.read_namespaced_pod, name, handle["namespace"], ok=(404,))
+                pod = None if getattr(got, "status", None) == 404 else self._dict(got)
+                self._got[name] = (self.clock(), pod)
+        return pod if pod is not None and pod["metadata"].get("uid") == handle.get("uid") else None
 
     def _events(self, handle: dict) -> list[dict]:
         found = self._call(self.core.list_namespaced_event, handle["namespace"],
                            field_selector=f"involvedObject.name={handle['pod']},involvedObject.uid={handle['uid']}")
         return self._dict(found).get("items", [])
+
+    def _pending_events(self, handle: dict, pod: dict) -> list[dict]:
+        """Events of a pending pod, read again when the pod changed or every `events_interval`."""
+        version = pod["metadata"].get("resourceVersion", "")
+        cached = self._events_of.get(handle["pod"])
+        if cached and cached[0] == version and self.clock() - cached[1] < self.events_interval:
+            return cached[2]
+        events = self._events(handle)
+        self._events_of[handle["pod"]] = (version, self.clock(), events)
+        return events
 
     def poll(self, handle: dict) -> Poll:
         if "error" in handle:
@@ -113,23 +149,31 @@ class KubernetesExecutor(Executor):
             if pod is None:
                 return Poll("failed", reason=self._lost_reason(handle))
             phase = pod["status"].get("phase", "Pending")
-            events = self._events(handle) if phase == "Pending" else []
+            events = self._pending_events(handle, pod) if phase == "Pending" else []
         except ClusterError as exc:
             return self._unreachable(name, exc)
         self._unreachable_since.pop(name, None)
         self._polled[name] = (pod, events)
-        if self._phase.get(name) != phase:
+        shape = (phase, tuple(tuple(s.get("state") or {}) for s in pod["status"].get("containerStatuses") or []))
+        if self._shape.get(name) != shape:
             self._quiet.pop(name, None)   # something changed: the next read must look
-        self._phase[name] = phase
+        self._shape[name] = shape
         found = diagnose(pod, events)
         if found.verdict == "wait":
-            result = Poll("waiting", reason=found.reason)
+            result = self._still_waiting(handle, found.reason)
         elif found.verdict == "fail":
             result = Poll("failed", exit_code=found.exit_code, reason=found.reason)
         else:
             result = Poll("running") if found.exit_code is None else Poll("exited", exit_code=found.exit_code)
         self._last[name] = result
         return result
+
+    def _still_waiting(self, handle: dict, reason: str) -> Poll:
+        limit = handle.get("scheduling_timeout")
+        if limit and self.wall() - handle.get("created", self.wall()) >= limit:
+            minutes = f"{limit / 60:g} minute" + ("" if limit == 60 else "s")
+            return Poll("failed", reason=f"scheduling timeout: the pod did not start within {minutes} ({reason})")
+        return Poll("waiting", reason=reason)
 
     def _lost_reason(self, handle: dict) -> str:
         try:
@@ -149,73 +193,11 @@ class KubernetesExecutor(Executor):
         # A short outage (control-plane upgrade, network blip) must not fail running work.
         return self._last.get(name, Poll("running"))
 
-    # -- output ----------------------------------------------------------------------------
-    def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
-        cursor = dict(cursor or {})
-        if "error" in handle:
-            return (b"", cursor) if cursor.get("error") else (f"[Error] {handle['error']}\n".encode(),
-                                                              {**cursor, "error": True})
-        name, key = handle["pod"], repr(sorted(cursor.items()))
-        quiet = self._quiet.get(name)
-        if quiet and quiet[0] == key and self.clock() - quiet[1] < self.read_interval:
-            return b"", cursor
-        try:
-            lines, cursor = self._read(handle, cursor)
-        except ClusterError:
-            return b"", cursor    # poll reports the cluster's trouble; output waits for it
-        # All there was has just been read: asking again at once (the shipper does) would
-        # only cost requests, so the same cursor waits `read_interval` or a phase change.
-        self._quiet[name] = (repr(sorted(cursor.items())), self.clock())
-        return (("\n".join(lines) + "\n").encode() if lines else b""), cursor
-
-    def _read(self, handle: dict, cursor: dict) -> tuple[list[str], dict]:
-        name, ns = handle["pod"], handle["namespace"]
-        pod, events = self._polled.get(name, (None, None))
-        if pod is None:
-            pod = self._read_pod(handle)
-            if pod is None:
-                return [], cursor
-        phase = pod["status"].get("phase", "Pending")
-        out = []
-        if phase == "Pending" or cursor.get("evp") != phase:
-            if events is None or phase != "Pending":
-                events = self._events(handle)
-            shown, cursor["ev"] = kube_logs.render_events(events, cursor.get("ev", []))
-            out += shown
-            cursor["evp"] = phase
-        states = {s["name"]: s.get("state") or {} for s in
-                  (pod["status"].get("initContainerStatuses") or []) + (pod["status"].get("containerStatuses") or [])}
-        if pod["spec"].get("initContainers") and not cursor.get("init") and "terminated" in states.get(kube_spec.INIT, {}):
-            text = self._call(kube_logs.fetch, self.core, ns, name, kube_spec.INIT, timestamps=False)
-            out += text.splitlines()
-            cursor["init"] = True
-        main = states.get(kube_spec.MAIN, {})
-        if not cursor.get("end") and ("running" in main or "terminated" in main):
-            text = self._call(kube_logs.fetch, self.core, ns, name, kube_spec.MAIN, kube_logs.since_of(cursor))
-            lines, cursor = kube_logs.new_lines(text, cursor, final="terminated" in main)
-            lines, ended = kube_logs.cut_at_marker(lines, kube_spec.markers(handle["uid"])[0])
-            out += lines
-            cursor["end"] = ended
-        return out, cursor
-
-    def _trailer(self, handle: dict) -> tuple[str, str] | None:
-        if "error" in handle:
-            return None
-        try:
-            text = self._call(kube_logs.fetch, self.core, handle["namespace"], handle["pod"], kube_spec.MAIN,
-                              timestamps=False)
-        except ClusterError:
-            return None
-        return kube_logs.trailer(text, handle["uid"], kube_spec.markers)
-
-    def read_outputs_file(self, handle: dict) -> str:
-        found = self._trailer(handle)
-        return found[0] if found else ""
-
-    def read_reason(self, handle: dict) -> str | None:
-        found = self._trailer(handle)
-        text = found[1].strip() if found else ""
-        return text.splitlines()[0] if text else None
+    def wait_fds(self, handle: dict) -> list[int] | None:
+        """The watch's wake-up pipe; None (tick now) when a pod changed since the last look."""
+        if self.view is None or not self.view.synced:
+            return []
+        return None if self.view.drain() else [self.view.fileno()]
 
     # -- stop and cleanup ----------------------------------------------------------------------
     def _delete(self, fn, name: str, namespace: str, grace: int | None = None) -> None:
@@ -229,12 +211,14 @@ class KubernetesExecutor(Executor):
             self._delete(self.core.delete_namespaced_pod, handle["pod"], handle["namespace"],
                          0 if force else self.grace_seconds)
             self._quiet.pop(handle["pod"], None)
+            self._got.pop(handle["pod"], None)
 
     def cleanup(self, handle: dict) -> None:
         name = handle["pod"]
-        if not handle.get("foreign"):
+        if not handle.get("foreign"):   # someone else's pod (and Secret) of the same name stays
             # Even after a failed start: a create whose answer was lost may have made the pod.
             self._delete(self.core.delete_namespaced_pod, name, handle["namespace"], 0)
-        self._delete(self.core.delete_namespaced_secret, name, handle["namespace"])
-        for cache in (self._polled, self._phase, self._last, self._quiet, self._unreachable_since):
+            self._delete(self.core.delete_namespaced_secret, name, handle["namespace"])
+        for cache in (self._polled, self._got, self._events_of, self._shape, self._last, self._quiet,
+                      self._unreachable_since):
             cache.pop(name, None)

@@ -116,16 +116,18 @@ def _apply(fake, res, ns, name, body, query) -> Reply:
                 "time": timefmt.rfc3339(now), "fieldsType": "FieldsV1", "fieldsV1": {}}]
     body.setdefault("metadata", {})["managedFields"] = managed
     try:
-        store.get(res, ns, name)
+        live = store.get(res, ns, name)
     except ApiError as exc:
         if exc.code != 404:
             raise
         objects.on_write(body, now, fake.auto_rollout, created=True)
         return Reply(201, store.create(res, ns, body))
+    if _unchanged(live, body):
+        return Reply(200, live)       # a no-op apply writes nothing: the resourceVersion stays
 
     def change(obj):
         status = obj.get("status")
-        merged = objects.merge(obj, {k: v for k, v in body.items() if k != "status"})
+        merged = _defaulted(objects.merge(obj, {k: v for k, v in body.items() if k != "status"}))
         obj.clear()
         obj.update(merged)
         obj["status"] = status
@@ -137,6 +139,24 @@ def _apply(fake, res, ns, name, body, query) -> Reply:
     elif res.kind == "Secret":
         obj = store.mutate(res, ns, name, objects.fold_string_data)
     return Reply(200, obj)
+
+
+def _unchanged(live: dict, body: dict) -> bool:
+    def comparable(obj):
+        meta = {k: v for k, v in obj.get("metadata", {}).items() if k not in ("managedFields", "resourceVersion")}
+        return {**{k: v for k, v in obj.items() if k != "status"}, "metadata": meta}
+    merged = _defaulted(objects.merge(live, {k: v for k, v in body.items() if k != "status"}))
+    if live.get("kind") == "Secret" and "stringData" in merged:
+        return False
+    return comparable(merged) == comparable(live)
+
+
+def _defaulted(obj: dict) -> dict:
+    """What the API server's defaulting makes of an applied Service (lists are replaced here,
+    not merged by key as real server-side apply does, so their defaults come back)."""
+    if obj.get("kind") == "Service":
+        objects.on_write(obj, 0, False, created=False)
+    return obj
 
 
 def _delete(fake, res, ns, name, req) -> dict:

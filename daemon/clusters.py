@@ -1,0 +1,156 @@
+"""Talking to registered clusters outside of tasks: building an API client from a stored
+kubeconfig, checking a cluster's health, and where a pipeline's tasks run.
+
+`check()` asks the API server for its version and looks at the namespace (creating it
+the first time) and records what it found: healthy, unreachable, refused (401/403),
+namespace missing. `Upkeep.tick(now)` runs those checks at a slow rate (at once for a
+cluster just added from the dashboard) and the sweeper; the daemon calls it every tick.
+Every request has a short timeout: a cluster that does not answer never stalls the daemon.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from kubernetes import client, config
+
+from daemon.executors.kube_calls import ClusterError, call
+from daemon.tasks import TaskPlan, task_environment
+from models import clusters
+from models.clusters import Cluster
+from models.db import utcnow
+from models.variables import substitute
+
+log = logging.getLogger("millrace.clusters")
+CHECK_TIMEOUT = (3, 5)
+HEALTH_EVERY_SECONDS = 30.0
+NEW_EVERY_SECONDS = 1.0
+
+
+def api_client(cluster: Cluster) -> client.ApiClient:
+    """A client for the cluster: its sealed kubeconfig (and context), or the pod's service account."""
+    configuration = client.Configuration()
+    if cluster.in_cluster:
+        config.load_incluster_config(client_configuration=configuration)
+    else:
+        config.load_kube_config_from_dict(cluster.kubeconfig(), context=cluster.context or None,
+                                          client_configuration=configuration)
+    configuration.retries = False     # our calls retry what is transient, with backoff (kube_calls)
+    return client.ApiClient(configuration)
+
+
+def placement(spec: dict, task_type: str) -> str:
+    """The executor a task runs on: run-script tasks go to the pipeline's cluster (or the
+    default one); everything else (checkout, deploy, builds) runs on the daemon's machine."""
+    name = spec.get("cluster") or ""
+    if task_type != "script" or name == clusters.LOCAL:
+        return "local"
+    if not name:
+        chosen = clusters.default()
+        return f"kubernetes:{chosen.name}" if chosen else "local"
+    return f"kubernetes:{name}"
+
+
+def pod_plan(task: dict, values: dict, where: str) -> TaskPlan:
+    """A run-script task as a pod runs it: the script as written, in the task's own image."""
+    env, secrets = task_environment(task, values, where)
+    image = substitute(task["image"], values, f"{where}.image")
+    tag = substitute(task.get("tag") or "latest", values, f"{where}.tag")
+    return TaskPlan(script=task["script"], env=env, secret_values=secrets, image=f"{image}:{tag}")
+
+
+def _short(exc: Exception) -> str:
+    found = re.search(r"\[Errno -?\d+\] [^'\")]+|timed out|Name or service not known", str(exc))
+    return found.group(0) if found else type(exc).__name__
+
+
+def probe(api: client.ApiClient, name: str, namespace: str, create_namespace: bool) -> dict:
+    """What the cluster answers now: {health, health_message, version?, namespace_created?}."""
+    def ask(fn, *args, **kwargs):
+        return call(fn, *args, cluster=name, sleep=lambda s: None, attempts=1, _request_timeout=CHECK_TIMEOUT, **kwargs)
+    core = client.CoreV1Api(api)
+    try:
+        version = ask(client.VersionApi(api).get_code).git_version
+        found = ask(core.read_namespace, namespace, ok=(404,))
+        created = False
+        if getattr(found, "status", None) == 404:
+            if not create_namespace:
+                return {"health": "namespace missing", "version": version,
+                        "health_message": f"namespace {namespace} is missing on cluster '{name}' (deleted?); "
+                                          f"`python run.py cluster check {name}` creates it again"}
+            ask(core.create_namespace, {"metadata": {"name": namespace, "labels": {
+                "app.kubernetes.io/managed-by": "millrace"}}}, ok=(409,))
+            created = True
+    except ClusterError as exc:
+        cause = exc.__cause__
+        if exc.status == 401:
+            return {"health": "refused", "health_message": f"cluster '{name}' refused the credentials (401 Unauthorized)"}
+        if exc.status == 403:
+            return {"health": "refused", "health_message": str(exc)}
+        if exc.transient and cause is not None and not getattr(cause, "status", 0):
+            return {"health": "unreachable", "health_message": f"cluster '{name}' unreachable: {_short(cause)}"}
+        return {"health": "unreachable" if exc.transient else "error", "health_message": str(exc)}
+    return {"health": "healthy", "version": version, "namespace_created": created,
+            "health_message": f"API server {version}; namespace {namespace} "
+                              + ("created" if created else "ready")}
+
+
+def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool | None = None) -> dict:
+    """Check one registered cluster and record what was found (creating its namespace the
+    first time, or when asked). Returns the facts."""
+    now = now or utcnow()
+    if create_namespace is None:
+        create_namespace = row.namespace_created_at is None
+    try:
+        api = api_client(row)
+    except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot use, an absent service account
+        facts = {"health": "error", "health_message": f"cluster '{row.name}' cannot be used: {exc}"}
+    else:
+        try:
+            facts = probe(api, row.name, row.namespace, create_namespace)
+        finally:
+            api.close()
+    fields = {"version": facts["version"]} if facts.get("version") else {}
+    if facts.pop("namespace_created", False) or (facts["health"] == "healthy" and row.namespace_created_at is None):
+        fields["namespace_created_at"] = now
+    clusters.record_health(row.id, facts["health"], facts["health_message"], now, **fields)
+    return facts
+
+
+class Upkeep:
+    """Health checks and the sweeper, each at its own slow rate, from the daemon's tick."""
+
+    def __init__(self, executors, sweeper=None, health_every: float = HEALTH_EVERY_SECONDS):
+        self.executors, self.sweeper, self.health_every = executors, sweeper, health_every
+        self._checked_all = self._looked_new = None
+
+    def tick(self, now: dt.datetime) -> None:
+        if self._due(self._looked_new, now, NEW_EVERY_SECONDS):
+            self._looked_new = now
+            for row in Cluster.select().where(Cluster.health == "checking"):
+                self._check(row, now)
+        if self._due(self._checked_all, now, self.health_every):
+            self._checked_all = now
+            rows = clusters.all_clusters()
+            for row in rows:
+                self._check(row, now)
+            refresh = getattr(self.executors, "refresh", None)
+            if refresh is not None:
+                refresh(rows)
+        if self.sweeper is not None:
+            self.sweeper.tick(now)
+
+    @staticmethod
+    def _due(last, now, every) -> bool:
+        return last is None or now < last or (now - last).total_seconds() >= every
+
+    @staticmethod
+    def _check(row: Cluster, now) -> None:
+        try:
+            facts = check(row, now)
+        except Exception:  # noqa: BLE001 — one broken cluster must not stop the others' checks
+            log.exception("health check of cluster %s failed", row.name)
+            return
+        if facts["health"] != row.health:
+            log.info("cluster %s: %s (%s)", row.name, facts["health"], facts["health_message"])

@@ -1,0 +1,183 @@
+"""Registered Kubernetes clusters: the table, the intents that change it (add, remove,
+make default) and the health facts the daemon records.
+
+A cluster is a name, a kubeconfig sealed at rest (or the in-cluster service account),
+the context to use, the API server address read from the kubeconfig, and the namespace
+`millrace-<name>` its task pods run in. Health (checking, healthy, unreachable, refused,
+namespace missing) is written only by whoever talked to the cluster, with the time.
+Pipelines run on the cluster their definition names, else on the default cluster,
+else locally; `users()` says which pipelines that is, so removal can warn.
+"""
+from __future__ import annotations
+
+import re
+import secrets as pyrandom
+
+import yaml
+from peewee import AutoField, BooleanField, DateTimeField, TextField
+
+from models import audit
+from models.db import BaseModel, utcnow, write_transaction
+from models.secrets import seal, unseal
+
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")   # millrace-<name> must stay a DNS label
+LOCAL = "local"      # reserved: a pipeline with `cluster: local` runs on the daemon's machine
+HEALTH = ("checking", "healthy", "unreachable", "refused", "namespace missing", "error")
+
+
+class NotFound(LookupError):
+    pass
+
+
+class InUse(ValueError):
+    pass
+
+
+class Cluster(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True)
+    kubeconfig_sealed = TextField(default="")
+    context = TextField(default="")
+    in_cluster = BooleanField(default=False)
+    server = TextField(default="")
+    version = TextField(default="")
+    namespace = TextField()
+    owner_label = TextField()
+    is_default = BooleanField(default=False)
+    health = TextField(default="checking")
+    health_message = TextField(default="")
+    checked_at = DateTimeField(null=True)
+    namespace_created_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    created_by = TextField(default="")
+
+    def kubeconfig(self) -> dict:
+        """The kubeconfig as a dict (opened from its sealed form); {} for in-cluster."""
+        return yaml.safe_load(unseal(self.kubeconfig_sealed)) if self.kubeconfig_sealed else {}
+
+
+TABLES = [Cluster]
+
+
+def parse_kubeconfig(text: str, context: str | None = None) -> tuple[dict, str, str]:
+    """(kubeconfig dict, context name, API server address), or ValueError saying what is wrong."""
+    try:
+        config = yaml.safe_load(text or "")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ValueError(f"the kubeconfig is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(config, dict) or not config.get("clusters") or not config.get("contexts"):
+        raise ValueError("this is not a kubeconfig: it needs 'clusters' and 'contexts' (kubectl config view --raw "
+                         "--minify prints one)")
+    contexts = {c.get("name"): c.get("context") or {} for c in config["contexts"] if isinstance(c, dict)}
+    name = context or config.get("current-context") or ""
+    if name not in contexts:
+        known = ", ".join(str(n) for n in contexts) or "none"
+        raise ValueError(f"context '{name}' is not in the kubeconfig (contexts: {known})" if name else
+                         f"the kubeconfig has no current-context; choose one of: {known}")
+    clusters = {c.get("name"): c.get("cluster") or {} for c in config["clusters"] if isinstance(c, dict)}
+    server = clusters.get(contexts[name].get("cluster"), {}).get("server")
+    if not server:
+        raise ValueError(f"context '{name}' names cluster '{contexts[name].get('cluster')}', "
+                         "which has no server address in the kubeconfig")
+    return config, name, server
+
+
+def all_clusters() -> list[Cluster]:
+    return list(Cluster.select().order_by(Cluster.name))
+
+
+def get(name: str) -> Cluster:
+    row = Cluster.get_or_none(Cluster.name == name)
+    if row is None:
+        known = ", ".join(c.name for c in all_clusters()) or "none"
+        raise NotFound(f"no cluster named '{name}' (registered: {known})")
+    return row
+
+
+def default() -> Cluster | None:
+    return Cluster.get_or_none(Cluster.is_default == True)  # noqa: E712
+
+
+def check_name(name: str) -> None:
+    if name == LOCAL:
+        raise ValueError("'local' is reserved: pipelines name it to run on the daemon's machine")
+    if not NAME.match(name or ""):
+        raise ValueError("cluster name: lowercase letters, digits and '-', at most 54, starting and ending "
+                         "with a letter or digit (it names the namespace millrace-<name>)")
+
+
+def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = None, in_cluster: bool = False,
+        make_default: bool = False, **facts) -> Cluster:
+    """Register a cluster. `facts` (server, version, health, health_message, checked_at,
+    namespace_created_at) come from a check already made; without them the daemon checks it."""
+    check_name(name)
+    server, ctx = facts.pop("server", ""), ""
+    if not in_cluster:
+        _, ctx, server = parse_kubeconfig(kubeconfig, context)
+    with write_transaction():
+        if Cluster.get_or_none(Cluster.name == name) is not None:
+            raise ValueError(f"a cluster named '{name}' already exists (remove it first to change it)")
+        make_default = make_default or default() is None
+        if make_default:
+            Cluster.update(is_default=False).where(Cluster.is_default == True).execute()  # noqa: E712
+        row = Cluster.create(name=name, kubeconfig_sealed=seal(kubeconfig) if kubeconfig and not in_cluster else "",
+                             context=ctx, in_cluster=in_cluster, server=server, namespace=f"millrace-{name}",
+                             owner_label=pyrandom.token_hex(5), is_default=make_default, created_by=actor, **facts)
+        audit.record(actor, "create", row, server=server, context=ctx, in_cluster=in_cluster, default=make_default)
+    return row
+
+
+def set_default(name: str, actor: str) -> Cluster:
+    with write_transaction():
+        row = get(name)
+        Cluster.update(is_default=False).where(Cluster.is_default == True).execute()  # noqa: E712
+        Cluster.update(is_default=True).where(Cluster.id == row.id).execute()
+        audit.record(actor, "set_default", row)
+    return get(name)
+
+
+def users(name: str) -> list[str]:
+    """Live pipelines whose current definition runs on (or deploys to) cluster `name`."""
+    from models import pipelines   # late: pipelines is the heavier module
+    chosen = default()
+    is_default = chosen is not None and chosen.name == name
+    found = []
+    for p in pipelines.live():
+        spec = pipelines.current_spec(p)
+        runs_here = spec.get("cluster") == name or (not spec.get("cluster") and is_default)
+        deploys_here = any(t.get("cluster") == name for s in spec["stages"] for t in s["tasks"]
+                           if t.get("type") in ("deploy_yaml", "deploy_chart"))
+        if runs_here or deploys_here:
+            found.append(p.name)
+    return sorted(found)
+
+
+def running_tasks(name: str) -> int:
+    from models.tables import TaskRun
+    return TaskRun.select().where((TaskRun.executor == f"kubernetes:{name}")
+                                  & TaskRun.status.in_(["running", "waiting"])).count()
+
+
+def remove(name: str, actor: str, confirmed: bool = False) -> list[str]:
+    """Remove a cluster; refused while tasks run on it, and (unless confirmed) while pipelines use it.
+    Returns the pipelines that used it."""
+    used = users(name)
+    with write_transaction():
+        row = get(name)
+        busy = running_tasks(name)
+        if busy:
+            raise InUse(f"cluster '{name}' has {busy} task(s) running on it; stop those runs first")
+        if used and not confirmed:
+            raise InUse(f"cluster '{name}' is used by {len(used)} pipeline(s): {', '.join(used)}; their runs will "
+                        "fail (or move to the default cluster) once it is removed")
+        audit.record(actor, "delete", row, server=row.server, used_by=used)
+        row.delete_instance()
+    return used
+
+
+def record_health(cluster_id: int, health: str, message: str, at, **facts) -> None:
+    """A fact from the daemon (or the CLI's check): what the cluster answered, and when."""
+    Cluster.update(health=health, health_message=message, checked_at=at, **facts) \
+        .where(Cluster.id == cluster_id).execute()

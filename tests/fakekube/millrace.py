@@ -1,0 +1,80 @@
+"""Helpers for driving Millrace against the fake cluster: register it as a cluster,
+build an in-process daemon whose clocks are one fake clock, and tick until something
+a user would see has happened (the watch thread updates the daemon's view of pods
+asynchronously, so "tick until" replaces "tick once").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from daemon.clusters import Upkeep
+from daemon.executors.kube_pool import Executors
+from daemon.executors.local import LocalExecutor
+from daemon.main import Daemon
+from daemon.sweeper import Sweeper
+from models import clusters
+from models.db import utcnow
+from models.tables import Run, TaskRun
+
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+class FakeTime:
+    """One clock for the daemon's tick (`now`), and the executors' monotonic and wall clocks."""
+
+    def __init__(self):
+        self.at = utcnow()
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += dt.timedelta(seconds=seconds)
+
+    def seconds(self) -> float:
+        return (self.at - EPOCH).total_seconds()
+
+
+def register(fake, name: str = "test", default: bool = True, **facts) -> clusters.Cluster:
+    """The fake as a registered, healthy cluster whose namespace (millrace-<name>) exists."""
+    from tests.fakekube.routes import BY_KEY
+    namespace = f"millrace-{name}"
+    if ("namespaces", "", namespace) not in fake.store.objects:
+        fake.store.create(BY_KEY["namespaces"], None, {"metadata": {"name": namespace}, "status": {"phase": "Active"}})
+    return clusters.add(name, "tester", kubeconfig=Path(fake.kubeconfig_path).read_text(), make_default=default,
+                        health=facts.pop("health", "healthy"), namespace_created_at=utcnow(), **facts)
+
+
+def make_daemon(time_: FakeTime | None = None, *, sweep_grace: float = 300.0, **kube_options) -> Daemon:
+    if time_ is not None:
+        kube_options.update(clock=time_.seconds, wall=time_.seconds)
+    executors = Executors({"local": LocalExecutor()}, sleep=lambda s: None, **kube_options)
+    return Daemon(executors, Upkeep(executors, Sweeper(executors, grace=sweep_grace)))
+
+
+def tick_until(daemon: Daemon, predicate, time_: FakeTime | None = None, timeout: float = 20.0, what: str = ""):
+    """Tick (at the fake time, if any) until `predicate()` is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        daemon.tick(time_.now() if time_ else None)
+        try:
+            value = predicate()
+        except (TaskRun.DoesNotExist, Run.DoesNotExist):
+            value = None
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+def task_of(run_id: int, name: str) -> TaskRun:
+    return TaskRun.get((TaskRun.run == run_id) & (TaskRun.name == name))
+
+
+def pod_of(run_id: int, name: str) -> str | None:
+    """The pod name of a task once it has been started on a cluster."""
+    import json
+    task = task_of(run_id, name)
+    return json.loads(task.handle_json).get("pod") if task.handle_json else None
