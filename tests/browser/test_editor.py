@@ -18,6 +18,7 @@ from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from dashboard import editor_ids as eid
 from tests.browser.conftest import screenshot, wait_for
@@ -87,11 +88,19 @@ class Editor:
                                      node_id)
 
     def click_node(self, node_id):
-        """A real mouse click where cytoscape drew the node."""
-        box = wait_for(lambda: self.d.execute_script(
-            "const n = cy.getElementById(arguments[0]); if (!n.length) return null;"
-            "const c = cy.container().getBoundingClientRect(), p = n.renderedPosition();"
-            "return [p.x - c.width / 2, p.y - c.height / 2];", node_id), what=f"node {node_id}")
+        """A real mouse click where cytoscape drew the node, once the view has stopped moving
+        (the canvas re-fits itself shortly after its elements change)."""
+        def where():
+            return self.d.execute_script(
+                "const n = cy.getElementById(arguments[0]); if (!n.length) return null;"
+                "const c = cy.container().getBoundingClientRect(), p = n.renderedPosition();"
+                "return [Math.round(p.x - c.width / 2), Math.round(p.y - c.height / 2)];", node_id)
+
+        def settled():
+            first = where()
+            time.sleep(0.25)
+            return first if first and first == where() else None
+        box = wait_for(settled, what=f"node {node_id} to stay put")
         container = self.d.execute_script("return cy.container();")
         ActionChains(self.d).move_to_element_with_offset(container, int(box[0]), int(box[1])).click().perform()
 
@@ -190,6 +199,26 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
     ed.wait_tasks([])
     ed.click("undo")                                          # reset is one step too
     ed.wait_tasks(["task-1", "task-1-copy"])
+
+    ed.click_node("source")                                   # the "+ code source" card
+    ed.click("add-source")
+    ed.type("source.repository", "https://git.example.com/app.git")
+    wait_for(lambda: ed.labels("source")[0].endswith("example.com/app.git\nbranch main"), what="the source card")
+    ed.click("delete-source")
+    wait_for(lambda: ed.labels("source") == ["+ code source"], what="the empty source card")
+
+
+def test_choosing_a_task_type_shows_exactly_its_fields(millrace, chrome):
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")
+    ed.click_node("add-task-3")
+    Select(wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].type")), what="the type")).select_by_visible_text(
+        "deploy YAML")
+    wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].namespace")), what="the deploy YAML fields")
+    fields = chrome.execute_script(
+        "return [...document.querySelectorAll('#editor-panel [id^=\"{\"]')].map(e => JSON.parse(e.id))"
+        ".filter(i => i.type === arguments[0]).map(i => i.path);", eid.FIELD)
+    assert fields == [f"stages[3].tasks[0].{f}" for f in ("name", "type", "file", "cluster", "namespace")]
+    assert ed.labels("task") == ["task-1\ndeploy YAML"]
 
 
 def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(millrace, chrome):
