@@ -131,10 +131,11 @@ def chrome():
 def screenshot(driver, name: str, height: int | None = None) -> Path:
     """Save docs/screenshots/<name>.png, tall enough to show the whole page."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    full = height or driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1400, max(800, min(int(full), 2400)))
+    for _ in range(2):      # plots re-lay themselves out after a resize: measure again
+        full = height or driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1400, max(800, min(int(full) + 120, 2400)))
+        time.sleep(0.6)
     path = SCREENSHOTS / f"{name}.png"
-    time.sleep(0.3)
     driver.save_screenshot(str(path))
     driver.set_window_size(1400, 1000)
     return path
