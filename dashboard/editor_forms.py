@@ -260,7 +260,9 @@ def current_pairs(field_ids, values, rev: int) -> list:
 
 
 def describe_path(spec: dict, path: str) -> str:
-    """`stages[1].tasks[0].image` → "stage 'Build' › task 'compile' › image"."""
+    """`stages[1].tasks[0].image` → "stage 'Build' › task 'compile' › Image"."""
+    if path in ("name", "description", "parameters"):
+        return f"pipeline {path}"
     words, prefix = [], ""
     for part in path.split("."):
         prefix = f"{prefix}.{part}" if prefix else part

@@ -253,6 +253,7 @@ def test_apply_form_writes_changes_and_rebuilds_a_task_whose_type_changed():
 def test_error_paths_in_words():
     assert forms.describe_path(sample(), "stages[0].tasks[1].env[1].value") == "stage 'Build' › task 'test' › variable 'MODE' › value"
     assert forms.describe_path(sample(), "timeout_minutes") == "timeout minutes"
+    assert forms.describe_path(sample(), "name") == "pipeline name"
 
 
 def test_yaml_text_becomes_the_working_definition():

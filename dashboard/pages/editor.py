@@ -249,10 +249,12 @@ def save(_save, _run, state, meta, rev, tab, text, *fields):
             version = pipelines.save(pipeline, canonical, ACTOR).version_number
         else:
             pipeline, version = pipelines.create(canonical, ACTOR), 1
-    except (SpecError, pipelines.Conflict, pipelines.NotFound) as exc:
+    except (SpecError, pipelines.Conflict) as exc:       # secrets to retype, a taken name: on their fields
         errors = exc.errors if isinstance(exc, SpecError) else [("name", str(exc))]
         state = {**state, "save_errors": {"for": state["present"], "errors": errors}}
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update
+    except Exception as exc:  # noqa: BLE001 — anything else (pipeline deleted meanwhile…): say it, keep the edits
+        return state, (rev or 0) + 1, no_update, no_update, no_update, error_alert(f"Not saved: {exc}")
     message = f"Saved pipeline '{pipeline.name}' (version {version})."
     if ctx.triggered_id != eid.SAVE_RUN:
         return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message)

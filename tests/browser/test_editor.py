@@ -241,6 +241,13 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(m
     ed.el(eid.SAVE).click()
     wait_for(lambda: stored(millrace, "needs-a-script"), what="the pipeline to be saved")
 
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")         # the same name again: refused, on the name
+    ed.type("name", "needs-a-script")
+    ed.el(eid.SAVE).click()
+    wait_for(lambda: "already exists" in ed.el(eid.feedback("name")).text, what="the taken name on its field")
+    assert "is-invalid" in ed.el(eid.field("name")).get_attribute("class")
+    assert stored(millrace, "needs-a-script")[1] == 1
+
 
 def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
     millrace.apply(SECRET_PIPELINE)
