@@ -1,6 +1,7 @@
 """CLI verbs that run services or administer them: up, daemon, dashboard, migrate, settings."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,8 @@ def up(args) -> int:
     if added:
         print(f"added the sample pipeline '{added}'")
     child = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(home.current()), "daemon"])
+    # SIGTERM (systemd, kill) must also reach the `finally` that stops the daemon child.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         return dashboard(args)
     finally:
