@@ -15,6 +15,7 @@ META = "editor-meta"            # Store: {"pipeline_id": int | None, "stored": [
 SELECTED = "editor-selected"    # Store: the selected node id (graph.py names) or None for pipeline settings
 FORM_REV = "editor-form-rev"    # Store: bumped when the side panel must be rebuilt (not on typing)
 CANVAS = "editor-canvas"
+CANVAS_FIT = "editor-canvas-fit"  # Store written by the clientside re-fit when the canvas tab opens
 PANEL = "editor-panel"
 STAGE_TOOLBAR = "editor-stage-toolbar"
 TASK_TOOLBAR = "editor-task-toolbar"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import editor_forms as forms, editor_ids as eid, editor_ops as ops, graph, ids
@@ -71,6 +71,7 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
         dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "stored": list(stored)}),
         dcc.Store(id=eid.SELECTED, data=None),
         dcc.Store(id=eid.FORM_REV, data=0),
+        dcc.Store(id=eid.CANVAS_FIT),
         dcc.Location(id=eid.REDIRECT, refresh="callback-nav"),
         dbc.Row([dbc.Col([html.H3(title), html.Div(forms.header(spec, []), id=eid.HEADER)], md=5),
                  dbc.Col(toolbar, md=7, className="d-flex align-items-center justify-content-end")]),
@@ -190,6 +191,20 @@ def mark_fields(state):
     invalid = [bool(forms.error_for(errors, o["id"]["path"])) for o in ctx.outputs_list[0]]
     messages = [forms.error_for(errors, o["id"]["path"]) or "" for o in ctx.outputs_list[1]]
     return invalid, messages
+
+
+# A canvas drawn while its tab was hidden has no size: measure and fit it again once shown.
+clientside_callback(
+    """function(tab) {
+        if (tab === "%s") {
+            setTimeout(function() {
+                var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
+                if (cy) { cy.resize(); cy.fit(undefined, 30); }
+            }, 60);
+        }
+        return window.dash_clientside.no_update;
+    }""" % (eid.TAB_CANVAS, eid.CANVAS),
+    Output(eid.CANVAS_FIT, "data"), Input(eid.TABS, "active_tab"), prevent_initial_call=True)
 
 
 @callback(Output(eid.YAML, "value"), Output(eid.YAML, "invalid"), Output(eid.YAML_ERROR, "children"),

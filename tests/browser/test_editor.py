@@ -267,6 +267,12 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
     box.send_keys(text.replace("script: make", "script: make all") + "- name: Ship\n  tasks: []\n")
     chrome.find_element(By.LINK_TEXT, "Canvas").click()
     ed.wait_stages(["Build", "Ship"])
+    wait_for(lambda: chrome.execute_script(                  # redrawn while hidden, yet fully in view
+        "const b = cy.elements().renderedBoundingBox();"
+        "return cy.width() > 0 && b.w > 200 && b.x1 >= 0 && b.x2 <= cy.width() && b.y1 >= 0 && b.y2 <= cy.height();"),
+        what="the whole graph in view after the YAML tab")
+    ed.click_node("stage-1")
+    wait_for(lambda: ed.el(eid.field("stages[1].name")).get_attribute("value") == "Ship", what="the Ship stage form")
 
     chrome.find_element(By.LINK_TEXT, "YAML").click()
     wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), what="the edit in the YAML text")
