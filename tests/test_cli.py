@@ -2,6 +2,8 @@
 import json
 import os
 import re
+import sqlite3
+import time
 import subprocess
 import sys
 
@@ -25,10 +27,19 @@ def cli_home(tmp_path):
     return home
 
 
+def _heartbeat(home) -> bool:
+    with sqlite3.connect(home / "millrace.db") as conn:
+        return conn.execute("SELECT count(*) FROM daemon_heartbeat WHERE state = 'running'").fetchone()[0] > 0
+
+
 @pytest.fixture
 def running_daemon(cli_home):
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(cli_home), "daemon"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _heartbeat(cli_home):             # `run --wait` checks for a live daemon at once
+        assert time.monotonic() < deadline and proc.poll() is None, "the daemon did not start"
+        time.sleep(0.1)
     yield proc
     proc.terminate()
     proc.wait(timeout=30)
