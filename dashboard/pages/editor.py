@@ -177,9 +177,9 @@ def show_canvas(state, selected):
     spec, errors = state["present"], errors_of(state)
     problems = None
     if errors:
-        problems = dbc.Alert([html.Strong(f"Fix {len(errors)} problem{'s' if len(errors) > 1 else ''} to save:"),
-                              html.Ul([html.Li(f"{forms.describe_path(spec, p)}: {m}") for p, m in errors],
-                                      className="mb-0")], color="danger", className="mt-2 editor-problems")
+        problems = error_alert([html.Strong(f"Fix {len(errors)} problem{'s' if len(errors) > 1 else ''} to save:"),
+                                html.Ul([html.Li(f"{forms.describe_path(spec, p)}: {m}") for p, m in errors],
+                                        className="mb-0")])
     return (graph.spec_to_elements(spec, errors, selected), problems,
             not state["past"], not state["future"], spec == state["initial"])
 
