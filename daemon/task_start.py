@@ -20,10 +20,6 @@ from models.secrets import SecretError
 from models.status import Status
 from models.variables import UndefinedVariable
 
-# The daemon's own variables that must not leak into tasks.
-_PRIVATE_ENV = ("MILLRACE_HOME_OVERRIDE",)
-
-
 class TaskStarter:
     def __init__(self, executors):
         self.executors = executors
@@ -51,8 +47,7 @@ class TaskStarter:
         task_env.update(plan.env)
         task_env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
                          "MILLRACE_REASON_FILE": str(task_dir / "reason")})
-        env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV}
-        env.update(task_env)
+        env = dict(os.environ, **task_env)     # like a CI agent: the machine's environment, then the task's
         launch = Launch(task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
                         secret_values=plan.secret_values, workspace=prepare.workspace(run.id), task_dir=task_dir,
