@@ -57,6 +57,19 @@ def _secret_index(spec: dict) -> dict:
     return out
 
 
+def _kept_secret(kept: dict, stage: str, task: str, name: str) -> str | None:
+    """The previous version's sealed value for this variable: same stage, task and name; else
+    the one variable of that task and name (the stage was renamed or copied); else the one
+    variable of that name anywhere (the task was renamed)."""
+    if (stage, task, name) in kept:
+        return kept[(stage, task, name)]
+    for match in (lambda k: k[1:] == (task, name), lambda k: k[2] == name):
+        found = {value for key, value in kept.items() if match(key)}
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
 def seal_secrets(spec: dict, previous: dict | None) -> dict:
     """Encrypt plaintext secret values; an empty secret keeps the previous version's value."""
     kept = _secret_index(previous or {})
@@ -67,10 +80,11 @@ def seal_secrets(spec: dict, previous: dict | None) -> dict:
                 if not env.get("secret") or env.get("encrypted"):
                     continue
                 value = env.pop("value", "")
+                previous_value = None if value else _kept_secret(kept, stage["name"], task["name"], env["name"])
                 if value:
                     env["encrypted"] = seal(value)
-                elif (stage["name"], task["name"], env["name"]) in kept:
-                    env["encrypted"] = kept[(stage["name"], task["name"], env["name"])]
+                elif previous_value:
+                    env["encrypted"] = previous_value
                 else:
                     errors.append((f"stages[{i}].tasks[{j}].env[{k}].value", "required (secret values are never shown again; type it in)"))
     if errors:

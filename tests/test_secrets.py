@@ -58,3 +58,28 @@ def test_editing_without_retyping_a_secret_keeps_it(home, daemon):
     done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
     assert done.status == "succeeded"
     assert "same" in logs.text(TaskRun.get(TaskRun.run == done.id).id)
+
+
+def test_a_stored_secret_survives_renaming_its_stage_and_its_task(home):
+    p = pipelines.create(_secret_pipeline(), "tester")
+    edited = pipelines.current_spec(p)
+    stage = edited["stages"][0]
+    stage["name"], stage["tasks"][0]["name"] = "Renamed", "renamed-task"
+    env = stage["tasks"][0]["env"][0]
+    env.pop("encrypted")
+    env["value"] = ""
+    pipelines.save(p, edited, "tester")
+    kept = pipelines.current_spec(p)["stages"][0]["tasks"][0]["env"][0]
+    from models.secrets import unseal
+    assert unseal(kept["encrypted"]) == SECRET
+
+
+def test_a_new_secret_without_a_value_is_refused_on_its_field(home):
+    raw = _secret_pipeline()
+    raw["stages"][0]["tasks"][0]["env"][0]["value"] = ""
+    try:
+        pipelines.create(raw, "tester")
+    except spec.SpecError as exc:
+        assert dict(exc.errors)["stages[0].tasks[0].env[0].value"].startswith("required")
+    else:
+        raise AssertionError("a secret with no value was stored")
