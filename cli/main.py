@@ -10,7 +10,7 @@ import getpass
 import logging
 import sys
 
-from cli import cluster_cmd, pipelines_cmd, registry_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
+from cli import cluster_cmd, pipelines_cmd, registry_cmd, release_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
 from models import home
 from models.schema import SchemaOutOfDate
 from models.spec import SpecError
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("key", nargs="?"); s.add_argument("value", nargs="?")
     registry_cmd.add_arguments(sub)
     cluster_cmd.add_arguments(sub)
+    release_cmd.add_arguments(sub)
     return p
 
 

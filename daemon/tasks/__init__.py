@@ -41,9 +41,9 @@ def task_environment(task: dict, values: dict, where: str) -> tuple[dict, list[s
 
 def prepare_task(task: dict, values: dict, where: str) -> TaskPlan:
     """Turn one task of the spec into what an executor runs."""
-    from daemon.tasks import build_chart, build_image, deploy_yaml, script
+    from daemon.tasks import build_chart, build_image, deploy_chart, deploy_yaml, script
     builders = {"script": script.plan, "build_image": build_image.plan, "build_chart": build_chart.plan,
-                "deploy_chart": build_chart.deploy_unavailable, "deploy_yaml": deploy_yaml.plan}
+                "deploy_chart": deploy_chart.plan, "deploy_yaml": deploy_yaml.plan}
     builder = builders.get(task["type"])
     if builder is None:
         raise TaskUnavailable(_unavailable_message(task))

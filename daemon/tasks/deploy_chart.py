@@ -1,0 +1,163 @@
+"""Deploy chart as an engine task: `plan()` for the daemon, `main()` for the process.
+
+Installs or upgrades release `<name>` the way Argo CD does: pull the chart version from the
+chart repository (one published earlier in the same run too: `${VAR}` in the version is
+substituted), render it with the parameter overrides, server-side apply the objects in
+Helm's install order through daemon.tasks.yaml_apply, prune the release's objects the chart
+no longer has, wait for the rollouts and record the revision (models.releases). It runs
+as a durable local process, `python -m daemon.tasks.deploy_chart`, every value from the
+environment; it appends `RELEASE_REVISION=` to $MILLRACE_ENV, and a failure's one line
+goes to $MILLRACE_REASON_FILE.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
+from daemon.tasks.build_chart import _repository
+from daemon.tasks.build_image import python_env
+from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error
+from models import clusters, releases
+from models.variables import substitute
+
+RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")    # Helm's rule
+SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_chart\n'
+
+
+def _cluster(task: dict, name: str) -> clusters.Cluster:
+    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
+    if row is None:
+        raise TaskUnavailable(
+            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
+            else f"task '{task['name']}' deploys a chart but names no cluster and no cluster is the default: "
+                 "python run.py cluster add NAME --kubeconfig FILE --default")
+    return row
+
+
+def plan(task: dict, values: dict, where: str) -> TaskPlan:
+    url, registry = _repository(task)
+    env, secrets = task_environment(task, values, where)
+    release = substitute(task["release"], values, f"{where}.release")
+    chart = substitute(task["chart"], values, f"{where}.chart")
+    version = substitute(task["chart_version"], values, f"{where}.chart_version")
+    namespace = substitute(task["namespace"], values, f"{where}.namespace")
+    parameters = {k: substitute(v, values, f"{where}.parameters.{k}") for k, v in (task.get("parameters") or {}).items()}
+    if not RELEASE.match(release) or len(release) > 53:
+        raise TaskUnavailable(f"task '{task['name']}': release name {release!r} is not valid (lowercase letters, "
+                              "digits, '-' and '.', at most 53)")
+    if not NAMESPACE.match(namespace):
+        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+    row = _cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"))
+    env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
+                "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
+                "MILLRACE_DEPLOY_NAMESPACE": namespace, "MILLRACE_CHART_REPOSITORY": url,
+                "MILLRACE_CHART_REGISTRY_URL": registry.url, "MILLRACE_CHART_REGISTRY_USERNAME": registry.username,
+                "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
+                "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
+                "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert, **python_env()})
+    if registry.password:
+        secrets.append(registry.password)
+    what = f"rolling back release {release} to revision {env[releases.ROLLBACK_ENV]}" \
+        if env.get(releases.ROLLBACK_ENV) else f"deploying release {release}"
+    return TaskPlan(script=SCRIPT, env=env, secret_values=secrets,
+                    notes=[f"{what}: chart {chart} {version} from {url} to namespace {namespace} "
+                           f"on cluster '{row.name}' ({row.server})"])
+
+
+def deploy(api, repo, *, release: str, chart: str, version: str, values: dict, cluster: str, namespace: str,
+           work: Path, run_id: int | None = None, rollback_of: int | None = None, say=print,
+           rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> releases.ReleaseRevision:
+    """Fetch, render, apply, prune, wait; record the revision (also when the cluster part fails)."""
+    from daemon.tasks import charts
+    from daemon.tasks.release_manifests import arrange, prune
+    from daemon.tasks.yaml_apply import Applier
+    say(f"fetching chart {chart} {version} from {repo.root}")
+    archive = charts.fetch_chart(repo, chart, version, work)
+    revision = releases.next_revision(release, cluster, namespace)
+    objects, hooks = arrange(charts.render_chart(archive, release, namespace, values, revision), release, namespace)
+    for hook in hooks:
+        say(f"skipped hook {hook}: Millrace does not run chart hooks")
+    if not objects:
+        raise charts.ChartError(f"chart {chart} {version} rendered no Kubernetes object")
+    say(f"rendered {len(objects)} object(s) for revision {revision}"
+        + (f" with {', '.join(f'{k}={v}' for k, v in values.items())}" if values else ""))
+    applier = Applier(api, cluster, namespace, say=say, cache_file=cache_file)
+    applied = [[d["apiVersion"], d["kind"], d["metadata"]["name"]] for _, _, d in objects]
+    previous = [r for rev in releases.ReleaseRevision.select().where(
+        (releases.ReleaseRevision.release == release) & (releases.ReleaseRevision.cluster == cluster)
+        & (releases.ReleaseRevision.namespace == namespace)) for r in rev.resources]
+    facts = dict(chart=chart, chart_version=version, values=values, run_id=run_id, rollback_of=rollback_of,
+                 resources=applied)
+    try:
+        applier.ensure_namespace()
+        done = []
+        for i, (template, number, doc) in enumerate(objects, start=1):
+            applier.say = _numbered(say, i, len(objects), template)
+            done += applier.apply(template, [(number, doc)])
+        applier.say = say
+        prune(applier.dynamic, release, namespace, applied, previous + applied, say=say)
+        applier.wait(done, rollout_seconds)
+    except Exception as exc:
+        releases.record(release, cluster, namespace, status="failed", reason=_reason(exc, cluster), **facts)
+        raise
+    return releases.record(release, cluster, namespace, status="deployed", **facts)
+
+
+def _numbered(say, i: int, total: int, template: str):
+    """The applier numbers documents within a template; the log numbers them within the release."""
+    return lambda line: say(re.sub(r"^\[\d+/\d+\]", f"[{i}/{total}]", line) + f" from {template}")
+
+
+def _reason(exc: Exception, cluster: str) -> str:
+    if _is_api_error(exc):
+        from daemon.executors.kube_calls import describe
+        return str(describe(exc, cluster))
+    return str(exc)
+
+
+def main() -> int:
+    env = os.environ
+    work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
+    work.mkdir(parents=True, exist_ok=True)
+    if env.get("MILLRACE_CHART_REGISTRY_CA"):
+        # helm_python is Go: its TLS trusts SSL_CERT_FILE, read when the library loads
+        (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
+        os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
+    from daemon.clusters import api_client
+    from daemon.tasks import charts       # loads helm_python: after SSL_CERT_FILE is set
+    from daemon.tasks.registry import Registry
+    from daemon.tasks.yaml_apply import DeployError
+    from models import home, runs
+
+    release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]
+    registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
+                        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
+                        env.get("MILLRACE_CHART_REGISTRY_CA", ""))
+    url = env["MILLRACE_CHART_REPOSITORY"]
+    repo = charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
+    try:
+        home.open_home(env["MILLRACE_HOME"])
+        run = runs.get_run(env["MILLRACE_RUN"])
+        api = api_client(clusters.get(cluster))
+        rev = deploy(api, repo, release=release, chart=env["MILLRACE_CHART_NAME"], version=env["MILLRACE_CHART_VERSION"],
+                     values=json.loads(env["MILLRACE_RELEASE_VALUES_JSON"]), cluster=cluster, namespace=namespace,
+                     work=work, run_id=run.id, rollback_of=int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None,
+                     say=lambda line: print(line, flush=True), cache_file=str(work / "discovery.json"))
+    except (charts.ChartError, DeployError, ValueError, LookupError) as exc:
+        reason = str(exc)
+        return _fail(reason.replace(registry.password, "***") if registry.password else reason)
+    except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
+        return _fail(_reason(exc, cluster) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
+    print(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
+          f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'", flush=True)
+    with open(env["MILLRACE_ENV"], "a") as fh:
+        fh.write(f"RELEASE_REVISION={rev.revision}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
