@@ -100,8 +100,8 @@ def test_waiting_for_resources_does_not_count_toward_the_timeout(home, fake_kube
     run = runs.enqueue_run(one_task(timeout_minutes=1), "manual", "tester")
     pod = started(daemon, run, clock)
     fake_kube.unschedulable(pod, SCHEDULER)
-    task = tick_until(daemon, lambda: (t := task_of(run.id, "work")).status == "waiting" and t, clock)
-    assert task.reason == SCHEDULER
+    task = tick_until(daemon, lambda: (t := task_of(run.id, "work")).reason == SCHEDULER and t, clock)
+    assert task.status == "waiting"
     clock.advance(120)                                   # two minutes without a node
     tick_until(daemon, lambda: Run.get_by_id(run.id).waiting_seconds >= 120, clock)
     assert Run.get_by_id(run.id).status == "waiting"
@@ -141,7 +141,7 @@ def test_scheduling_timeout_fails_the_task_and_deletes_the_pod(home, fake_kube, 
     run = runs.enqueue_run(one_task(scheduling_timeout_minutes=2), "manual", "tester")
     pod = started(daemon, run, clock)
     fake_kube.unschedulable(pod, SCHEDULER)
-    tick_until(daemon, lambda: task_of(run.id, "work").status == "waiting", clock)
+    tick_until(daemon, lambda: task_of(run.id, "work").reason == SCHEDULER, clock)
     clock.advance(119)
     daemon.tick(clock.now())
     assert task_of(run.id, "work").status == "waiting"

@@ -57,6 +57,9 @@ class PodOutput:
         if not cursor.get("end") and ("running" in main or "terminated" in main):
             text = self._call(kube_logs.fetch, self.core, ns, name, kube_spec.MAIN, kube_logs.since_of(cursor))
             lines, cursor = kube_logs.new_lines(text, cursor, final="terminated" in main)
+            found = kube_logs.trailer("\n".join(lines) + "\n", handle["uid"], kube_spec.markers)
+            if found is not None:
+                self._trailers[name] = found      # saves reading the whole log again at the end
             lines, ended = kube_logs.cut_at_marker(lines, kube_spec.markers(handle["uid"])[0])
             out += lines
             cursor["end"] = ended
@@ -65,6 +68,8 @@ class PodOutput:
     def _trailer(self, handle: dict) -> tuple[str, str] | None:
         if "error" in handle:
             return None
+        if handle["pod"] in self._trailers:
+            return self._trailers[handle["pod"]]
         try:
             text = self._call(kube_logs.fetch, self.core, handle["namespace"], handle["pod"], kube_spec.MAIN,
                               timestamps=False)

@@ -10,6 +10,7 @@ The API client, clocks and sleep are injected; nothing here knows it may talk to
 """
 from __future__ import annotations
 
+import json
 import time
 
 from kubernetes import client
@@ -49,6 +50,7 @@ class KubernetesExecutor(PodOutput, Executor):
         self._shape: dict[str, tuple] = {}
         self._last: dict[str, Poll] = {}
         self._quiet: dict[str, tuple[str, float, float]] = {}   # pod → (cursor, when, wait) of the last full read
+        self._trailers: dict[str, tuple[str, str]] = {}          # pod → ($MILLRACE_ENV, reason) seen in its log
         self._unreachable_since: dict[str, float] = {}
         self._down_until = float("-inf")
 
@@ -68,8 +70,12 @@ class KubernetesExecutor(PodOutput, Executor):
                 self._down_until = self.clock() + DOWN_SECONDS
             raise
 
-    def _dict(self, model) -> dict:
-        return self.core.api_client.sanitize_for_serialization(model)
+    def _json(self, fn, *args, **kwargs):
+        """The call's answer as the API's own JSON (dict), skipping the client's model classes
+        (building and flattening them again costs more CPU than the request); an exception
+        whose status is in `ok` is returned as is."""
+        got = self._call(fn, *args, _preload_content=False, **kwargs)
+        return got if isinstance(got, Exception) else json.loads(got.data or b"null")
 
     # -- start -----------------------------------------------------------------------------
     def start(self, launch: Launch) -> dict:
@@ -85,21 +91,21 @@ class KubernetesExecutor(PodOutput, Executor):
                             git_image=self.git_image, grace_seconds=self.grace_seconds,
                             deadline_seconds=int(deadline) + 300 if deadline else self.deadline_seconds)
         try:
-            self._call(self.core.create_namespaced_secret, self.namespace,
+            self._json(self.core.create_namespaced_secret, self.namespace,
                        kube_spec.secret(launch, name, labels, env), ok=(409,))
-            made = self._call(self.core.create_namespaced_pod, self.namespace, pod, ok=(409,))
-            if getattr(made, "status", None) == 409:
-                made = self._call(self.core.read_namespaced_pod, name, self.namespace)
-                theirs = made.metadata.labels or {}
+            made = self._json(self.core.create_namespaced_pod, self.namespace, pod, ok=(409,))
+            if isinstance(made, Exception):
+                made = self._json(self.core.read_namespaced_pod, name, self.namespace)
+                theirs = made["metadata"].get("labels") or {}
                 if any(theirs.get(k) != labels.get(k) for k in (kube_names.TASK_RUN, kube_names.OWNER)):
                     handle["foreign"] = True   # cleanup must not delete it
                     raise ClusterError(f"a pod named {name} exists and is not this task's")
         except ClusterError as exc:
             handle["error"] = self._namespace_reason(exc)
             return handle
-        handle["uid"] = made.metadata.uid
+        handle["uid"] = made["metadata"]["uid"]
         if self.view is not None:
-            self.view.seen(self._dict(made))
+            self.view.seen(made)
         return handle
 
     def _namespace_reason(self, exc: ClusterError) -> str:
@@ -120,15 +126,15 @@ class KubernetesExecutor(PodOutput, Executor):
             if last and self.clock() - last[0] < self.poll_interval:
                 pod = last[1]
             else:
-                got = self._call(self.core.read_namespaced_pod, name, handle["namespace"], ok=(404,))
-                pod = None if getattr(got, "status", None) == 404 else self._dict(got)
+                got = self._json(self.core.read_namespaced_pod, name, handle["namespace"], ok=(404,))
+                pod = None if isinstance(got, Exception) else got
                 self._got[name] = (self.clock(), pod)
         return pod if pod is not None and pod["metadata"].get("uid") == handle.get("uid") else None
 
     def _events(self, handle: dict) -> list[dict]:
-        found = self._call(self.core.list_namespaced_event, handle["namespace"],
+        found = self._json(self.core.list_namespaced_event, handle["namespace"],
                            field_selector=f"involvedObject.name={handle['pod']},involvedObject.uid={handle['uid']}")
-        return self._dict(found).get("items", [])
+        return found.get("items") or []
 
     def _pending_events(self, handle: dict, pod: dict) -> list[dict]:
         """Events of a pending pod, read again when the pod changed or every `events_interval`."""
@@ -202,7 +208,7 @@ class KubernetesExecutor(PodOutput, Executor):
     # -- stop and cleanup ----------------------------------------------------------------------
     def _delete(self, fn, name: str, namespace: str, grace: int | None = None) -> None:
         try:
-            self._call(fn, name, namespace, ok=(404,), grace_period_seconds=grace)
+            self._call(fn, name, namespace, ok=(404,), grace_period_seconds=grace, _preload_content=False)
         except ClusterError:
             pass   # never raise for a task that may be gone; the sweeper retries leftovers
 
@@ -220,5 +226,5 @@ class KubernetesExecutor(PodOutput, Executor):
             self._delete(self.core.delete_namespaced_pod, name, handle["namespace"], 0)
             self._delete(self.core.delete_namespaced_secret, name, handle["namespace"])
         for cache in (self._polled, self._got, self._events_of, self._shape, self._last, self._quiet,
-                      self._unreachable_since):
+                      self._trailers, self._unreachable_since):
             cache.pop(name, None)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 from tests.fakekube.routes import BY_KEY
@@ -70,8 +72,9 @@ def run_container(fake, ns: str, pod: dict, container: dict, volumes: dict[str, 
     return proc.returncode
 
 
-def run_pod(fake, name: str, root: Path, namespace: str | None = None) -> int:
-    """Start the pod, run its init containers then its main container; finish it with the exit code."""
+def run_pod(fake, name: str, root: Path, namespace: str | None = None, timings: dict | None = None) -> int:
+    """Start the pod, run its init containers then its main container; finish it with the exit code.
+    `timings[name]` gets how long the main container's process ran, in seconds."""
     ns = fake._ns(name, namespace)
     if not fake.start_pod(name, ns):
         raise RuntimeError(f"pod {name} cannot start: {fake.pod(name, ns)['status']}")
@@ -81,6 +84,52 @@ def run_pod(fake, name: str, root: Path, namespace: str | None = None) -> int:
         code = run_container(fake, ns, pod, init, volumes)
         if code != 0:
             raise RuntimeError(f"init container {init['name']} exited {code}")
+    began = time.monotonic()
     code = run_container(fake, ns, pod, pod["spec"]["containers"][0], volumes)
+    if timings is not None:
+        timings[name] = time.monotonic() - began
     fake.finish_pod(name, exit_code=code, namespace=ns)
     return code
+
+
+class AutoKubelet:
+    """Runs every new pod of a namespace as soon as it is created, each in its own thread
+    (for benchmarks and end-to-end tests). With `run=False` pods are only started and
+    left running, idle, until something else ends them."""
+
+    def __init__(self, fake, namespace: str, root: Path, run: bool = True):
+        self.fake, self.namespace, self.root, self.run = fake, namespace, Path(root), run
+        self.runtimes: dict[str, float] = {}      # pod → seconds its main container ran
+        self.lifetimes: dict[str, float] = {}     # pod → seconds from its creation being seen to its end
+        self._created: dict[str, float] = {}
+        self._seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="auto-kubelet", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        store, version = self.fake.store, -1
+        while not self._stop.is_set():
+            with store.cond:
+                store.cond.wait_for(lambda: store.rv != version, timeout=0.2)
+                version = store.rv
+                names = [n for (key, ns, n) in store.objects if key == "pods" and ns == self.namespace]
+            for name in names:
+                if name not in self._seen:
+                    self._seen.add(name)
+                    self._created[name] = time.monotonic()
+                    threading.Thread(target=self._one, args=(name,), daemon=True).start()
+
+    def _one(self, name: str) -> None:
+        try:
+            if not self.run:
+                self.fake.start_pod(name, self.namespace)
+                return
+            run_pod(self.fake, name, self.root / name, self.namespace, self.runtimes)
+            self.lifetimes[name] = time.monotonic() - self._created[name]
+        except Exception:  # noqa: BLE001 — a pod deleted under us (stop, sweeper) simply ends
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
