@@ -70,3 +70,22 @@ LOG_VIEW = "log-view"                    # the scrolling box around both
 LOG_CURSOR = "log-cursor"                # store: {"task", "last"}: the last line number shown
 LOG_FIRST = "log-first"                  # store: {"task", "first"}: the first line number shown
 LOG_POLL = "log-poll"
+
+# clusters
+CLUSTERS_TABLE = "clusters-table"
+CLUSTERS_POLL = "clusters-poll"
+CLUSTERS_SIGNATURE = "clusters-signature"
+CLUSTERS_CHANGED = "clusters-changed"    # store bumped after an add/remove/default: the table re-renders at once
+CLUSTERS_FEEDBACK = "clusters-feedback"
+CLUSTER_NAME = "cluster-name"            # the "add a cluster" form
+CLUSTER_KUBECONFIG = "cluster-kubeconfig"
+CLUSTER_UPLOAD = "cluster-upload"
+CLUSTER_CONTEXT = "cluster-context"
+CLUSTER_DEFAULT = "cluster-default"
+CLUSTER_ADD = "cluster-add"
+CLUSTER_ACTION = "cluster-action"        # {"type": CLUSTER_ACTION, "action": "default"|"remove", "cluster": name}
+CLUSTER_DIALOG = "cluster-dialog"        # confirms a removal
+CLUSTER_DIALOG_BODY = "cluster-dialog-body"
+CLUSTER_DIALOG_CONFIRM = "cluster-dialog-confirm"
+CLUSTER_DIALOG_CANCEL = "cluster-dialog-cancel"
+CLUSTER_PENDING = "cluster-pending"      # store: the cluster the dialog would remove

@@ -1,59 +1,185 @@
-"""Clusters (`/clusters`): where tasks execute, and how healthy each place is.
+"""Clusters (`/clusters`): registered Kubernetes clusters with their health, API server,
+version, namespace and last check; adding one from a pasted or uploaded kubeconfig;
+making one the default; removing one (confirmed, naming the pipelines that use it).
 
-Registered Kubernetes clusters (models.clusters) are listed read-only with the health
-the daemon last recorded; with none, or for pipelines that name `local`, tasks run as
-durable local processes on the daemon's machine. Adding and removing clusters is done
-with `python run.py cluster …` until the dashboard form lands.
+The page writes intents only: a cluster added here is stored with its kubeconfig sealed
+and health "checking"; the daemon (woken by a nudge) checks it, creates its namespace
+and records what it found, which the page's poll then shows. The kubeconfig is never
+rendered back. With no cluster, tasks run as local processes (the embedded default).
 """
 from __future__ import annotations
 
+import base64
+import binascii
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard.components import card, field, time_text
-from models import daemon_state
+from dashboard import ids
+from dashboard.components import card, error_alert, field, ok_alert, time_text
+from models import clusters, daemon_state
+from models.nudge import wake_daemon
 
 dash.register_page(__name__, path="/clusters", name="Clusters", title="Clusters · Millrace")
 
-HEALTH_COLOURS = {"healthy": "success", "checking": "secondary", "unreachable": "danger", "refused": "danger",
-                  "namespace missing": "warning", "error": "danger"}
+ACTOR = "dashboard"
+POLL_MS = 2000
+HEALTH_COLOURS = {"healthy": "success", "checking": "secondary", "namespace missing": "warning"}
 
 
-def _clusters() -> list:
-    try:
-        from models import clusters
-        return [(c, clusters.users(c.name)) for c in clusters.all_clusters()]
-    except Exception:  # the clusters table is not migrated yet: local execution only
-        return []
+def rows() -> list[dict]:
+    """The registered clusters as plain data (also what the poll compares)."""
+    return [{"name": c.name, "server": c.server, "version": c.version or "–", "namespace": c.namespace,
+             "health": c.health, "message": c.health_message or ("the daemon checks a new cluster within seconds"
+                                                                  if c.health == "checking" else ""),
+             "checked": time_text(c.checked_at) if c.checked_at else "not yet", "default": c.is_default,
+             "used_by": clusters.users(c.name)} for c in clusters.all_clusters()]
 
 
-def cluster_card(c, users: list[str]) -> dbc.Card:
-    health = dbc.Badge(c.health, color=HEALTH_COLOURS.get(c.health, "secondary"), className="cluster-health")
-    facts = [field("API server", html.Code(c.server or ("in-cluster service account" if c.in_cluster else "–"))),
-             field("Namespace", html.Code(c.namespace)), field("Health", [health, f" {c.health_message}"]),
-             field("Checked", time_text(c.checked_at)),
-             field("Used by", ", ".join(users) if users else "no pipeline")]
-    title = f"{c.name}" + (" (default)" if c.is_default else "")
-    return card(title, facts, className="cluster-card")
+def health_badge(health: str) -> dbc.Badge:
+    colour = HEALTH_COLOURS.get(health, "danger")
+    return dbc.Badge(health, color=colour, text_color="dark" if colour == "warning" else None,
+                     className=f"cluster-health health-{health.replace(' ', '-')}")
+
+
+def _button(label: str, action: str, name: str, colour: str, **kwargs) -> html.Button:
+    return html.Button(label, id={"type": ids.CLUSTER_ACTION, "action": action, "cluster": name},
+                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
+
+
+def table(data: list[dict]):
+    if not data:
+        return dbc.Alert(["No Kubernetes cluster is registered: tasks run as local processes on the daemon's "
+                          "machine, so pipelines work out of the box. Add a cluster below to run them as pods."],
+                         color="info", className="clusters-local-only")
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Cluster", "API server", "Version", "Namespace", "Health",
+                                                    "Last check", "Used by", "")]))
+    body = [html.Tr([
+        html.Td([html.Span(r["name"], className="cluster-name fw-semibold"),
+                 dbc.Badge("default", color="primary", className="ms-2 cluster-default") if r["default"] else None]),
+        html.Td(html.Code(r["server"], className="cluster-server")), html.Td(r["version"], className="cluster-version"),
+        html.Td(html.Code(r["namespace"])),
+        html.Td([health_badge(r["health"]), html.Div(r["message"], className="small text-muted cluster-message")]),
+        html.Td(r["checked"], className="cluster-checked"),
+        html.Td(", ".join(r["used_by"]) or "–", className="cluster-used-by"),
+        html.Td([_button("Make default", "default", r["name"], "primary", disabled=r["default"]),
+                 _button("Remove", "remove", r["name"], "danger")], className="text-nowrap text-end"),
+    ], **{"data-cluster": r["name"]}) for r in data]
+    return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="clusters-table align-middle")
+
+
+def add_form() -> list:
+    return [
+        dbc.Row([dbc.Col([dbc.Label("Name"), dbc.Input(id=ids.CLUSTER_NAME, placeholder="prod", type="text")], md=4),
+                 dbc.Col([dbc.Label("Context (empty: the kubeconfig's current-context)"),
+                          dbc.Input(id=ids.CLUSTER_CONTEXT, type="text")], md=5)], className="mb-2"),
+        dbc.Label("Kubeconfig"),
+        dbc.Textarea(id=ids.CLUSTER_KUBECONFIG, rows=8, className="font-monospace mb-2",
+                     placeholder="paste a kubeconfig (kubectl config view --raw --minify), or upload its file"),
+        dcc.Upload(html.Div(["or ", html.A("upload a kubeconfig file")]), id=ids.CLUSTER_UPLOAD,
+                   className="border border-dashed rounded p-2 mb-2 text-center text-muted cluster-upload"),
+        dbc.Checkbox(id=ids.CLUSTER_DEFAULT, label="Make it the default (pipelines that name no cluster run there)",
+                     value=False, className="mb-2"),
+        html.P(["Millrace checks the connection, shows the API server, and creates the namespace ",
+                html.Code("millrace-<name>"), " in which task pods run. The kubeconfig is stored encrypted and "
+                "never shown again."], className="small text-muted"),
+        dbc.Button("Add cluster", id=ids.CLUSTER_ADD, color="primary"),
+    ]
+
+
+def local_card():
+    beat = daemon_state.alive()
+    return card("Local execution (the embedded default)", [
+        field("Used by", "pipelines with cluster: local, or every pipeline when no cluster is the default"),
+        field("Daemon", f"running on {beat.hostname} (pid {beat.pid})" if beat else "not running"),
+        field("Task slots", daemon_state.get_setting("task_slots"))])
 
 
 def layout(**_):
-    beat = daemon_state.alive()
-    found = _clusters()
-    local = [field("Executor", "local processes on the daemon's machine"),
-             field("Daemon", f"running on {beat.hostname} (pid {beat.pid})" if beat else "not running"),
-             field("Task slots", daemon_state.get_setting("task_slots")),
-             field("Health", dbc.Badge("healthy" if beat else "no daemon", color="success" if beat else "danger",
-                                       className="cluster-health"))]
-    intro = ("Pipelines run on the cluster their definition names, else on the default cluster, else locally."
-             if found else "No Kubernetes cluster is registered. Tasks run as local processes on the daemon's "
-                           "machine, so pipelines work out of the box.")
+    data = rows()
     return html.Div([
         html.H2("Clusters"),
-        dbc.Alert([intro, " Register or remove a cluster with ", html.Code("python run.py cluster add NAME "
-                   "--kubeconfig FILE"), " / ", html.Code("cluster remove NAME"), " (the dashboard form is not "
-                   "available yet)."], color="info", className="clusters-local-only"),
-        *[cluster_card(c, users) for c, users in found],
-        card("Local execution (always available)", local),
+        html.Div(id=ids.CLUSTERS_FEEDBACK),
+        html.Div(table(data), id=ids.CLUSTERS_TABLE),
+        card("Add a cluster", add_form(), className="cluster-add-card"),
+        local_card(),
+        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle("Remove cluster")), dbc.ModalBody(id=ids.CLUSTER_DIALOG_BODY),
+                   dbc.ModalFooter([dbc.Button("Cancel", id=ids.CLUSTER_DIALOG_CANCEL, color="secondary", outline=True),
+                                    dbc.Button("Remove", id=ids.CLUSTER_DIALOG_CONFIRM, color="danger")])],
+                  id=ids.CLUSTER_DIALOG, is_open=False),
+        dcc.Store(id=ids.CLUSTER_PENDING), dcc.Store(id=ids.CLUSTERS_CHANGED, data=0),
+        dcc.Store(id=ids.CLUSTERS_SIGNATURE, data=data), dcc.Interval(id=ids.CLUSTERS_POLL, interval=POLL_MS),
     ])
+
+
+@callback(Output(ids.CLUSTERS_TABLE, "children"), Output(ids.CLUSTERS_SIGNATURE, "data"),
+          Input(ids.CLUSTERS_POLL, "n_intervals"), Input(ids.CLUSTERS_CHANGED, "data"),
+          State(ids.CLUSTERS_SIGNATURE, "data"), prevent_initial_call=True)
+def refresh(_tick, _changed, shown):
+    data = rows()
+    return (no_update, no_update) if data == shown else (table(data), data)
+
+
+@callback(Output(ids.CLUSTER_KUBECONFIG, "value"), Input(ids.CLUSTER_UPLOAD, "contents"), prevent_initial_call=True)
+def uploaded(contents):
+    try:
+        return base64.b64decode(contents.split(",", 1)[1]).decode()
+    except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+@callback(Output(ids.CLUSTERS_FEEDBACK, "children", allow_duplicate=True),
+          Output(ids.CLUSTERS_CHANGED, "data", allow_duplicate=True), Output(ids.CLUSTER_NAME, "value"),
+          Output(ids.CLUSTER_KUBECONFIG, "value", allow_duplicate=True), Input(ids.CLUSTER_ADD, "n_clicks"),
+          State(ids.CLUSTER_NAME, "value"), State(ids.CLUSTER_KUBECONFIG, "value"), State(ids.CLUSTER_CONTEXT, "value"),
+          State(ids.CLUSTER_DEFAULT, "value"), State(ids.CLUSTERS_CHANGED, "data"), prevent_initial_call=True)
+def add(_clicks, name, kubeconfig, context, make_default, changed):
+    try:
+        row = clusters.add((name or "").strip(), ACTOR, kubeconfig=kubeconfig or "", context=(context or "").strip() or None,
+                           make_default=bool(make_default))
+    except ValueError as exc:
+        return error_alert(str(exc)), no_update, no_update, no_update
+    wake_daemon()
+    return (ok_alert(f"Cluster '{row.name}' added (API server {row.server}); the daemon is checking it and creating "
+                     f"namespace {row.namespace}."), (changed or 0) + 1, "", "")
+
+
+@callback(Output(ids.CLUSTER_DIALOG, "is_open"), Output(ids.CLUSTER_DIALOG_BODY, "children"),
+          Output(ids.CLUSTER_PENDING, "data"), Output(ids.CLUSTERS_FEEDBACK, "children", allow_duplicate=True),
+          Output(ids.CLUSTERS_CHANGED, "data", allow_duplicate=True),
+          Input({"type": ids.CLUSTER_ACTION, "action": ALL, "cluster": ALL}, "n_clicks"),
+          State(ids.CLUSTERS_CHANGED, "data"), prevent_initial_call=True)
+def row_action(clicks, changed):
+    if not ctx.triggered_id or not any(clicks):
+        return no_update, no_update, no_update, no_update, no_update
+    action, name = ctx.triggered_id["action"], ctx.triggered_id["cluster"]
+    try:
+        if action == "default":
+            clusters.set_default(name, ACTOR)
+            return no_update, no_update, no_update, ok_alert(f"'{name}' is now the default cluster."), (changed or 0) + 1
+        used = clusters.users(name)
+    except LookupError as exc:
+        return no_update, no_update, no_update, error_alert(str(exc)), (changed or 0) + 1
+    text = [html.P(f"Remove cluster '{name}'? Its kubeconfig is deleted here; namespace millrace-{name} is left on "
+                   "the cluster.")]
+    if used:
+        text.append(dbc.Alert([f"Used by {len(used)} pipeline(s): ", html.Strong(", ".join(used)),
+                               ". Their runs will fail (or run on the default cluster) until they are edited."],
+                              color="warning", className="cluster-remove-warning"))
+    return True, text, name, no_update, no_update
+
+
+@callback(Output(ids.CLUSTER_DIALOG, "is_open", allow_duplicate=True),
+          Output(ids.CLUSTERS_FEEDBACK, "children", allow_duplicate=True),
+          Output(ids.CLUSTERS_CHANGED, "data", allow_duplicate=True),
+          Input(ids.CLUSTER_DIALOG_CONFIRM, "n_clicks"), Input(ids.CLUSTER_DIALOG_CANCEL, "n_clicks"),
+          State(ids.CLUSTER_PENDING, "data"), State(ids.CLUSTERS_CHANGED, "data"), prevent_initial_call=True)
+def confirm_remove(_confirm, _cancel, name, changed):
+    if ctx.triggered_id != ids.CLUSTER_DIALOG_CONFIRM or not name:
+        return False, no_update, no_update
+    try:
+        clusters.remove(name, ACTOR, confirmed=True)
+    except (LookupError, ValueError) as exc:
+        return False, error_alert(str(exc)), (changed or 0) + 1
+    return False, ok_alert(f"Cluster '{name}' removed."), (changed or 0) + 1
