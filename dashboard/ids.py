@@ -89,3 +89,18 @@ CLUSTER_DIALOG_BODY = "cluster-dialog-body"
 CLUSTER_DIALOG_CONFIRM = "cluster-dialog-confirm"
 CLUSTER_DIALOG_CANCEL = "cluster-dialog-cancel"
 CLUSTER_PENDING = "cluster-pending"      # store: the cluster the dialog would remove
+
+# releases (chart releases and their revision history)
+RELEASES_CLUSTER = "releases-cluster"    # filter
+RELEASES_NAMESPACE = "releases-namespace"
+RELEASES_LIST = "releases-list"
+RELEASES_POLL = "releases-poll"
+RELEASES_SIGNATURE = "releases-signature"
+RELEASES_FEEDBACK = "releases-feedback"
+RELEASE_ROLLBACK = "release-rollback"    # {"type": RELEASE_ROLLBACK, "revision": release_revision id}
+RELEASE_DIALOG = "release-dialog"
+RELEASE_DIALOG_BODY = "release-dialog-body"
+RELEASE_DIALOG_ERROR = "release-dialog-error"
+RELEASE_DIALOG_CONFIRM = "release-dialog-confirm"
+RELEASE_DIALOG_CANCEL = "release-dialog-cancel"
+RELEASE_PENDING = "release-pending"      # store: the revision (row id) the dialog would roll back to

@@ -15,7 +15,8 @@ from dashboard import actions, ids
 from models import daemon_state
 
 DAEMON_POLL_MS = 5000
-NAV_LINKS = (("Pipelines", "/pipelines"), ("Clusters", "/clusters"), ("Code repositories", "/repositories"))
+NAV_LINKS = (("Pipelines", "/pipelines"), ("Releases", "/releases"), ("Clusters", "/clusters"),
+             ("Code repositories", "/repositories"))
 
 
 def daemon_status():

@@ -259,3 +259,33 @@ def test_a_rollback_queues_a_run_with_that_revisions_chart_and_values(home):
     with pytest.raises(LookupError, match=r"several places \(other/web, test/web\)"):
         releases.history("nginx")
     assert [r.revision for r in releases.history("nginx", cluster="test")] == [2, 1]
+
+
+def test_the_releases_page_offers_rollback_only_to_earlier_deployed_revisions(home):
+    from dashboard import ids
+    from dashboard.app import create_app
+    create_app()            # pages register themselves with an app
+    from dashboard.pages import releases as page
+    p = pipelines.create(pipeline_spec("web", stages=[
+        {"name": "Deploy", "mode": "serial", "tasks": [deploy_task()]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    for status, reason in (("deployed", ""), ("deployed", ""), ("failed", "rollout not finished within 300 seconds")):
+        releases.record("nginx", "test", "web", chart="nginx", chart_version="1.0.0", values={"a": "1"},
+                        status=status, run_id=run.id, resources=[], reason=reason)
+    releases.record("nginx", "test", "staging", chart="nginx", chart_version="2.0.0", values={}, status="deployed",
+                    run_id=None, resources=[])
+    assert [r["namespace"] for r in page.snapshot()] == ["staging", "web"]
+    [web] = page.snapshot(page.EVERY, "web")
+    assert web["current"] == 2 and [r["status"] for r in web["revisions"]] == ["failed", "deployed", "superseded"]
+    assert web["revisions"][0]["reason"] == "rollout not finished within 300 seconds"
+    assert web["revisions"][2]["run"] == {"label": "web#1", "href": f"/pipelines/{p.id}/runs/1"}
+
+    def rollback_buttons(component):
+        found = []
+        if isinstance(getattr(component, "id", None), dict) and component.id.get("type") == ids.RELEASE_ROLLBACK:
+            found.append(component.id["revision"])
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children] if children is not None else []:
+            found += rollback_buttons(child)
+        return found
+    assert rollback_buttons(page.release_card(web)) == [web["revisions"][2]["id"]]     # revision 1 only
