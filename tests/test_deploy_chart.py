@@ -220,6 +220,19 @@ def test_render_errors_and_cluster_faults_say_what_happened(home, fake_kube, reg
         releases.request_rollback("nginx", 1, "tester")
 
 
+def test_a_deploy_without_a_cluster_or_with_a_bad_release_name_says_what_to_fix(home, daemon):
+    from tests.conftest import run_until_done
+    registries.add("local", "127.0.0.1:5999", "tester", insecure=True)
+    registries.set_chart_repository("oci://127.0.0.1:5999/charts", "tester")
+    p = pipelines.create(pipeline_spec("nocluster", stages=[{"name": "Deploy", "mode": "parallel", "tasks": [
+        deploy_task(), {**deploy_task(), "name": "bad", "release": "Nginx_1"}]}]), "tester")
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    reasons = {t.name: t.reason for t in TaskRun.select().where(TaskRun.run == done.id)}
+    assert reasons["deploy"] == ("task 'deploy' deploys a chart but names no cluster and no cluster is the default: "
+                                 "python run.py cluster add NAME --kubeconfig FILE --default")
+    assert reasons["bad"].startswith("task 'bad': release name 'Nginx_1' is not valid")
+
+
 def test_objects_go_in_helm_install_order_without_hooks():
     manifests = [("c/templates/a.yaml", {"kind": "Deployment", "metadata": {"name": "d"}}),
                  ("c/templates/b.yaml", {"kind": "Widget", "metadata": {"name": "w"}}),
