@@ -64,6 +64,10 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None) -> dict:
         return dict(title="Create a pipeline by copying", confirm="Copy", colour="primary", source=True, name="",
                     text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
     p = Pipeline.get_by_id(pipeline_id)
+    if action == "run" and not p.is_active:
+        return dict(title=f"Run {p.name}", confirm="Run", colour="primary",
+                    text=f"'{p.name}' is deactivated, so a run is refused, and its triggers start nothing: "
+                         "activate it first (More → Activate).")
     if action == "run":
         return dict(title=f"Run {p.name}", confirm="Run", colour="primary",
                     text=f"Start a run of '{p.name}' now?{no_daemon}")

@@ -48,6 +48,35 @@ DETAIL_POLL = "detail-poll"
 DETAIL_SIGNATURE = "detail-signature"
 DETAIL_DIAGRAM = "detail-diagram"
 RUN_ACTION = "run-action"                # {"type": RUN_ACTION, "action": "rerun"|"stop", "run": id}
+DETAIL_INACTIVE = "detail-inactive"      # the "deactivated: triggers start nothing" banner
+DETAIL_FIRES = "detail-fires"            # recent fires of the timed rule
+DETAIL_DELIVERIES = "detail-deliveries"  # recent webhook deliveries on the pipeline's repository
+
+# the "edit trigger rules" dialog (pipeline detail; the More menu's "Trigger rules" opens it via #triggers)
+TRIG_LOCATION = "trig-location"          # reads the URL's #triggers
+TRIG_OPEN = "trig-open"
+TRIG_DIALOG = "trig-dialog"
+TRIG_TITLE = "trig-title"
+TRIG_PIPELINE = "trig-pipeline"          # store: the pipeline id being edited
+TRIG_INACTIVE = "trig-inactive"
+TRIG_EVENTS = "trig-events"              # checklist: push, merge, tag
+TRIG_URLS = "trig-urls"
+TRIG_SECRET = "trig-secret"              # the secret, right after it is made; otherwise only a note
+TRIG_SECRET_VALUE = "trig-secret-value"
+TRIG_NEW_SECRET = "trig-new-secret"
+TRIG_RULE = "trig-rule"
+TRIG_RULE_FEEDBACK = "trig-rule-feedback"
+TRIG_TZ = "trig-tz"
+TRIG_TZ_FEEDBACK = "trig-tz-feedback"
+TRIG_PREVIEW = "trig-preview"            # next 5 fire times, while typing
+TRIG_MISFIRE = "trig-misfire"
+TRIG_DEADLINE = "trig-deadline"
+TRIG_DEADLINE_GROUP = "trig-deadline-group"
+TRIG_CONCURRENCY = "trig-concurrency"
+TRIG_REMOVE_TIMER = "trig-remove-timer"
+TRIG_MESSAGE = "trig-message"            # errors and notes inside the dialog
+TRIG_SAVE = "trig-save"
+TRIG_CANCEL = "trig-cancel"
 
 # run detail
 RUN_ID = "run-id"

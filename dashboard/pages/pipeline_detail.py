@@ -1,5 +1,7 @@
-"""Pipeline detail (`/pipelines/<id>`): basic information, trigger rules, advanced settings,
+"""Pipeline detail (`/pipelines/<id>`): basic information, trigger rules (edited in the
+dialog of dashboard.triggers_panel) with recent fires and deliveries, advanced settings,
 latest run, the read-only diagram, and the 50 latest run records as a timeline or a list.
+A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
 Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
 when that data changed. Records offer re-run (with that run's stored version), stop
@@ -12,7 +14,7 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import graph, ids
+from dashboard import graph, ids, trigger_records, triggers_panel
 from dashboard.components import (action_button, card, duration_text, field, more_menu, run_button, span_seconds,
                                   status_badge, time_text)
 from dashboard.queries import trigger_summaries
@@ -47,14 +49,16 @@ def snapshot(p: Pipeline) -> dict:
     return {"id": p.id, "name": p.name, "description": p.description, "active": p.is_active,
             "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
             "saved": f"{time_text(version.created_at)} by {version.created_by}", "owner": p.owner,
-            "triggers": trigger_summaries([p.id])[p.id], "records": records}
+            "triggers": trigger_summaries([p.id])[p.id], "records": records, **trigger_records.facts(p, now)}
 
 
 def header(s: dict):
     return html.Div([
         html.H2([s["name"], " ", dbc.Badge("active" if s["active"] else "inactive", className="active-flag fs-6",
                                            color="success" if s["active"] else "secondary")], className="me-auto"),
-        html.Div([action_button("Run", "run", s["id"], "primary"), action_button("Stop", "stop", s["id"], "danger",
+        html.Div([action_button("Run", "run", s["id"], "primary",
+                                title=None if s["active"] else "deactivated: activate it to run it"),
+                  action_button("Stop", "stop", s["id"], "danger",
                                 disabled=not any(r["status"] in ACTIVE_VALUES for r in s["records"])),
                   dcc.Link("Edit", href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1"),
                   more_menu(s["id"], s["active"])], className="text-nowrap"),
@@ -75,11 +79,11 @@ def info_cards(s: dict):
     return dbc.Row([
         dbc.Col(card("Basic information", basic), md=6),
         dbc.Col(card("Latest run", last, className="latest-run"), md=6),
-        dbc.Col(card("Trigger rules", [field("Starts on", s["triggers"]),
-                                       html.Small("Timed and webhook rules cannot be edited in the dashboard yet.",
-                                                  className="text-muted")], id="triggers"), md=6),
+        dbc.Col(trigger_records.summary_card(s), md=6),
         dbc.Col(card("Advanced settings", [field("Timeout", timeout, className="timeout"),
                                            action_button("Edit settings", "settings@card", s["id"], "secondary")]), md=6),
+        dbc.Col(trigger_records.fires_card(s), md=6),
+        dbc.Col(trigger_records.deliveries_card(s), md=6),
     ])
 
 
@@ -129,7 +133,7 @@ def layout(pipeline_id=None, **_):
     s = snapshot(p)
     return html.Div([
         dcc.Store(id=ids.DETAIL_ID, data=p.id), dcc.Store(id=ids.DETAIL_SIGNATURE, data=s),
-        html.Div([header(s), info_cards(s)], id=ids.DETAIL_INFO),
+        html.Div([header(s), trigger_records.inactive_banner(s), info_cards(s)], id=ids.DETAIL_INFO),
         card("Pipeline diagram", diagram(p)),
         dbc.Card([dbc.CardHeader(dbc.Row([
             dbc.Col(f"Run records (latest {RECORDS})", className="fw-semibold"),
@@ -138,6 +142,7 @@ def layout(pipeline_id=None, **_):
                     width="auto")])),
             dbc.CardBody(html.Div(records(s, "list"), id=ids.DETAIL_RUNS))], className="mb-3"),
         dcc.Interval(id=ids.DETAIL_POLL, interval=POLL_MS),
+        triggers_panel.dialog(),
     ])
 
 
@@ -151,7 +156,7 @@ def refresh(_tick, _done, view, pipeline_id, shown):
     s = snapshot(p)
     if s == shown and dash.ctx.triggered_id != ids.DETAIL_RUNS_VIEW:
         return no_update, no_update, no_update
-    return [header(s), info_cards(s)], records(s, view), s
+    return [header(s), trigger_records.inactive_banner(s), info_cards(s)], records(s, view), s
 
 
 @callback(Output(ids.REDIRECT, "href", allow_duplicate=True), Input(ids.DETAIL_TIMELINE, "clickData"),

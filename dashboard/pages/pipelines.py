@@ -67,10 +67,14 @@ def table(data: list[dict], filtered: bool = False):
                                    className="ms-1"))
         body.append(html.Tr([
             html.Td(dcc.Link(row["name"], href=f"/pipelines/{row['id']}", className="pipeline-name fw-semibold")),
-            html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]), html.Td(row["triggers"]),
+            html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]),
+            html.Td([row["triggers"], None if row["active"] else html.Div("inactive: starts nothing",
+                                                                          className="small text-muted")]),
             html.Td(dbc.Badge("active" if row["active"] else "inactive", color="success" if row["active"] else "secondary",
                               className="active-flag")),
-            html.Td([action_button("Run", "run", row["id"], "primary"), action_button("Stop", "stop", row["id"], "danger",
+            html.Td([action_button("Run", "run", row["id"], "primary",
+                                   title=None if row["active"] else "deactivated: activate it to run it"),
+                     action_button("Stop", "stop", row["id"], "danger",
                                    disabled=row["status"] not in ACTIVE_VALUES),
                      more_menu(row["id"], row["active"])], className="text-nowrap text-end"),
         ], **{"data-pipeline": row["name"]}))
