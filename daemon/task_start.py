@@ -79,6 +79,6 @@ class TaskStarter:
         task_spec = prepare.task_spec(spec, task)
         if executor_name != "local":
             return pod_plan(task_spec, values, where)
-        if task.task_type == "deploy_yaml" and not task_spec.get("cluster"):
+        if task.task_type in ("deploy_yaml", "deploy_chart") and not task_spec.get("cluster"):
             task_spec = {**task_spec, "cluster": spec.get("cluster", "")}   # deploy where the pipeline runs
         return prepare_task(task_spec, values, where)
