@@ -13,7 +13,6 @@ Last line: RESULT key=value …   Run: python bench/triggers.py
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import statistics
 import subprocess

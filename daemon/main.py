@@ -7,7 +7,6 @@ at any moment picks up where it was.
 """
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import threading
-import time
 
 from kubernetes.watch.watch import iter_resp_lines
 

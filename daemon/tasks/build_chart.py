@@ -19,7 +19,7 @@ from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks.build_image import python_env
 from daemon.tasks.registry import Registry
 from models import registries
-from models.variables import UndefinedVariable, substitute
+from models.variables import substitute
 
 LAUNCHER = """#!/bin/sh
 # Millrace build & publish chart: package the chart and push it to the chart repository.
@@ -55,20 +55,6 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
            "MILLRACE_CHART_VALUES_JSON": json.dumps({k: str(v) for k, v in values.items()}), **python_env()}
     return TaskPlan(script=LAUNCHER, env=env, secret_values=[registry.password] if registry.password else [],
                     notes=[f"packaging chart {name} {version} from {chart_dir}/ and publishing it to {url}"])
-
-
-def deploy_unavailable(task: dict, values: dict, where: str) -> TaskPlan:
-    """Deploy chart needs the Kubernetes executor, which has not landed: say exactly that."""
-    repo = registries.chart_repository()
-    try:
-        version = substitute(task.get("chart_version", ""), values, f"{where}.chart_version")
-    except UndefinedVariable:
-        version = task.get("chart_version", "")
-    chart = f"chart '{task.get('chart', '')}' version {version}"
-    where_from = f"from {repo.url}" if repo else f"(and {NO_REPOSITORY})"
-    raise TaskUnavailable(
-        f"task '{task['name']}' is a deploy chart task (deploy_chart): installing release '{task.get('release', '')}' "
-        f"from {chart} {where_from} needs the Kubernetes executor, which this Millrace version does not include yet")
 
 
 def main() -> int:
