@@ -14,8 +14,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
+from dashboard.settings_forms import DEFAULT_CLUSTER, cluster_options, placement_choices
 from models import daemon_state, pipelines, runs
-from models.spec import SpecError
+from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError
 from models.tables import Pipeline, Run
 
 ACTOR = "dashboard"
@@ -24,7 +25,8 @@ IMMEDIATE = {"activate", "deactivate"}
 
 def dialog() -> html.Div:
     def group(group_id, label, control):
-        return html.Div([dbc.Label(label), control], id=group_id, hidden=True, className="mb-2")
+        return html.Div([dbc.Label(label), *(control if isinstance(control, list) else [control])], id=group_id,
+                        hidden=True, className="mb-2")
 
     return html.Div([
         dcc.Store(id=ids.DIALOG_PENDING), dcc.Store(id=ids.ACTION_DONE, data=0),
@@ -37,6 +39,12 @@ def dialog() -> html.Div:
                 group(ids.DIALOG_NAME_GROUP, "New pipeline name", dbc.Input(id=ids.DIALOG_NAME, type="text")),
                 group(ids.DIALOG_TIMEOUT_GROUP, "Timeout in minutes (empty: none; runs stop after 14 days)",
                       dbc.Input(id=ids.DIALOG_TIMEOUT, type="number", min=1, step=1)),
+                group(ids.DIALOG_PLACEMENT_GROUP, "Runs on", [
+                    dbc.Select(id=ids.DIALOG_CLUSTER, className="mb-2"),
+                    dbc.Label(f"Scheduling timeout in minutes (empty: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}): how long "
+                              "a task may wait for cluster resources; the wait does not count toward the timeout",
+                              html_for=ids.DIALOG_SCHEDULING),
+                    dbc.Input(id=ids.DIALOG_SCHEDULING, type="number", min=1, step=1)]),
                 html.Div(id=ids.DIALOG_ERROR),
             ]),
             dbc.ModalFooter([dbc.Button("Cancel", id=ids.DIALOG_CANCEL, color="secondary", outline=True),
@@ -82,15 +90,19 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None) -> dict:
         return dict(title=f"Copy {p.name}", confirm="Copy", colour="primary", name=f"{p.name}-copy",
                     text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
     if action == "settings":
+        spec = pipelines.current_spec(p)
         return dict(title=f"Advanced settings of {p.name}", confirm="Save", colour="primary",
-                    timeout=pipelines.current_spec(p)["timeout_minutes"],
-                    text="A run whose execution time exceeds the timeout is stopped and marked timed out. "
-                         "Saving stores a new version of the pipeline.")
+                    timeout=spec["timeout_minutes"], cluster=spec.get("cluster") or DEFAULT_CLUSTER,
+                    clusters=[{"label": t, "value": v} for v, t in cluster_options(placement_choices(), spec.get("cluster"))],
+                    scheduling=spec.get("scheduling_timeout_minutes"),
+                    text="A run whose execution time exceeds the timeout is stopped and marked timed out. Its tasks "
+                         "run on the cluster chosen here, or on this machine. Saving stores a new version of the pipeline.")
     raise ValueError(f"unknown action '{action}'")
 
 
-def perform(pending: dict, name=None, source=None, timeout=None) -> tuple[str, str | None]:
-    """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message."""
+def perform(pending: dict, name=None, source=None, timeout=None, placement=None) -> tuple[str, str | None]:
+    """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message.
+    `placement` ({"cluster", "scheduling"}, settings only): where the pipeline runs; None leaves it as it is."""
     action = pending["action"]
     if pending.get("run"):
         run = Run.get_by_id(pending["run"])
@@ -119,8 +131,14 @@ def perform(pending: dict, name=None, source=None, timeout=None) -> tuple[str, s
     if action == "settings":
         spec = pipelines.current_spec(p)
         spec["timeout_minutes"] = None if timeout in (None, "") else timeout
-        pipelines.save(p, spec, ACTOR)
-        return f"Saved the timeout of '{p.name}' ({f'{timeout} min' if spec['timeout_minutes'] else 'none'}).", None
+        if placement is not None:
+            spec["cluster"] = "" if placement.get("cluster") in (None, DEFAULT_CLUSTER) else placement["cluster"]
+            spec["scheduling_timeout_minutes"] = placement.get("scheduling")
+        saved = pipelines.definition(pipelines.save(p, spec, ACTOR))
+        runs_on = saved.get("cluster")
+        where = "" if placement is None else ", runs on " + (
+            "this machine" if runs_on == "local" else f"cluster {runs_on}" if runs_on else "the default")
+        return f"Saved the timeout of '{p.name}' ({f'{timeout} min' if spec['timeout_minutes'] else 'none'}{where}).", None
     if action in IMMEDIATE:
         pipelines.set_active(p, action == "activate", ACTOR)
         return f"'{p.name}' is now {'active' if action == 'activate' else 'inactive: no trigger or run starts it'}.", None
@@ -138,7 +156,9 @@ DIALOG_OUTPUTS = [Output(ids.DIALOG, "is_open", allow_duplicate=True), Output(id
                   Output(ids.DIALOG_NAME, "value"), Output(ids.DIALOG_NAME_GROUP, "hidden"),
                   Output(ids.DIALOG_SOURCE, "options"), Output(ids.DIALOG_SOURCE, "value"),
                   Output(ids.DIALOG_SOURCE_GROUP, "hidden"), Output(ids.DIALOG_TIMEOUT, "value"),
-                  Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), Output(ids.DIALOG_CONFIRM, "children"),
+                  Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), Output(ids.DIALOG_CLUSTER, "options"),
+                  Output(ids.DIALOG_CLUSTER, "value"), Output(ids.DIALOG_SCHEDULING, "value"),
+                  Output(ids.DIALOG_PLACEMENT_GROUP, "hidden"), Output(ids.DIALOG_CONFIRM, "children"),
                   Output(ids.DIALOG_CONFIRM, "color"), Output(ids.DIALOG_ERROR, "children", allow_duplicate=True),
                   Output(ids.FEEDBACK, "children", allow_duplicate=True),
                   Output(ids.ACTION_DONE, "data", allow_duplicate=True)]
@@ -154,7 +174,7 @@ def ask(_row_clicks, _run_clicks, done):
     target = ctx.triggered_id
     # "settings@card": a second button for the same action on one page (ids must be unique).
     pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run")}
-    keep = [no_update] * 14
+    keep = [no_update] * (len(DIALOG_OUTPUTS) - 2)
     if pending["action"] in IMMEDIATE:
         try:
             message, _ = perform(pending)
@@ -168,6 +188,7 @@ def ask(_row_clicks, _run_clicks, done):
     sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
     return (True, d["title"], d["text"], pending, d.get("name", ""), "name" not in d, sources,
             sources[0]["value"] if sources else None, not d.get("source"), d.get("timeout"), "timeout" not in d,
+            d.get("clusters", []), d.get("cluster"), d.get("scheduling"), "clusters" not in d,
             d["confirm"], d["colour"], None, no_update, no_update)
 
 
@@ -175,12 +196,14 @@ def ask(_row_clicks, _run_clicks, done):
           Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
           Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
           State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
-          State(ids.DIALOG_TIMEOUT, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
-def confirm(_ok, _cancel, pending, name, source, timeout, done):
+          State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"), State(ids.DIALOG_SCHEDULING, "value"),
+          State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, done):
     if ctx.triggered_id == ids.DIALOG_CANCEL or not pending:
         return False, None, no_update, no_update, no_update
+    placement = {"cluster": cluster, "scheduling": scheduling} if pending.get("action") == "settings" else None
     try:
-        message, go_to = perform(pending, name, source, timeout)
+        message, go_to = perform(pending, name, source, timeout, placement)
     except Exception as exc:  # keep the dialog open with the reason, as the model said it
         return True, error_alert(_message(exc)), no_update, no_update, no_update
     return False, None, ok_alert(message), (done or 0) + 1, go_to or no_update

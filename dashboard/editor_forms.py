@@ -2,7 +2,8 @@
 
 Code source (repository, branch), stage (name, serial/parallel), task (name, type, then
 exactly the fields models.spec.TASK_TYPES gives that type, and environment rows with a
-"secret" switch), or, with nothing selected, the pipeline's own settings. Every control's
+"secret" switch), or, with nothing selected, the pipeline's own settings (including where it
+runs: a registered cluster, the default, or this machine). Every control's
 id carries its field path, and an error for that path shows on it (invalid + message).
 Secret values are never filled in: an empty one keeps the stored value on save.
 """
@@ -17,7 +18,8 @@ from dash import html
 from dashboard import editor_ids as eid
 from dashboard.editor_ops import MISSING, get_field, secret_key, set_field, set_task_type
 from dashboard.graph import parse_node
-from models.spec import STAGE_MODES, TASK_TYPE_LABELS, TASK_TYPES
+from dashboard.settings_forms import DEFAULT_CLUSTER, cluster_options
+from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, STAGE_MODES, TASK_TYPE_LABELS, TASK_TYPES
 
 LABELS = {
     "image": "Image", "tag": "Image tag", "script": "Script", "dockerfile": "Dockerfile path",
@@ -37,6 +39,7 @@ FIELD_ORDER = {   # PRODUCT.md §3 order; any field TASK_TYPES adds later still 
 PLACEHOLDERS = {"script": "echo hello", "tag": "latest", "image": "debian", "repository": "https://… or file:///…",
                 "chart_version": "1.0.${BUILD_ID}"}
 MULTILINE = {"script", "parameters"}
+MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")
 
 
@@ -48,7 +51,7 @@ def to_widget(path: str, value):
     """A definition value as its control shows it (mappings as key=value lines)."""
     if _is_mapping(path):
         return "\n".join(f"{k}={v}" for k, v in (value or {}).items()) if isinstance(value, dict) else value
-    if path == "timeout_minutes":
+    if path in MINUTES:
         return value
     return "" if value is None else value
 
@@ -58,7 +61,9 @@ def from_widget(path: str, raw):
     validation to name."""
     if path.endswith(".secret"):
         return bool(raw)
-    if path == "timeout_minutes":
+    if path == "cluster" and raw == DEFAULT_CLUSTER:
+        return ""
+    if path in MINUTES:
         if raw in (None, ""):
             return None
         return int(raw) if isinstance(raw, (int, float)) and float(raw).is_integer() else raw
@@ -121,14 +126,22 @@ def header(spec: dict, errors) -> html.Div:
                       placeholder="my-pipeline", help_text="Letters, digits, '.', '_' or '-'.")
 
 
-def pipeline_form(spec, errors):
+def pipeline_form(spec, errors, placement=None):
+    """`placement`: the registered clusters and the default (settings_forms.placement_choices())."""
     return [html.H5("Pipeline settings"),
             html.P("Click a card on the canvas to edit it; the + buttons add stages and tasks.", className="text-muted"),
             text_field("Description", "description", spec.get("description"), errors, multiline=True),
             text_field("Timeout (minutes, blank: none)", "timeout_minutes", spec.get("timeout_minutes"), errors,
                        input_type="number"),
             text_field("Static parameters (NAME=value, one a line)", "parameters", spec.get("parameters"), errors,
-                       multiline=True, help_text="Tasks read them as ${NAME}; ${BUILD_ID} is always defined.")]
+                       multiline=True, help_text="Tasks read them as ${NAME}; ${BUILD_ID} is always defined."),
+            select_field("Runs on", "cluster", spec.get("cluster") or DEFAULT_CLUSTER,
+                         cluster_options(placement, spec.get("cluster")), errors),
+            text_field("Scheduling timeout (minutes a task may wait for cluster resources)",
+                       "scheduling_timeout_minutes", spec.get("scheduling_timeout_minutes"), errors, input_type="number",
+                       placeholder=str(DEFAULT_SCHEDULING_TIMEOUT_MINUTES),
+                       help_text=f"Blank: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}. The wait does not count toward the "
+                                 "timeout; only tasks on a cluster wait.")]
 
 
 def source_form(spec, errors):
@@ -223,7 +236,7 @@ def task_form(spec, i, j, errors, stored):
     return out
 
 
-def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0) -> list:
+def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, placement=None) -> list:
     """The form for the selected node, its controls stamped with the panel revision `rev`."""
     ref = parse_node(selected)
     form = None
@@ -236,7 +249,7 @@ def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0) -> 
             form = task_form(spec, ref[1], ref[2], errors, set(stored))
     except (IndexError, KeyError, TypeError, AttributeError):
         pass     # the node is gone (undo, YAML edit): fall back to the pipeline's settings
-    return _stamp(form or pipeline_form(spec, errors), rev)
+    return _stamp(form or pipeline_form(spec, errors, placement), rev)
 
 
 def _stamp(node, rev: int):
@@ -261,7 +274,7 @@ def current_pairs(field_ids, values, rev: int) -> list:
 
 def describe_path(spec: dict, path: str) -> str:
     """`stages[1].tasks[0].image` → "stage 'Build' › task 'compile' › Image"."""
-    if path in ("name", "description", "parameters"):
+    if path in ("name", "description", "parameters", "cluster"):
         return f"pipeline {path}"
     words, prefix = [], ""
     for part in path.split("."):

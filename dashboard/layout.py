@@ -16,7 +16,7 @@ from models import daemon_state
 
 DAEMON_POLL_MS = 5000
 NAV_LINKS = (("Pipelines", "/pipelines"), ("Releases", "/releases"), ("Clusters", "/clusters"),
-             ("Code repositories", "/repositories"))
+             ("Code repositories", "/repositories"), ("Settings", "/settings"))
 
 
 def daemon_status():

@@ -209,8 +209,9 @@ def test_forms_for_stage_source_and_pipeline_and_their_buttons():
     assert task_ops == ["copy-task", "task-up", "task-down", "delete-task"]
     assert ids_in(forms.panel(spec, "source", []), eid.OP) == ["add-source"]
     assert ids_in(forms.panel(ops.add_source(spec), "source", []), eid.FIELD) == ["source.repository", "source.branch"]
-    assert ids_in(forms.panel(spec, None, []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
-    assert ids_in(forms.panel(spec, "task-7-7", []), eid.FIELD) == ["description", "timeout_minutes", "parameters"]
+    pipeline_fields = ["description", "timeout_minutes", "parameters", "cluster", "scheduling_timeout_minutes"]
+    assert ids_in(forms.panel(spec, None, []), eid.FIELD) == pipeline_fields
+    assert ids_in(forms.panel(spec, "task-7-7", []), eid.FIELD) == pipeline_fields
 
 
 def test_the_toolbar_follows_the_selection():

@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 
 from dashboard import editor_forms as forms, editor_ids as eid, editor_ops as ops, graph, ids
+from dashboard.settings_forms import placement_choices
 from dashboard.components import error_alert, ok_alert
 from models import pipelines, runs
 from models.spec import SpecError, dump_yaml, validate
@@ -42,6 +43,7 @@ def errors_of(state: dict) -> list:
 
 def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
     state = {**ops.history_new(spec), "show_errors": False, "save_errors": None}
+    placement = placement_choices()      # the clusters the pipeline may run on, as the page opens
     toolbar = html.Div([
         dbc.ButtonGroup([dbc.Button("↶ Undo", id=eid.op("undo"), color="secondary", outline=True, disabled=True),
                          dbc.Button("↷ Redo", id=eid.op("redo"), color="secondary", outline=True, disabled=True),
@@ -57,7 +59,7 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
                                style={"width": "100%", "height": "520px", "border": "1px solid #dee2e6",
                                       "borderRadius": ".375rem", "background": "#fcfcfd"}), lg=8),
         dbc.Col(dbc.Card([dbc.CardHeader(forms.toolbars(), className="py-1"),
-                          dbc.CardBody(forms.panel(spec, None, []), id=eid.PANEL)]), lg=4),
+                          dbc.CardBody(forms.panel(spec, None, [], placement=placement), id=eid.PANEL)]), lg=4),
     ], className="mt-2")
     yaml_tab = html.Div([
         html.P("The same definition as YAML. Edits apply when you leave the box; both tabs edit one pipeline.",
@@ -68,7 +70,7 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
     ])
     return html.Div([
         dcc.Store(id=eid.STATE, data=state),
-        dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "stored": list(stored)}),
+        dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "stored": list(stored), "placement": placement}),
         dcc.Store(id=eid.SELECTED, data=None),
         dcc.Store(id=eid.FORM_REV, data=0),
         dcc.Store(id=eid.CANVAS_FIT),
@@ -159,7 +161,8 @@ def show_form(selected, rev, state, meta):
     """Rebuild the side panel for the selection (the name field stays: only its value follows)."""
     spec = state["present"]
     name = forms.to_widget("name", spec.get("name"))
-    return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0), name
+    return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0,
+                       meta.get("placement")), name
 
 
 @callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),

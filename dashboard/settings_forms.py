@@ -1,0 +1,178 @@
+"""The pieces of the settings page (`/settings`): the registry table and "add a registry"
+form, the chart repository form, the daemon settings form, and where each model error
+belongs; plus the cluster choice a pipeline offers (editor and advanced settings).
+
+Everything here reads models/ and builds components; nothing writes. A registry's
+password is never put into a component: the table says only whether one is stored.
+"""
+from __future__ import annotations
+
+import re
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import ids
+from models import clusters, daemon_state, registries
+
+# Choices that mean "nothing chosen" get a value no name can have: a dbc.Select keeps "" for its placeholder.
+NO_RUNTIME = "(none)"            # container_runtime "": run scripts on this machine's shell
+BY_HOST = "(same host)"          # chart repository: the registry with the same host
+DEFAULT_CLUSTER = "(default)"    # a pipeline without `cluster`: the default cluster, else this machine
+RUNTIMES = ((NO_RUNTIME, "none: run scripts on this machine's shell"), ("podman", "podman"), ("docker", "docker"))
+NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")      # what the local executor accepts
+
+
+def registry_rows() -> list[dict]:
+    """The registries as plain data, without their secrets."""
+    return [{"name": r.name, "url": r.url, "username": r.username or "", "insecure": r.insecure,
+             "ca": bool(r.ca_cert), "default": r.is_default, "password": bool(r.password_sealed)}
+            for r in registries.all_registries()]
+
+
+def _button(label: str, action: str, name: str, colour: str, **kwargs) -> html.Button:
+    return html.Button(label, id={"type": ids.REGISTRY_ACTION, "action": action, "registry": name},
+                       className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
+
+
+def registries_table(data: list[dict]):
+    if not data:
+        return dbc.Alert("No container registry is configured: image and chart tasks need one. Add it below.",
+                         color="info", className="registries-none")
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Registry", "URL", "User", "Password", "TLS", "")]))
+    body = [html.Tr([
+        html.Td([html.Span(r["name"], className="registry-name fw-semibold"),
+                 dbc.Badge("default", color="primary", className="ms-2 registry-default") if r["default"] else None]),
+        html.Td(html.Code(r["url"], className="registry-url")),
+        html.Td(r["username"] or "– (anonymous)", className="registry-user"),
+        html.Td("stored" if r["password"] else "–", className="registry-password"),
+        html.Td(("insecure (plain HTTP or unchecked TLS)" if r["insecure"] else "verified")
+                + (", own CA" if r["ca"] else ""), className="registry-tls"),
+        html.Td([_button("Make default", "default", r["name"], "primary", disabled=r["default"]),
+                 _button("Remove", "remove", r["name"], "danger")], className="text-nowrap text-end"),
+    ], **{"data-registry": r["name"]}) for r in data]
+    return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="registries-table align-middle")
+
+
+def _control(label: str, control, error_id: str | None = None, help_text: str | None = None, **col) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, html_for=control.id), control,
+                    dbc.FormFeedback(id=error_id, type="invalid") if error_id else None,
+                    dbc.FormText(help_text) if help_text else None], className="mb-2", **col)
+
+
+def registry_form() -> list:
+    err = ids.REGISTRY_ERRORS
+    return [
+        dbc.Row([_control("URL", dbc.Input(id=ids.REGISTRY_URL, placeholder="registry.example.com or http://127.0.0.1:5000"),
+                          err[ids.REGISTRY_URL], md=6),
+                 _control("Name (blank: from the URL's host)", dbc.Input(id=ids.REGISTRY_NAME, placeholder="main"),
+                          err[ids.REGISTRY_NAME], md=6)]),
+        dbc.Row([_control("Username", dbc.Input(id=ids.REGISTRY_USERNAME, autoComplete="off"),
+                          err[ids.REGISTRY_USERNAME], md=6),
+                 _control("Password or token", dbc.Input(id=ids.REGISTRY_PASSWORD, type="password",
+                                                         autoComplete="new-password"),
+                          help_text="Stored encrypted; never shown again.", md=6)]),
+        _control("CA certificate (PEM, optional: for a registry signed by your own CA)",
+                 dbc.Textarea(id=ids.REGISTRY_CA, rows=3, className="font-monospace",
+                              placeholder="-----BEGIN CERTIFICATE-----"), err[ids.REGISTRY_CA]),
+        dbc.Checkbox(id=ids.REGISTRY_INSECURE, value=False, className="mb-1",
+                     label="Insecure: plain HTTP, or HTTPS without certificate checks"),
+        dbc.Checkbox(id=ids.REGISTRY_DEFAULT, value=False, className="mb-2",
+                     label="Make it the default (used when a task names no registry)"),
+        html.P(["Images are pushed to ", html.Code("<registry>/<workspace>/<image>:<tag>"),
+                "; the workspace is the path prefix each build task names."], className="small text-muted"),
+        dbc.Button("Add registry", id=ids.REGISTRY_ADD, color="primary"),
+    ]
+
+
+def registry_error_control(message: str) -> str | None:
+    """Which control of the add form a model error is about (None: the form as a whole)."""
+    if message.startswith(("registry name", "a registry named")):
+        return ids.REGISTRY_NAME
+    if message.startswith("registry URL"):
+        return ids.REGISTRY_URL
+    if "needs a username" in message:
+        return ids.REGISTRY_USERNAME
+    if "CA certificate" in message:
+        return ids.REGISTRY_CA
+    return None
+
+
+def default_name(url: str) -> str:
+    """A registry name from its URL's host (`http://127.0.0.1:5000/x` → `127.0.0.1-5000`)."""
+    return re.sub(r"^[a-z]+://", "", (url or "").strip()).split("/")[0].replace(":", "-")
+
+
+def chart_repo_text():
+    repo = registries.chart_repository()
+    if repo is None:
+        return "No chart repository is set: build & publish chart and deploy chart tasks need one."
+    used = registries.chart_registry(repo)
+    return [html.Code(repo.url, className="chart-repo-url"), " — ",
+            f"credentials and TLS settings of registry '{used.name}'" if used
+            else "no registry's settings (anonymous, TLS verified)"]
+
+
+def chart_registry_options() -> list[dict]:
+    return [{"label": "the registry with the same host, if any", "value": BY_HOST}] + \
+        [{"label": r.name, "value": r.name} for r in registries.all_registries()]
+
+
+def chart_repo_form() -> list:
+    repo = registries.chart_repository()
+    return [
+        html.P(chart_repo_text(), id=ids.CHART_REPO_CURRENT),
+        dbc.Row([_control("OCI path", dbc.Input(id=ids.CHART_REPO_URL, value=repo.url if repo else "",
+                                                placeholder="oci://registry.example.com/charts"),
+                          ids.CHART_REPO_URL_ERROR, md=7),
+                 _control("Credentials from", dbc.Select(id=ids.CHART_REPO_REGISTRY, options=chart_registry_options(),
+                                                         value=repo.registry.name if repo and repo.registry_id else BY_HOST),
+                          md=5)]),
+        dbc.Button("Save chart repository", id=ids.CHART_REPO_SAVE, color="primary"),
+    ]
+
+
+def daemon_form() -> list:
+    runtime = daemon_state.get_setting("container_runtime") or NO_RUNTIME
+    choices = RUNTIMES if runtime in dict(RUNTIMES) else RUNTIMES + ((runtime, f"{runtime} (not usable)"),)
+    return [
+        dbc.Row([_control("Task slots", dbc.Input(id=ids.DAEMON_TASK_SLOTS, value=daemon_state.get_setting("task_slots"),
+                                                  inputMode="numeric"), ids.DAEMON_TASK_SLOTS_ERROR,
+                          "How many tasks run at once on this machine.", md=3),
+                 _control("Container runtime for run-script tasks",
+                          dbc.Select(id=ids.DAEMON_RUNTIME, value=runtime,
+                                     options=[{"label": t, "value": v} for v, t in choices]),
+                          help_text="With one, local scripts run inside their task's image.", md=5),
+                 _control("Container network", dbc.Input(id=ids.DAEMON_NETWORK,
+                                                         value=daemon_state.get_setting("container_network")),
+                          ids.DAEMON_NETWORK_ERROR, "bridge, host, none, or a network's name.", md=4)]),
+        html.P("The daemon reads these within seconds; running tasks are not affected.", className="small text-muted"),
+        dbc.Button("Save daemon settings", id=ids.DAEMON_SAVE, color="primary"),
+    ]
+
+
+def daemon_errors(task_slots: str, network: str) -> dict[str, str]:
+    """Problems with the daemon settings, by control id (task_slots in the model's own words)."""
+    errors = {}
+    if not task_slots.isdigit() or int(task_slots) < 1:
+        errors[ids.DAEMON_TASK_SLOTS] = "task_slots must be a whole number of at least 1"
+    if not NETWORK.match(network):
+        errors[ids.DAEMON_NETWORK] = "a network name: letters, digits, '_', '.', ':' or '-' (e.g. bridge, host, none)"
+    return errors
+
+
+def placement_choices() -> dict:
+    """The registered clusters and the default one, as JSON-able data for cluster_options()."""
+    chosen = clusters.default()
+    return {"clusters": [c.name for c in clusters.all_clusters()], "default": chosen.name if chosen else None}
+
+
+def cluster_options(choices: dict | None, current: str | None = None) -> list[tuple[str, str]]:
+    """(value, label) of where a pipeline may run: the default, this machine, each registered
+    cluster; a name no longer registered stays choosable so that saving does not drop it."""
+    names, chosen = (choices or {}).get("clusters") or [], (choices or {}).get("default")
+    out = [(DEFAULT_CLUSTER, f"default ({f'cluster {chosen}' if chosen else 'this machine: no default cluster'})"),
+           (clusters.LOCAL, "this machine (local processes)")] + [(n, f"cluster {n}") for n in names]
+    if current and current not in names and current != clusters.LOCAL:
+        out.append((current, f"cluster {current} (not registered)"))
+    return out
