@@ -13,7 +13,7 @@ from daemon import prepare, shipping
 from daemon.clusters import placement, pod_plan
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
-from daemon.tasks import checkout
+from daemon.tasks import checkout, kaniko
 from models import runs
 from models.db import write_transaction
 from models.secrets import SecretError
@@ -31,7 +31,8 @@ class TaskStarter:
             if task.status != Status.WAITING.value or task.reason != reason:
                 runs.set_status(task, Status.WAITING, reason)
             return
-        executor_name = placement(spec, task.task_type)
+        # build & publish image runs where the run-script tasks run: on a cluster, as a kaniko pod
+        executor_name = placement(spec, "script" if task.task_type == "build_image" else task.task_type)
         try:
             plan = self._plan(run, spec, task, executor_name)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
@@ -78,6 +79,8 @@ class TaskStarter:
         where = f"stages[{position - 1}].tasks[{task.position}]"
         task_spec = prepare.task_spec(spec, task)
         if executor_name != "local":
+            if task.task_type == "build_image":
+                return kaniko.plan(task_spec, values, where, executor_name.split(":", 1)[-1])
             return pod_plan(task_spec, values, where)
         if task.task_type in ("deploy_yaml", "deploy_chart") and not task_spec.get("cluster"):
             task_spec = {**task_spec, "cluster": spec.get("cluster", "")}   # deploy where the pipeline runs

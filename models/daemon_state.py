@@ -12,7 +12,10 @@ from models.db import utcnow
 from models.tables import DaemonHeartbeat, Setting
 
 HEARTBEAT_FRESH_SECONDS = 15
-DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "bridge"}  # runtime: "" | podman | docker
+# container_runtime: "" | podman | docker. kaniko_image: what builds images on a cluster; it must have
+# a shell at /bin/sh (kaniko's :debug images do), because the task's wrapper script runs in it.
+DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "bridge",
+            "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug"}
 
 
 def beat(row: DaemonHeartbeat | None, state: str = "running", now=None) -> DaemonHeartbeat:
@@ -43,4 +46,6 @@ def set_setting(key: str, value: str, actor: str) -> None:
         raise KeyError(f"unknown setting '{key}' (known: {', '.join(DEFAULTS)})")
     if key == "task_slots" and (not value.isdigit() or int(value) < 1):
         raise ValueError("task_slots must be a whole number of at least 1")
+    if key == "kaniko_image" and not value.strip():
+        raise ValueError("kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)")
     Setting.replace(key=key, value=value, updated_at=utcnow(), updated_by=actor).execute()

@@ -13,14 +13,16 @@ from daemon.executors.base import Launch
 WORKSPACE, TASK_DIR, OUT_DIR = "/workspace", "/millrace/task", "/millrace/out"
 MAIN, INIT = "main", "checkout"
 
-# $1 the task files directory, $2 a writable scratch directory. Fixed text: the task's
-# script is a file and its values are environment, never part of this command line.
+# $1 the task files directory, $2 a writable scratch directory; any further arguments are
+# handed to the task's script (a kaniko pod's executor command line, an argv list in the
+# pod spec). Fixed text: the task's script is a file and its values are environment.
 WRAPPER = r'''export MILLRACE_ENV="$2/env" MILLRACE_REASON_FILE="$2/reason"
+files="$1"; shift 2
 : >"$MILLRACE_ENV"; : >"$MILLRACE_REASON_FILE"
-first=""; IFS= read -r first <"$1/script" || true
+first=""; IFS= read -r first <"$files/script" || true
 case "$first" in
-  '#!'*) "$1/script" & ;;
-  *) /bin/sh -e "$1/script" & ;;
+  '#!'*) "$files/script" "$@" & ;;
+  *) /bin/sh -e "$files/script" "$@" & ;;
 esac
 child=$!
 # PID 1 ignores SIGTERM unless trapped: pass it on so the task can clean up before the grace ends.

@@ -15,12 +15,13 @@ import time
 
 from kubernetes import client
 
-from daemon.executors import kube_names, kube_spec
+from daemon.executors import kube_logs, kube_names, kube_spec
 from daemon.executors.base import Executor, Launch, Poll
 from daemon.executors.diagnose import diagnose
 from daemon.executors.kube_calls import ClusterError, call
 from daemon.executors.kube_output import PodOutput
 from daemon.executors.kube_watch import PodView
+from daemon.tasks import kaniko
 
 DOWN_SECONDS = 10
 REQUEST_TIMEOUT = (5, 30)      # (connect, read) seconds: an unreachable cluster must never hang the tick
@@ -90,9 +91,12 @@ class KubernetesExecutor(PodOutput, Executor):
         pod = kube_spec.pod(launch, name, labels, env, image=launch.image or self.default_image,
                             git_image=self.git_image, grace_seconds=self.grace_seconds,
                             deadline_seconds=int(deadline) + 300 if deadline else self.deadline_seconds)
+        secret = kube_spec.secret(launch, name, labels, env)
+        if launch.task_type == "build_image":      # a kaniko pod; its failures are explained from the log
+            kaniko.shape(pod, secret, env)
+            handle["explain"] = "kaniko"
         try:
-            self._json(self.core.create_namespaced_secret, self.namespace,
-                       kube_spec.secret(launch, name, labels, env), ok=(409,))
+            self._json(self.core.create_namespaced_secret, self.namespace, secret, ok=(409,))
             made = self._json(self.core.create_namespaced_pod, self.namespace, pod, ok=(409,))
             if isinstance(made, Exception):
                 made = self._json(self.core.read_namespaced_pod, name, self.namespace)
@@ -204,6 +208,19 @@ class KubernetesExecutor(PodOutput, Executor):
         if self.view is None or not self.view.synced:
             return []
         return None if self.view.drain() else [self.view.fileno()]
+
+    def read_reason(self, handle: dict) -> str | None:
+        reason = super().read_reason(handle)
+        last = self._last.get(handle["pod"])
+        if reason or handle.get("explain") != "kaniko" or last is None or last.state != "exited":
+            return reason       # the platform's reason (OOMKilled, image pull, …) stays the poll's
+        try:      # no Python ran in the kaniko pod: say here, from its log, what went wrong
+            text = self._call(kube_logs.fetch, self.core, handle["namespace"], handle["pod"], kube_spec.MAIN,
+                              timestamps=False)
+        except ClusterError:
+            return None
+        head = text.split(kube_spec.markers(handle["uid"])[0])[0]
+        return kaniko.explain(head) if head.strip() else None
 
     # -- stop and cleanup ----------------------------------------------------------------------
     def _delete(self, fn, name: str, namespace: str, grace: int | None = None) -> None:

@@ -7,7 +7,8 @@ durable local process: a fixed shell script (every value from the environment) t
 the build script, keeps its output, and on success appends `IMAGE_DIGEST=sha256:…` and
 `IMAGE_REF=…` to $MILLRACE_ENV. Only after a failure does it start Python
 (`python -m daemon.tasks.build_image LOG CODE`), which writes `explain_failure()`'s
-one-line message to $MILLRACE_REASON_FILE, the task's reason.
+one-line message to $MILLRACE_REASON_FILE, the task's reason. This is the daemon's machine;
+when the pipeline runs on a cluster, `daemon.tasks.kaniko` plans a kaniko pod instead.
 """
 from __future__ import annotations
 

@@ -5,17 +5,31 @@ its environment resolved the way the kubelet does it (plain values, Secret and
 ConfigMap keys, the pod's UID from the downward API) and its volumes as local
 directories (Secret volumes as files with their mode). Output becomes the
 container's log in the fake, and the exit code its terminated state.
+
+One image is played, not ignored: a container whose argv runs `/kaniko/executor`
+gets a stand-in for it (no kaniko can run here). `fake_kaniko` reads kaniko's flags
+and builds and pushes with a real `buildah bud` + `buildah push` against the real test
+registry, with the config.json mounted at /kaniko/.docker as its auth file. The log
+therefore shows buildah's steps and errors, not kaniko's; what kaniko itself would
+print is only tested on samples (tests/test_kaniko.py).
 """
 from __future__ import annotations
 
 import base64
 import os
+import re
+import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from tests.fakekube.routes import BY_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+KANIKO = "/kaniko/executor"
 
 
 def _resolve_env(fake, ns: str, pod: dict, container: dict) -> dict:
@@ -53,23 +67,90 @@ def _volumes(fake, ns: str, pod: dict, root: Path) -> dict[str, Path]:
 
 
 def _local(arg: str, mounts: list[tuple[str, Path]]) -> str:
-    for mount_path, local in mounts:
-        if arg == mount_path or arg.startswith(mount_path + "/"):
-            return str(local) + arg[len(mount_path):]
+    """A path inside the container as a local one; also `dir:///path` and `name=/path` (kaniko's flags)."""
+    found = re.match(r"^(dir://|[^/=]+=)?(/.*)$", arg)
+    if found:
+        head, path = found.group(1) or "", found.group(2)
+        for mount_path, local in mounts:
+            if path == mount_path or path.startswith(mount_path + "/"):
+                return head + str(local) + path[len(mount_path):]
     return arg
+
+
+def _kaniko_image(root: Path, mounts: list[tuple[str, Path]]) -> tuple[str, Path]:
+    """/kaniko of a played kaniko image: `executor` runs `fake_kaniko` with this machine's buildah."""
+    image = root / "kaniko-image"
+    image.mkdir(parents=True, exist_ok=True)
+    docker = dict(mounts).get("/kaniko/.docker")
+    env = {k: v for k, v in os.environ.items() if k.startswith("CONTAINERS_")}   # the tests' storage and config
+    (image / "executor").write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        f"from tests.fakekube.kubelet import fake_kaniko\n"
+        f"sys.exit(fake_kaniko(sys.argv[1:], {str(docker) if docker else None!r}, {env!r}))\n")
+    (image / "executor").chmod(0o755)
+    return "/kaniko", image
 
 
 def run_container(fake, ns: str, pod: dict, container: dict, volumes: dict[str, Path]) -> int:
     mounts = sorted(((m["mountPath"], volumes[m["name"]]) for m in container.get("volumeMounts", [])),
                     key=lambda m: -len(m[0]))
-    command = [_local(a, mounts) for a in container.get("command", []) + container.get("args", [])]
+    argv = container.get("command", []) + container.get("args", [])
+    if KANIKO in argv:
+        mounts = sorted(mounts + [_kaniko_image(next(iter(volumes.values())).parent, mounts)], key=lambda m: -len(m[0]))
+    command = [_local(a, mounts) for a in argv]
     # The script files also name their mount paths ("$1/script"), which arrive as args: mapped above.
     proc = subprocess.run(command, env=_resolve_env(fake, ns, pod, container), stdin=subprocess.DEVNULL,
-                          cwd=_local(container.get("workingDir", "/"), mounts), capture_output=True, timeout=60)
+                          cwd=_local(container.get("workingDir", "/"), mounts), capture_output=True,
+                          timeout=300 if KANIKO in argv else 60)
     name = pod["metadata"]["name"]
     lines = (proc.stdout + proc.stderr).decode(errors="replace").splitlines()
     fake.log(name, *lines, container=container["name"], namespace=ns)
     return proc.returncode
+
+
+_KANIKO_FLAGS = {"dockerfile", "context", "destination", "digest-file", "push-retry", "insecure-registry",
+                 "skip-tls-verify-registry", "registry-certificate"}
+_KANIKO_SWITCHES = {"insecure", "skip-tls-verify", "insecure-pull", "skip-tls-verify-pull"}
+
+
+def fake_kaniko(argv: list[str], docker_dir: str | None, env: dict) -> int:
+    """Stand-in for /kaniko/executor: its flags become `buildah bud` + `buildah push` here."""
+    flags: dict[str, list[str]] = {}
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.removeprefix("--").partition("=")
+        if not arg.startswith("--") or name not in _KANIKO_FLAGS | _KANIKO_SWITCHES:
+            print(f"Error: unknown flag: {arg}", flush=True)
+            return 1
+        flags.setdefault(name, []).append(value if eq or name in _KANIKO_SWITCHES else next(args, ""))
+    print("fake kaniko (tests): building with buildah bud and pushing with buildah push on this machine", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="fake-kaniko-"))
+    try:
+        auth = Path(docker_dir or "/nonexistent") / "config.json"
+        if not auth.is_file():
+            auth = work / "auth.json"
+            auth.write_text('{"auths": {}}')       # kaniko without a config.json: no credentials at all
+        tls = ["--tls-verify=false"] if _KANIKO_SWITCHES & set(flags) or "insecure-registry" in flags \
+            or "skip-tls-verify-registry" in flags else ["--tls-verify=true"]
+        for i, pair in enumerate(flags.get("registry-certificate", [])):
+            (work / "certs").mkdir(exist_ok=True)
+            shutil.copy(pair.split("=", 1)[1], work / "certs" / f"ca{i}.crt")
+        certs = ["--cert-dir", str(work / "certs")] if (work / "certs").is_dir() else []
+        common = ["--authfile", str(auth), *tls, *certs]
+        first, full = flags["destination"][0], {**os.environ, **env}
+        steps = [["buildah", "bud", "--isolation", "chroot", *common, "-f", flags["dockerfile"][0], "-t", first,
+                  flags["context"][0].removeprefix("dir://")]]
+        steps += [["buildah", "push", *common, "--digestfile", flags.get("digest-file", [str(work / "d")])[0], d]
+                  for d in flags["destination"]]
+        for step in steps:
+            code = subprocess.call(step, env=full, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            if code:
+                return code
+        return 0
+    finally:
+        subprocess.call(["buildah", "rmi", *flags.get("destination", [])[:1]], env={**os.environ, **env},
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_pod(fake, name: str, root: Path, namespace: str | None = None, timings: dict | None = None) -> int:
