@@ -22,6 +22,7 @@ from tests.conftest import pipeline_spec
 from tests.delivery.examples import example_nginx_chart
 from tests.delivery.fixtures import *  # noqa: F401,F403
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
+from tests.fakekube.kubelet import AutoKubelet
 from tests.fakekube.millrace import make_daemon, register, task_of, tick_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,11 +30,13 @@ slow = pytest.mark.slow
 
 
 @pytest.fixture
-def kube_daemon(home, fake_kube):
+def kube_daemon(home, fake_kube, tmp_path):
     register(fake_kube)
+    kubelet = AutoKubelet(fake_kube, fake_kube.namespace, tmp_path / "kubelet")   # runs the image build's kaniko pod
     made = make_daemon()
     yield made
     made.shutdown()
+    kubelet.stop()
 
 
 @pytest.fixture

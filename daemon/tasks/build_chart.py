@@ -42,17 +42,37 @@ def _repository(task: dict) -> tuple[str, Registry]:
     return repo.url, Registry(scheme + host, row.username, row.password, bool(row.insecure), row.ca_cert)
 
 
+def repository_env(url: str, registry: Registry) -> dict:
+    """How a chart task process learns its repository (read back by `repository_from_env`)."""
+    return {"MILLRACE_CHART_REPOSITORY": url, "MILLRACE_CHART_REGISTRY_URL": registry.url,
+            "MILLRACE_CHART_REGISTRY_USERNAME": registry.username, "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
+            "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
+            "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert, **python_env()}
+
+
+def repository_from_env(env, work: Path):
+    """(the charts module, the ChartRepository) inside a chart task process. The module is
+    imported here, after a private CA is in place: helm_python is Go, and its TLS reads
+    SSL_CERT_FILE once, when the library loads."""
+    if env.get("MILLRACE_CHART_REGISTRY_CA"):
+        (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
+        os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
+    from daemon.tasks import charts
+    registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
+                        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
+                        env.get("MILLRACE_CHART_REGISTRY_CA", ""))
+    url = env["MILLRACE_CHART_REPOSITORY"]
+    return charts, charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
+
+
 def plan(task: dict, values: dict, where: str) -> TaskPlan:
     url, registry = _repository(task)
     name = substitute(task["chart_name"], values, f"{where}.chart_name")
     version = substitute(task["chart_version"], values, f"{where}.chart_version")
     chart_dir = substitute(task["chart_dir"], values, f"{where}.chart_dir")
     env = {"MILLRACE_CHART_DIR": chart_dir, "MILLRACE_CHART_NAME": name, "MILLRACE_CHART_VERSION": version,
-           "MILLRACE_CHART_REPOSITORY": url, "MILLRACE_CHART_REGISTRY_URL": registry.url,
-           "MILLRACE_CHART_REGISTRY_USERNAME": registry.username, "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
-           "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
-           "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert,
-           "MILLRACE_CHART_VALUES_JSON": json.dumps({k: str(v) for k, v in values.items()}), **python_env()}
+           "MILLRACE_CHART_VALUES_JSON": json.dumps({k: str(v) for k, v in values.items()}),
+           **repository_env(url, registry)}
     return TaskPlan(script=LAUNCHER, env=env, secret_values=[registry.password] if registry.password else [],
                     notes=[f"packaging chart {name} {version} from {chart_dir}/ and publishing it to {url}"])
 
@@ -61,18 +81,8 @@ def main() -> int:
     env = os.environ
     work = Path(env["MILLRACE_TASK_DIR"]) / "chart-build"
     work.mkdir(parents=True, exist_ok=True)
-    if env.get("MILLRACE_CHART_REGISTRY_CA"):
-        # helm_python is Go: its TLS trusts SSL_CERT_FILE, read when the library loads
-        (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
-        os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
-    from daemon.tasks import charts     # loads helm_python: after SSL_CERT_FILE is set
-
+    charts, repo = repository_from_env(env, work)
     name, version, chart_dir = env["MILLRACE_CHART_NAME"], env["MILLRACE_CHART_VERSION"], env["MILLRACE_CHART_DIR"]
-    registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
-                        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
-                        env.get("MILLRACE_CHART_REGISTRY_CA", ""))
-    url = env["MILLRACE_CHART_REPOSITORY"]
-    repo = charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
     values = json.loads(env["MILLRACE_CHART_VALUES_JSON"])
     try:
         print(f"Preparing chart {name} from {chart_dir}/ (substituting ${{VAR}} in values.yaml)", flush=True)
@@ -81,7 +91,8 @@ def main() -> int:
         print(f"Packaged {archive.name}; pushing it to {repo.root}", flush=True)
         published = charts.publish_chart(archive, repo, work)
     except charts.ChartError as e:
-        reason = str(e).replace(registry.password, "***") if registry.password else str(e)
+        password = repo.registry.password
+        reason = str(e).replace(password, "***") if password else str(e)
         Path(env["MILLRACE_REASON_FILE"]).write_text(reason + "\n")
         print(f"millrace: failed: {reason}", flush=True)
         return 1

@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
-from daemon.tasks.build_chart import _repository
-from daemon.tasks.build_image import python_env
+from daemon.tasks.build_chart import _repository, repository_env, repository_from_env
 from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error
 from models import clusters, releases
 from models.variables import substitute
@@ -54,11 +53,7 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     row = _cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"))
     env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
                 "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
-                "MILLRACE_DEPLOY_NAMESPACE": namespace, "MILLRACE_CHART_REPOSITORY": url,
-                "MILLRACE_CHART_REGISTRY_URL": registry.url, "MILLRACE_CHART_REGISTRY_USERNAME": registry.username,
-                "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
-                "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
-                "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert, **python_env()})
+                "MILLRACE_DEPLOY_NAMESPACE": namespace, **repository_env(url, registry)})
     if registry.password:
         secrets.append(registry.password)
     what = f"rolling back release {release} to revision {env[releases.ROLLBACK_ENV]}" \
@@ -123,22 +118,12 @@ def main() -> int:
     env = os.environ
     work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
     work.mkdir(parents=True, exist_ok=True)
-    if env.get("MILLRACE_CHART_REGISTRY_CA"):
-        # helm_python is Go: its TLS trusts SSL_CERT_FILE, read when the library loads
-        (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
-        os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
+    charts, repo = repository_from_env(env, work)
     from daemon.clusters import api_client
-    from daemon.tasks import charts       # loads helm_python: after SSL_CERT_FILE is set
-    from daemon.tasks.registry import Registry
     from daemon.tasks.yaml_apply import DeployError
     from models import home, runs
 
     release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]
-    registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
-                        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
-                        env.get("MILLRACE_CHART_REGISTRY_CA", ""))
-    url = env["MILLRACE_CHART_REPOSITORY"]
-    repo = charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
     try:
         home.open_home(env["MILLRACE_HOME"])
         run = runs.get_run(env["MILLRACE_RUN"])
@@ -149,7 +134,8 @@ def main() -> int:
                      say=lambda line: print(line, flush=True), cache_file=str(work / "discovery.json"))
     except (charts.ChartError, DeployError, ValueError, LookupError) as exc:
         reason = str(exc)
-        return _fail(reason.replace(registry.password, "***") if registry.password else reason)
+        password = repo.registry.password
+        return _fail(reason.replace(password, "***") if password else reason)
     except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
         return _fail(_reason(exc, cluster) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
     print(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
