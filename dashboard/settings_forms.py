@@ -146,14 +146,20 @@ def daemon_form() -> list:
                  _control("Container network", dbc.Input(id=ids.DAEMON_NETWORK,
                                                          value=daemon_state.get_setting("container_network")),
                           ids.DAEMON_NETWORK_ERROR, "bridge, host, none, or a network's name.", md=4)]),
+        dbc.Row([_control("Image builder on clusters (kaniko)",
+                          dbc.Input(id=ids.DAEMON_KANIKO, value=daemon_state.get_setting("kaniko_image")),
+                          ids.DAEMON_KANIKO_ERROR, "A kaniko :debug image (it needs /bin/sh); build-image tasks "
+                          "of pipelines that run on a cluster use it.", md=8)]),
         html.P("The daemon reads these within seconds; running tasks are not affected.", className="small text-muted"),
         dbc.Button("Save daemon settings", id=ids.DAEMON_SAVE, color="primary"),
     ]
 
 
-def daemon_errors(task_slots: str, network: str) -> dict[str, str]:
+def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x") -> dict[str, str]:
     """Problems with the daemon settings, by control id (task_slots in the model's own words)."""
     errors = {}
+    if not kaniko_image.strip():
+        errors[ids.DAEMON_KANIKO] = "kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)"
     if not task_slots.isdigit() or int(task_slots) < 1:
         errors[ids.DAEMON_TASK_SLOTS] = "task_slots must be a whole number of at least 1"
     if not NETWORK.match(network):

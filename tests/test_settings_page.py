@@ -79,16 +79,19 @@ def test_the_chart_repository_is_set_or_its_error_shown_on_the_field(page):
 
 
 def test_daemon_settings_are_validated_on_their_fields_before_anything_is_stored(page):
-    out = page.save_daemon(1, "zero", "podman", "bad net!")
+    kaniko = daemon_state.get_setting("kaniko_image")
+    out = page.save_daemon(1, "zero", "podman", "bad net!", " ")
     assert out[0] is None and out[1] is True and "at least 1" in out[2] and out[3] is True and "network" in out[4]
+    assert out[5] is True and "kaniko_image must name an image" in out[6]
     assert daemon_state.get_setting("container_runtime") == ""            # nothing stored
-    out = page.save_daemon(1, "3", "podman", "host")
-    assert out[1:] == (False, "", False, "")
+    out = page.save_daemon(1, "3", "podman", "host", kaniko)
+    assert out[1:] == (False, "", False, "", False, "")
     assert [daemon_state.get_setting(k) for k in ("task_slots", "container_runtime", "container_network")] == [
         "3", "podman", "host"]
-    out = page.save_daemon(1, "3", forms.NO_RUNTIME, "host")
-    assert out[1:] == (False, "", False, "")
+    out = page.save_daemon(1, "3", forms.NO_RUNTIME, "host", "registry.local/kaniko:debug")
+    assert out[1:] == (False, "", False, "", False, "")
     assert daemon_state.get_setting("container_runtime") == ""
+    assert daemon_state.get_setting("kaniko_image") == "registry.local/kaniko:debug"
 
 
 def test_cluster_choices_name_the_default_this_machine_and_each_registered_cluster(home):

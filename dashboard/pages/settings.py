@@ -129,19 +129,21 @@ def save_chart_repo(_clicks, url, registry_name, changed):
 @callback(Output(ids.SETTINGS_FEEDBACK, "children", allow_duplicate=True),
           Output(ids.DAEMON_TASK_SLOTS, "invalid"), Output(ids.DAEMON_TASK_SLOTS_ERROR, "children"),
           Output(ids.DAEMON_NETWORK, "invalid"), Output(ids.DAEMON_NETWORK_ERROR, "children"),
+          Output(ids.DAEMON_KANIKO, "invalid"), Output(ids.DAEMON_KANIKO_ERROR, "children"),
           Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_TASK_SLOTS, "value"), State(ids.DAEMON_RUNTIME, "value"),
-          State(ids.DAEMON_NETWORK, "value"), prevent_initial_call=True)
-def save_daemon(_clicks, task_slots, runtime, network):
-    task_slots, network = str(task_slots or "").strip(), (network or "").strip()
+          State(ids.DAEMON_NETWORK, "value"), State(ids.DAEMON_KANIKO, "value"), prevent_initial_call=True)
+def save_daemon(_clicks, task_slots, runtime, network, kaniko_image):
+    task_slots, network, kaniko_image = str(task_slots or "").strip(), (network or "").strip(), (kaniko_image or "").strip()
     runtime = "" if runtime in (forms.NO_RUNTIME, None) else runtime
-    errors = forms.daemon_errors(task_slots, network)
+    errors = forms.daemon_errors(task_slots, network, kaniko_image)
     marks = (ids.DAEMON_TASK_SLOTS in errors, errors.get(ids.DAEMON_TASK_SLOTS, ""),
-             ids.DAEMON_NETWORK in errors, errors.get(ids.DAEMON_NETWORK, ""))
+             ids.DAEMON_NETWORK in errors, errors.get(ids.DAEMON_NETWORK, ""),
+             ids.DAEMON_KANIKO in errors, errors.get(ids.DAEMON_KANIKO, ""))
     if errors:
         return None, *marks
     try:
         for key, value in (("task_slots", task_slots), ("container_runtime", runtime or ""),
-                           ("container_network", network)):
+                           ("container_network", network), ("kaniko_image", kaniko_image)):
             daemon_state.set_setting(key, value, ACTOR)
     except (KeyError, ValueError) as exc:
         return error_alert(str(exc)), *marks

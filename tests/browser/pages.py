@@ -47,7 +47,10 @@ class Page:
         wait_for(lambda: self._click(selector), what=f"clicking {selector}")
 
     def _click(self, selector):
-        self.driver.find_element(By.CSS_SELECTOR, selector).click()
+        element = self.driver.find_element(By.CSS_SELECTOR, selector)
+        # Centre it first: at the window's edge a button can sit under the page's own scrollbar.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
         return True
 
     # --- the pipelines list -------------------------------------------------------------
