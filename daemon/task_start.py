@@ -20,6 +20,7 @@ from models.secrets import SecretError
 from models.status import Status
 from models.variables import UndefinedVariable
 
+
 class TaskStarter:
     def __init__(self, executors):
         self.executors = executors
@@ -42,7 +43,6 @@ class TaskStarter:
             return
         executor = self.executors[executor_name]
         task_dir = prepare.task_dir(task)
-        task_dir.mkdir(parents=True, exist_ok=True)
         values = prepare.variables(run, spec)
         task_env = {k: str(v) for k, v in values.items()}
         task_env.update(plan.env)
@@ -65,7 +65,15 @@ class TaskStarter:
             self._host_noted.add(run.id)      # once per run, on its first task that names an image
             shipping.note(task, f"running on this machine's shell: no container runtime is configured, "
                                 f"so images (here {plan.image}) are not used", now)
-        handle = executor.start(launch)
+        try:
+            task_dir.mkdir(parents=True, exist_ok=True)
+            handle = executor.start(launch)
+        except OSError as exc:     # e.g. a full disk or an unwritable workspace: the task's failure, not the run's
+            slots.release()
+            reason = f"could not start the task: {exc}"
+            shipping.note(task, reason, now)
+            runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
+            return
         with write_transaction():
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))

@@ -245,3 +245,19 @@ def _group_alive(pgid):
             if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
                 return True
     return False
+
+
+def test_a_task_that_cannot_be_started_fails_with_the_reason_and_the_daemon_goes_on(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "echo never")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    from daemon import prepare
+    blocker = prepare.run_dir(run.id) / "tasks"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the task directories should be")
+    done = run_until_done(daemon, run.id)
+    assert done.status == "failed"
+    assert "could not start the task" in tasks_of(done)["t"].reason
+    other = pipelines.create(pipeline_spec("other", stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "echo fine")]}]), "tester")
+    assert run_until_done(daemon, runs.enqueue_run(other, "manual", "tester").id).status == "succeeded"
