@@ -67,6 +67,7 @@ def add(args) -> int:
         api = api_client(trial)
     except Exception as exc:  # noqa: BLE001 — the client's own words about an unusable kubeconfig
         raise ValueError(f"cluster '{args.name}' cannot be used: {exc}") from None
+    server = server or api.configuration.host      # in-cluster: the address the service account reaches
     try:
         facts = probe(api, args.name, trial.namespace, create_namespace=True)
     finally:

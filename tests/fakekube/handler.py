@@ -4,7 +4,8 @@ streams, as the real client expects.
 Each request is recorded (for request counting), authenticated against the
 fake's bearer token (401 otherwise), checked against injected faults, then
 handed to `api.handle`. Open connections are tracked so stopping the fake can
-cut them, which is what an unreachable cluster looks like to the client.
+cut them, which is what an unreachable cluster looks like to the client. While the
+fake is blackholed, a request is read and recorded but its answer is held.
 """
 from __future__ import annotations
 
@@ -64,8 +65,13 @@ class Handler(BaseHTTPRequestHandler):
         rec = Recorded(self.command, url.path, routes.k8s_verb(self.command, route, query),
                        resource, route.name, tuple(sorted(query.items())))
         fake._record(rec)
+        fake._answering.wait()           # a blackholed server holds the answer (stop() releases it)
+        if fake._httpd is None:
+            self.close_connection = True
+            return
         auth = self.headers.get("Authorization")
-        if auth != f"Bearer {fake.token}" and not (auth is None and route.discovery == "version"):
+        scheme, _, token = (auth or "").partition(" ")     # the scheme is case-insensitive (RFC 9110)
+        if (scheme.lower(), token) != ("bearer", fake.token) and not (auth is None and route.discovery == "version"):
             return self._send(api.Reply(401, ApiError(401, "Unauthorized", "Unauthorized").status()))
         fault = fake._take_fault(rec)
         if fault is not None and not fault.after:

@@ -5,6 +5,11 @@ thread. `stop()` also cuts open keep-alive connections, so the client sees
 "connection refused" as with an unreachable cluster. Faults are queued per
 method/resource; `after=True` applies the change and still fails the answer,
 which is how a create that "failed" can leave a pod behind.
+
+With `tls_dir` it serves https with a self-signed certificate for 127.0.0.1 (`ca_path`,
+also named in the kubeconfigs it writes), as the in-cluster loader requires.
+`blackhole()` makes it accept connections and read requests but never answer, the way
+a cluster that silently drops packets looks to a client: only its timeouts end the call.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from tests.fakekube.controls import Controls
 from tests.fakekube.handler import Handler, Recorded
 from tests.fakekube.routes import BY_KEY
 from tests.fakekube.store import Store
+from tests.fakekube.tls import self_signed, server_context
 
 
 @dataclass
@@ -37,8 +43,13 @@ class Fault:
 
 
 class FakeKube(Controls):
-    def __init__(self, token: str = "fake-token", clock=time.time, auto_rollout: bool = True):
+    def __init__(self, token: str = "fake-token", clock=time.time, auto_rollout: bool = True, tls_dir=None):
         self.token = token
+        self.ca_path = self._key_path = None
+        if tls_dir is not None:
+            self.ca_path, self._key_path = self_signed(tls_dir)
+        self._answering = threading.Event()
+        self._answering.set()
         self.store = Store(clock)
         self.auto_rollout = auto_rollout
         self.ignores_sigterm: set[str] = set()
@@ -54,13 +65,17 @@ class FakeKube(Controls):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca_path else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> "FakeKube":
         self.store.stopping = False
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self
+        if self.ca_path:
+            # The handshake happens on the handler's first read (its own thread), never in accept().
+            self._httpd.socket = server_context(self.ca_path, self._key_path).wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                          name="fakekube", daemon=True).start()
@@ -73,6 +88,7 @@ class FakeKube(Controls):
         with self.store.cond:
             self.store.stopping = True
             self.store.cond.notify_all()
+        self._answering.set()              # requests held by a blackhole end (cut below)
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd = None
@@ -90,7 +106,8 @@ class FakeKube(Controls):
         """Write a kubeconfig for this server (optionally with another token) and return its path."""
         config = {
             "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "fake", "cluster": {"server": self.url, **(
+                {"certificate-authority": str(self.ca_path)} if self.ca_path else {})}}],
             "users": [{"name": "fake-user", "user": {"token": token or self.token}}],
             "contexts": [{"name": context, "context": {"cluster": "fake", "user": "fake-user",
                                                         "namespace": namespace}}],
@@ -98,6 +115,13 @@ class FakeKube(Controls):
         with open(path, "w") as fh:
             yaml.safe_dump(config, fh)
         return str(path)
+
+    def blackhole(self, on: bool = True) -> None:
+        """Accept and read requests but hold every answer (on=False: answer them again)."""
+        if on:
+            self._answering.clear()
+        else:
+            self._answering.set()
 
     def revoke_token(self) -> None:
         """Credentials the client holds stop working: every request gets 401."""
