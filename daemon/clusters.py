@@ -5,13 +5,17 @@ kubeconfig, checking a cluster's health, and where a pipeline's tasks run.
 the first time) and records what it found: healthy, unreachable, refused (401/403),
 namespace missing. `Upkeep.tick(now)` runs those checks at a slow rate (at once for a
 cluster just added from the dashboard) and the sweeper; the daemon calls it every tick.
-Every request has a short timeout: a cluster that does not answer never stalls the daemon.
+Every request has a short timeout, and in the daemon (`background=True`) the checks run
+in a thread of their own, one pass at a time per kind (new clusters, all clusters), so a
+cluster that drops packets costs the daemon's loop nothing. Tests leave `background`
+off and get every check done by the time `tick` returns.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
+import threading
 
 from kubernetes import client, config
 
@@ -19,7 +23,7 @@ from daemon.executors.kube_calls import ClusterError, call
 from daemon.tasks import TaskPlan, task_environment
 from models import clusters
 from models.clusters import Cluster
-from models.db import utcnow
+from models.db import database, utcnow, write_transaction
 from models.variables import substitute
 
 log = logging.getLogger("millrace.clusters")
@@ -114,32 +118,75 @@ def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool |
     fields = {"version": facts["version"]} if facts.get("version") else {}
     if facts.pop("namespace_created", False) or (facts["health"] == "healthy" and row.namespace_created_at is None):
         fields["namespace_created_at"] = now
-    clusters.record_health(row.id, facts["health"], facts["health_message"], now, **fields)
+    with write_transaction():
+        clusters.record_health(row.id, facts["health"], facts["health_message"], now, **fields)
     return facts
 
 
 class Upkeep:
-    """Health checks and the sweeper, each at its own slow rate, from the daemon's tick."""
+    """Health checks and the sweeper, each at its own slow rate, from the daemon's tick.
 
-    def __init__(self, executors, sweeper=None, health_every: float = HEALTH_EVERY_SECONDS):
+    With `background=True` the health checks of a tick run in a thread ("new" for clusters
+    still being checked, "all" for the periodic pass); a pass still running when the next
+    is due is not doubled, the next one simply waits for its turn. The thread has its own
+    database connection (peewee's per thread) and closes it when done.
+    """
+
+    def __init__(self, executors, sweeper=None, health_every: float = HEALTH_EVERY_SECONDS,
+                 background: bool = False):
         self.executors, self.sweeper, self.health_every = executors, sweeper, health_every
+        self.background = background
         self._checked_all = self._looked_new = None
+        self._threads: dict[str, threading.Thread] = {}
 
     def tick(self, now: dt.datetime) -> None:
         if self._due(self._looked_new, now, NEW_EVERY_SECONDS):
             self._looked_new = now
-            for row in Cluster.select().where(Cluster.health == "checking"):
-                self._check(row, now)
+            fresh = list(Cluster.select().where(Cluster.health == "checking"))
+            if fresh:
+                self._checks("new", fresh, now)
         if self._due(self._checked_all, now, self.health_every):
             self._checked_all = now
             rows = clusters.all_clusters()
-            for row in rows:
-                self._check(row, now)
+            self._checks("all", rows, now)
             refresh = getattr(self.executors, "refresh", None)
             if refresh is not None:
                 refresh(rows)
         if self.sweeper is not None:
             self.sweeper.tick(now)
+
+    def checking(self) -> bool:
+        """Whether a background pass is still waiting on a cluster."""
+        return any(t.is_alive() for t in self._threads.values())
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the background passes (each up to `timeout` s); True when none still runs."""
+        for thread in list(self._threads.values()):
+            thread.join(timeout)
+        return not self.checking()
+
+    def _checks(self, kind: str, rows: list[Cluster], now) -> None:
+        if not self.background:
+            self._check_rows(rows, now)
+            return
+        running = self._threads.get(kind)
+        if running is not None and running.is_alive():
+            return                         # the last pass still waits on a cluster: one at a time
+        thread = threading.Thread(target=self._in_thread, args=(rows, now), name=f"cluster-health-{kind}",
+                                  daemon=True)
+        self._threads[kind] = thread
+        thread.start()
+
+    def _in_thread(self, rows: list[Cluster], now) -> None:
+        try:
+            self._check_rows(rows, now)
+        finally:
+            database.close()               # this thread's own connection
+
+    @classmethod
+    def _check_rows(cls, rows: list[Cluster], now) -> None:
+        for row in rows:
+            cls._check(row, now)
 
     @staticmethod
     def _due(last, now, every) -> bool:

@@ -32,7 +32,8 @@ class Daemon:
     def __init__(self, executors=None, upkeep=None):
         # "local", and "kubernetes:<cluster>" built on first use from the registered cluster.
         self.executors = executors or Executors({"local": LocalExecutor()})
-        self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors))   # cluster health, sweeping
+        # cluster health (checked in a thread of its own: a silent cluster never stalls a tick), sweeping
+        self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors), background=True)
         self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running
         self._heartbeat = None
         self._advancer = RunAdvancer(self.executors)
@@ -76,6 +77,9 @@ class Daemon:
         """Warm shutdown: tasks keep running in their own sessions; say we are gone."""
         if self._heartbeat is not None:
             daemon_state.beat(self._heartbeat, state="stopped")
+        join = getattr(self.upkeep, "join", None)
+        if join is not None:
+            join(timeout=1.0)             # a health check in flight may record its answer first
         close = getattr(self.executors, "close", None)
         if close is not None:
             close()                       # end the clusters' watch threads
