@@ -23,6 +23,7 @@ from models.tables import TaskRun
 log = logging.getLogger("millrace.sweeper")
 SWEEP_EVERY_SECONDS = 60.0
 GRACE_SECONDS = 300.0
+SWEEP_TIMEOUT = (3, 5)        # connect, read (seconds)
 _LIVE = ("pending", "running", "waiting")
 
 
@@ -49,7 +50,9 @@ class Sweeper:
     def sweep(self, core: client.CoreV1Api, row: Cluster, now: dt.datetime) -> list[str]:
         """One pass over one cluster; returns what it deleted ("Pod name", "Secret name")."""
         def ask(fn, *args, **kwargs):
-            return call(fn, *args, cluster=row.name, sleep=lambda s: None, attempts=1, _request_timeout=(5, 30),
+            # Short, like the health check: the sweep runs in the daemon's tick, so a cluster that
+            # went silent since its last check may hold the loop only this long (then it is skipped).
+            return call(fn, *args, cluster=row.name, sleep=lambda s: None, attempts=1, _request_timeout=SWEEP_TIMEOUT,
                         **kwargs)
         selector = kube_names.selector(row.owner_label)
         found = {"Pod": ask(core.list_namespaced_pod, row.namespace, label_selector=selector).items,
