@@ -1,7 +1,8 @@
 """The canvas editor's operations on a definition, its undo history, and its form values."""
 import pytest
 
-from dashboard import editor_ops as ops
+from dashboard import editor_commands as commands, editor_history as history, editor_ops as ops
+from dashboard import editor_tasks as tasks, editor_yaml as page_yaml
 from models.spec import SpecError, TASK_TYPES, validate
 
 
@@ -57,7 +58,7 @@ def test_delete_and_move_stages():
 
 
 def test_add_task_makes_a_script_task_with_exactly_its_fields():
-    spec = ops.add_task(sample(), 1)
+    spec = tasks.add_task(sample(), 1)
     task = spec["stages"][1]["tasks"][-1]
     required, optional = TASK_TYPES["script"]
     assert set(task) == {"name", "type", *required, *optional, "env"}
@@ -68,22 +69,22 @@ def test_add_task_makes_a_script_task_with_exactly_its_fields():
 
 
 def test_copy_task_goes_right_after_and_moves_stay_inside_the_stage():
-    spec = ops.copy_task(sample(), 0, 0)
+    spec = tasks.copy_task(sample(), 0, 0)
     assert task_names(spec, 0) == ["compile", "compile-copy", "test"]
     spec = sample()
-    assert task_names(ops.move_task(spec, 0, 0, +1), 0) == ["test", "compile"]
-    assert ops.move_task(spec, 0, 1, +1) is spec            # last task of Build never moves into Deploy
-    assert ops.move_task(spec, 1, 0, -1) is spec
-    assert task_names(ops.delete_task(spec, 0, 0), 0) == ["test"]
+    assert task_names(tasks.move_task(spec, 0, 0, +1), 0) == ["test", "compile"]
+    assert tasks.move_task(spec, 0, 1, +1) is spec          # last task of Build never moves into Deploy
+    assert tasks.move_task(spec, 1, 0, -1) is spec
+    assert task_names(tasks.delete_task(spec, 0, 0), 0) == ["test"]
 
 
 def test_changing_the_type_gives_exactly_the_new_types_fields():
-    spec = ops.set_task_type(sample(), 0, 1, "build_image")
+    spec = tasks.set_task_type(sample(), 0, 1, "build_image")
     task = spec["stages"][0]["tasks"][1]
     required, optional = TASK_TYPES["build_image"]
     assert set(task) == {"name", "type", *required, *optional, "env"}
     assert task["name"] == "test" and task["image"] == "" and len(task["env"]) == 2   # a build's image is its output
-    spec = ops.set_task_type(sample(), 1, 0, "deploy_chart")
+    spec = tasks.set_task_type(sample(), 1, 0, "deploy_chart")
     assert spec["stages"][1]["tasks"][0]["namespace"] == "prod"                         # same meaning: kept
 
 
@@ -91,13 +92,13 @@ def test_fields_are_addressed_by_the_paths_validation_errors_use():
     spec = ops.set_field(sample(), "stages[0].tasks[1].env[1].value", "slow")
     assert ops.get_field(spec, "stages[0].tasks[1].env[1].value") == "slow"
     assert ops.get_field(spec, "stages[9].name") is None
-    spec = ops.add_env(spec, 0, 0)
+    spec = tasks.add_env(spec, 0, 0)
     assert spec["stages"][0]["tasks"][0]["env"] == [{"name": "", "value": "", "secret": False}]
-    assert ops.delete_env(spec, 0, 1, 0)["stages"][0]["tasks"][1]["env"] == [{"name": "MODE", "value": "slow", "secret": False}]
+    assert tasks.delete_env(spec, 0, 1, 0)["stages"][0]["tasks"][1]["env"] == [{"name": "MODE", "value": "slow", "secret": False}]
 
 
 def test_secrets_leave_as_empty_values_and_say_which_are_stored():
-    spec, stored = ops.strip_secrets(sample())
+    spec, stored = page_yaml.strip_secrets(sample())
     assert spec["stages"][0]["tasks"][1]["env"][0] == {"name": "TOKEN", "value": "", "secret": True}
     assert "gAAAA" not in repr(spec)
     assert stored == ["Build/test/TOKEN"]
@@ -111,28 +112,28 @@ def test_source_add_and_delete():
 
 def test_undo_redo_reset():
     start = sample()
-    h = ops.history_new(start)
-    h = ops.history_push(h, ops.add_stage_after(start, 0))
-    h = ops.history_push(h, ops.delete_stage(h["present"], 0))
+    h = history.history_new(start)
+    h = history.history_push(h, ops.add_stage_after(start, 0))
+    h = history.history_push(h, ops.delete_stage(h["present"], 0))
     assert names(h["present"]) == ["Stage 3", "Deploy"]
-    h = ops.undo(h)
+    h = history.undo(h)
     assert names(h["present"]) == ["Build", "Stage 3", "Deploy"]
-    h = ops.undo(ops.undo(h))                               # one more than there is: stays at the start
+    h = history.undo(history.undo(h))                       # one more than there is: stays at the start
     assert h["present"] == start
-    h = ops.redo(h)
+    h = history.redo(h)
     assert names(h["present"]) == ["Build", "Stage 3", "Deploy"]
-    h = ops.reset(h)
+    h = history.reset(h)
     assert h["present"] == start
-    assert names(ops.undo(h)["present"]) == ["Build", "Stage 3", "Deploy"]   # reset itself can be undone
+    assert names(history.undo(h)["present"]) == ["Build", "Stage 3", "Deploy"]   # reset itself can be undone
 
 
 def test_typing_in_one_field_is_one_undo_step():
-    h = ops.history_new(sample())
+    h = history.history_new(sample())
     for text in ("a", "ap", "app2"):
-        h = ops.history_push(h, ops.set_field(h["present"], "name", text), key="name")
-    h = ops.history_push(h, ops.set_field(h["present"], "description", "x"), key="description")
-    assert ops.undo(h)["present"]["name"] == "app2"
-    assert ops.undo(ops.undo(h))["present"]["name"] == "app"
+        h = history.history_push(h, ops.set_field(h["present"], "name", text), key="name")
+    h = history.history_push(h, ops.set_field(h["present"], "description", "x"), key="description")
+    assert history.undo(h)["present"]["name"] == "app2"
+    assert history.undo(history.undo(h))["present"]["name"] == "app"
 
 
 @pytest.mark.parametrize("op, selected, stages, then", [
@@ -145,7 +146,7 @@ def test_typing_in_one_field_is_one_undo_step():
     ("add-stage-2", "task-0-1", ["Build", "Deploy", "Stage 3"], "stage-2"),
 ])
 def test_stage_operations_select_what_they_made(op, selected, stages, then):
-    spec, chosen = ops.run_op(sample(), op, selected)
+    spec, chosen = commands.run_op(sample(), op, selected)
     assert names(spec) == stages and chosen == then
 
 
@@ -160,19 +161,20 @@ def test_stage_operations_select_what_they_made(op, selected, stages, then):
     ("task-up", "task-0-1", ["test", "compile"], "task-0-0"),
 ])
 def test_task_operations(op, selected, tasks, then):
-    spec, chosen = ops.run_op(sample(), op, selected)
+    spec, chosen = commands.run_op(sample(), op, selected)
     assert task_names(spec, 0) == tasks and chosen == then
 
 
 def test_env_operations_keep_the_selection():
-    spec, chosen = ops.run_op(sample(), "add-env", "task-0-1")
+    spec, chosen = commands.run_op(sample(), "add-env", "task-0-1")
     assert len(spec["stages"][0]["tasks"][1]["env"]) == 3 and chosen == "task-0-1"
-    spec, chosen = ops.run_op(spec, "delete-env:0", "task-0-1")
+    spec, chosen = commands.run_op(spec, "delete-env:0", "task-0-1")
     assert [e["name"] for e in spec["stages"][0]["tasks"][1]["env"]] == ["MODE", ""]
 
 
 # --- the side panel's forms and the YAML tab ----------------------------------------
-from dashboard import editor_forms as forms  # noqa: E402
+from dashboard import editor_controls as controls, editor_forms as forms  # noqa: E402
+from dashboard import editor_problems as problems, editor_values as values  # noqa: E402
 from dashboard import editor_ids as eid  # noqa: E402
 
 
@@ -195,7 +197,7 @@ def ids_in(component, kind):
 
 @pytest.mark.parametrize("kind", sorted(TASK_TYPES))
 def test_a_task_form_has_exactly_the_fields_of_its_type(kind):
-    spec = ops.set_task_type(sample(), 0, 0, kind)
+    spec = tasks.set_task_type(sample(), 0, 0, kind)
     paths = ids_in(forms.panel(spec, "task-0-0", []), eid.FIELD)
     required, optional = TASK_TYPES[kind]
     assert {p.removeprefix("stages[0].tasks[0].") for p in paths} == {"name", "type", *required, *optional}
@@ -204,7 +206,7 @@ def test_a_task_form_has_exactly_the_fields_of_its_type(kind):
 def test_forms_for_stage_source_and_pipeline_and_their_buttons():
     spec = sample()
     assert ids_in(forms.panel(spec, "stage-1", []), eid.FIELD) == ["stages[1].name", "stages[1].mode"]
-    stage_ops, task_ops = (ids_in(bar, eid.OP) for bar in forms.toolbars())
+    stage_ops, task_ops = (ids_in(bar, eid.OP) for bar in controls.toolbars())
     assert stage_ops == ["add-stage-after", "add-task", "copy-stage", "stage-left", "stage-right", "delete-stage"]
     assert task_ops == ["copy-task", "task-up", "task-down", "delete-task"]
     assert ids_in(forms.panel(spec, "source", []), eid.OP) == ["add-source"]
@@ -215,17 +217,17 @@ def test_forms_for_stage_source_and_pipeline_and_their_buttons():
 
 
 def test_the_toolbar_follows_the_selection():
-    shown = forms.toolbar_state(sample(), "stage-1")
+    shown = controls.toolbar_state(sample(), "stage-1")
     assert shown["stage"] == {} and shown["task"] == {"display": "none"}
     assert (shown["stage-left"], shown["stage-right"]) == (False, True)            # last stage: cannot go right
-    shown = forms.toolbar_state(sample(), "task-0-0")
+    shown = controls.toolbar_state(sample(), "task-0-0")
     assert shown["task"] == {} and (shown["task-up"], shown["task-down"]) == (True, False)
-    shown = forms.toolbar_state(sample(), "task-5-0")                               # gone (after an undo)
+    shown = controls.toolbar_state(sample(), "task-5-0")                            # gone (after an undo)
     assert shown["stage"] == shown["task"] == {"display": "none"}
 
 
 def test_env_rows_have_a_secret_switch_and_never_a_secret_value():
-    spec, stored = ops.strip_secrets(sample())
+    spec, stored = page_yaml.strip_secrets(sample())
     form = forms.panel(spec, "task-0-1", [], stored)
     assert ids_in(form, eid.TOGGLE) == ["stages[0].tasks[1].env[0].secret", "stages[0].tasks[1].env[1].secret"]
     assert "gAAAA" not in repr(form) and "(stored)" in repr(form)
@@ -238,33 +240,33 @@ def test_an_error_shows_on_its_field():
 
 
 def test_control_values_convert_both_ways():
-    assert forms.from_widget("timeout_minutes", 30) == 30 and forms.from_widget("timeout_minutes", "") is None
-    assert forms.from_widget("parameters", "A=1\n\nB = two\n") == {"A": "1", "B": "two"}
-    assert forms.to_widget("parameters", {"A": "1", "B": "two"}) == "A=1\nB=two"
-    assert forms.from_widget("stages[0].tasks[0].env[0].secret", [True]) is True
+    assert values.from_widget("timeout_minutes", 30) == 30 and values.from_widget("timeout_minutes", "") is None
+    assert values.from_widget("parameters", "A=1\n\nB = two\n") == {"A": "1", "B": "two"}
+    assert values.to_widget("parameters", {"A": "1", "B": "two"}) == "A=1\nB=two"
+    assert values.from_widget("stages[0].tasks[0].env[0].secret", [True]) is True
 
 
 def test_apply_form_writes_changes_and_rebuilds_a_task_whose_type_changed():
-    spec, changed = forms.apply_form(sample(), [("name", "renamed"), ("stages[0].tasks[0].type", "deploy_yaml"),
+    spec, changed = values.apply_form(sample(), [("name", "renamed"), ("stages[0].tasks[0].type", "deploy_yaml"),
                                                 ("stages[9].name", "gone"), ("description", "")])
     assert changed == ["name", "stages[0].tasks[0].type"]
     assert spec["name"] == "renamed" and "script" not in spec["stages"][0]["tasks"][0]
 
 
 def test_error_paths_in_words():
-    assert forms.describe_path(sample(), "stages[0].tasks[1].env[1].value") == "stage 'Build' › task 'test' › variable 'MODE' › value"
-    assert forms.describe_path(sample(), "timeout_minutes") == "timeout minutes"
-    assert forms.describe_path(sample(), "name") == "pipeline name"
+    assert problems.describe_path(sample(), "stages[0].tasks[1].env[1].value") == "stage 'Build' › task 'test' › variable 'MODE' › value"
+    assert problems.describe_path(sample(), "timeout_minutes") == "timeout minutes"
+    assert problems.describe_path(sample(), "name") == "pipeline name"
 
 
 def test_yaml_text_becomes_the_working_definition():
     from models.spec import dump_yaml
-    spec, error = ops.from_yaml(dump_yaml(sample()))
-    assert error is None and spec == ops.strip_secrets(sample())[0]           # never the encrypted value
-    spec, error = ops.from_yaml("name: x\nstages:\n- name: A\n  tasks:\n  - name: t\n    type: script\n")
+    spec, error = page_yaml.from_yaml(dump_yaml(sample()))
+    assert error is None and spec == page_yaml.strip_secrets(sample())[0]      # never the encrypted value
+    spec, error = page_yaml.from_yaml("name: x\nstages:\n- name: A\n  tasks:\n  - name: t\n    type: script\n")
     assert error is None and spec["stages"][0]["tasks"][0]["name"] == "t"    # invalid but drawable: kept
-    assert ops.from_yaml("stages: [oops")[1].startswith("not valid YAML")
-    assert ops.from_yaml("stages: 3")[1].startswith("a pipeline is a mapping")
+    assert page_yaml.from_yaml("stages: [oops")[1].startswith("not valid YAML")
+    assert page_yaml.from_yaml("stages: 3")[1].startswith("a pipeline is a mapping")
 
 
 def test_values_from_a_panel_about_to_be_replaced_are_ignored():
@@ -274,4 +276,4 @@ def test_values_from_a_panel_about_to_be_replaced_are_ignored():
     stamped = [c for c in ids_in(form, eid.FIELD)]
     assert stamped == ["stages[0].name", "stages[0].mode"]
     ids = [eid.field("stages[0].name", 2), eid.field("stages[0].mode", 3), eid.field("name")]
-    assert forms.current_pairs(ids, ["old", "parallel", "app"], 3) == [("stages[0].mode", "parallel"), ("name", "app")]
+    assert values.current_pairs(ids, ["old", "parallel", "app"], 3) == [("stages[0].mode", "parallel"), ("name", "app")]

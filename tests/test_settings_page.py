@@ -7,7 +7,7 @@ import json
 import pytest
 from dash import no_update
 
-from dashboard import actions, editor_forms, ids, settings_forms as forms
+from dashboard import actions, editor_values, ids, settings_forms as forms
 from models import clusters, daemon_state, pipelines, registries
 from tests.conftest import pipeline_spec, script_task
 
@@ -104,13 +104,13 @@ def test_cluster_choices_name_the_default_this_machine_and_each_registered_clust
 
 
 def test_the_editor_form_writes_cluster_and_scheduling_timeout(home):
-    spec, changed = editor_forms.apply_form(pipelines.current_spec(pipelines.create(SPEC, "tester")),
+    spec, changed = editor_values.apply_form(pipelines.current_spec(pipelines.create(SPEC, "tester")),
                                             [("cluster", forms.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
     assert changed == []                                         # the default stays unwritten
-    spec, changed = editor_forms.apply_form(spec, [("cluster", "local"), ("scheduling_timeout_minutes", 15)])
+    spec, changed = editor_values.apply_form(spec, [("cluster", "local"), ("scheduling_timeout_minutes", 15)])
     assert changed == ["cluster", "scheduling_timeout_minutes"]
     assert (spec["cluster"], spec["scheduling_timeout_minutes"]) == ("local", 15)
-    spec, changed = editor_forms.apply_form(spec, [("cluster", forms.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
+    spec, changed = editor_values.apply_form(spec, [("cluster", forms.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
     assert changed == ["cluster", "scheduling_timeout_minutes"]
 
 

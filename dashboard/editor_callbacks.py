@@ -1,0 +1,130 @@
+"""The canvas editor's callbacks for editing: buttons and canvas taps, typing in the side
+panel, and redrawing the panel, the button bars, the canvas and the problems list.
+
+Each callback takes few inputs: form controls and buttons are pattern-matched by field
+path or operation name, and the pure work is done by graph, editor_commands,
+editor_history, editor_values and editor_forms. Registered by importing this module
+(dashboard/pages/editor.py does); the YAML tab and saving are in editor_save.
+"""
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import editor_forms as forms, editor_ids as eid, graph
+from dashboard.components import error_alert
+from dashboard.editor_commands import run_op
+from dashboard.editor_controls import error_for, toolbar_state
+from dashboard.editor_history import history_push, redo, reset, undo
+from dashboard.editor_problems import describe_path, errors_of
+from dashboard.editor_values import apply_form, current_pairs, to_widget
+
+FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
+TOGGLE_ALL = {"type": eid.TOGGLE, "path": ALL, "rev": ALL}
+FIELDS = [State(FIELD_ALL, "id"), State(FIELD_ALL, "value"), State(TOGGLE_ALL, "id"), State(TOGGLE_ALL, "value")]
+
+
+def form_pairs(rev, field_ids, values, toggle_ids, toggles):
+    return current_pairs(field_ids, values, rev or 0) + current_pairs(toggle_ids, toggles, rev or 0)
+
+
+def with_form(state, pairs):
+    """Edits still in flight (typed, not yet stored) go in before anything else happens."""
+    spec, changed = apply_form(state["present"], pairs)
+    return history_push(state, spec) if changed else state
+
+
+@callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.SELECTED, "data"),
+          Output(eid.FORM_REV, "data", allow_duplicate=True),
+          Input({"type": eid.OP, "op": ALL}, "n_clicks"), Input(eid.CANVAS, "tapNode"),
+          State(eid.STATE, "data"), State(eid.SELECTED, "data"), State(eid.FORM_REV, "data"), *FIELDS,
+          prevent_initial_call=True)
+def operate(_clicks, tap, state, selected, rev, *fields):
+    """Buttons, canvas "+" nodes and node selection."""
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate      # a button just rendered, not clicked
+    if ctx.triggered_id == eid.CANVAS:
+        node = (tap or {}).get("data", {}).get("id")
+        if not graph.parse_node(node):
+            raise PreventUpdate
+        if not node.startswith("add-"):
+            return no_update, node, (rev or 0) + 1
+        op = node
+    else:
+        op = ctx.triggered_id["op"]
+    state = with_form(state, form_pairs(rev, *fields))
+    if op in ("undo", "redo", "reset"):
+        state = {"undo": undo, "redo": redo, "reset": reset}[op](state)
+        exists = selected and any(e["data"]["id"] == selected for e in graph.spec_to_elements(state["present"]))
+        return state, selected if exists else None, (rev or 0) + 1
+    spec, selected = run_op(state["present"], op, selected)
+    return history_push(state, spec), selected, (rev or 0) + 1
+
+
+@callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
+          Input(FIELD_ALL, "value"), Input(TOGGLE_ALL, "value"), State(FIELD_ALL, "id"), State(TOGGLE_ALL, "id"),
+          State(eid.STATE, "data"), State(eid.FORM_REV, "data"), prevent_initial_call=True)
+def edit(values, toggles, field_ids, toggle_ids, state, rev):
+    """Typing in a form: one undo step per field; a new type or secret flag rebuilds the form."""
+    spec, changed = apply_form(state["present"], form_pairs(rev, field_ids, values, toggle_ids, toggles))
+    if not changed:
+        raise PreventUpdate
+    state = history_push(state, spec, key=changed[0] if len(changed) == 1 else None)
+    rebuild = any(p.endswith((".type", ".secret")) for p in changed)
+    return state, (rev or 0) + 1 if rebuild else no_update
+
+
+@callback(Output(eid.PANEL, "children"), Output(eid.field("name"), "value"),
+          Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"), State(eid.META, "data"),
+          prevent_initial_call=True)
+def show_form(selected, rev, state, meta):
+    """Rebuild the side panel for the selection (the name field stays: only its value follows)."""
+    spec = state["present"]
+    name = to_widget("name", spec.get("name"))
+    return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0,
+                       meta.get("placement")), name
+
+
+@callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),
+          *(Output(eid.op(name), "disabled") for name in ("stage-left", "stage-right", "task-up", "task-down")),
+          Input(eid.SELECTED, "data"), Input(eid.STATE, "data"))
+def show_toolbars(selected, state):
+    shown = toolbar_state(state["present"], selected)
+    return shown["stage"], shown["task"], shown["stage-left"], shown["stage-right"], shown["task-up"], shown["task-down"]
+
+
+@callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
+          Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"), Output(eid.op("reset"), "disabled"),
+          Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
+def show_canvas(state, selected):
+    spec, errors = state["present"], errors_of(state)
+    problems = None
+    if errors:
+        problems = error_alert([html.Strong(f"Fix {len(errors)} problem{'s' if len(errors) > 1 else ''} to save:"),
+                                html.Ul([html.Li(f"{describe_path(spec, p)}: {m}") for p, m in errors],
+                                        className="mb-0")])
+    return (graph.spec_to_elements(spec, errors, selected), problems,
+            not state["past"], not state["future"], spec == state["initial"])
+
+
+@callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),
+          Input(eid.STATE, "data"), prevent_initial_call=True)
+def mark_fields(state):
+    errors = errors_of(state)
+    invalid = [bool(error_for(errors, o["id"]["path"])) for o in ctx.outputs_list[0]]
+    messages = [error_for(errors, o["id"]["path"]) or "" for o in ctx.outputs_list[1]]
+    return invalid, messages
+
+
+# A canvas drawn while its tab was hidden has no size: measure and fit it again once shown.
+clientside_callback(
+    """function(tab) {
+        if (tab === "%s") {
+            setTimeout(function() {
+                var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
+                if (cy) { cy.resize(); cy.fit(undefined, 30); }
+            }, 60);
+        }
+        return window.dash_clientside.no_update;
+    }""" % (eid.TAB_CANVAS, eid.CANVAS),
+    Output(eid.CANVAS_FIT, "data"), Input(eid.TABS, "active_tab"), prevent_initial_call=True)

@@ -1,0 +1,59 @@
+"""What the editor's definition looks like on the page: secrets stripped, YAML text read back.
+
+Encrypted secret values never reach the browser: they leave as empty values, which
+models.pipelines.save reads as "keep the stored one", and are never taken from the page.
+The YAML tab's text becomes a working definition as long as the canvas can draw it.
+"""
+from __future__ import annotations
+
+import copy
+
+import yaml
+
+from models.spec import SpecError, load_yaml
+
+
+def secret_key(stage: str, task: str, name: str) -> str:
+    return f"{stage}/{task}/{name}"
+
+
+def strip_secrets(spec: dict) -> tuple[dict, list[str]]:
+    """Drop encrypted values before the definition goes to the browser.
+
+    A secret comes back with an empty value, which models.pipelines.save reads as "keep
+    the stored one"; the returned keys say which secrets have a stored value.
+    """
+    out, stored = copy.deepcopy(spec), []
+    for stage in out.get("stages") or []:
+        for task in stage.get("tasks") or []:
+            for k, env in enumerate(task.get("env") or []):
+                if env.get("encrypted") or env.get("secret"):
+                    if env.get("encrypted"):
+                        stored.append(secret_key(stage.get("name"), task.get("name"), env.get("name")))
+                    task["env"][k] = {"name": env.get("name", ""), "value": "" if env.get("encrypted") else env.get("value", ""),
+                                      "secret": True}
+    return out, stored
+
+
+def from_yaml(text: str) -> tuple[dict | None, str | None]:
+    """The YAML tab's text as a working definition, or (None, the reason it cannot be one).
+
+    Valid text comes back in canonical form; text that is YAML but not yet a valid
+    definition is kept as typed (validation marks it) as long as it has the shape the
+    canvas draws: a mapping whose stages are mappings with lists of task mappings.
+    Encrypted values are never taken from the page.
+    """
+    try:
+        return strip_secrets(load_yaml(text))[0], None
+    except SpecError as exc:
+        if exc.errors and exc.errors[0][1].startswith("not valid YAML"):
+            return None, exc.errors[0][1]
+    raw = yaml.safe_load(text)
+    stages = raw.get("stages") if isinstance(raw, dict) else None
+    if not isinstance(stages, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("tasks") or [], list)
+            and all(isinstance(t, dict) for t in s.get("tasks") or []) for s in stages):
+        return None, "a pipeline is a mapping with name and a list of stages, each with a list of tasks"
+    for stage in stages:
+        stage["tasks"] = stage.get("tasks") or []
+    return strip_secrets(raw)[0], None
