@@ -41,7 +41,7 @@ def wait_for(check, timeout=15.0, interval=0.1, what="condition"):
         except Exception as exc:  # noqa: BLE001 — stale elements and the like: try again
             last = exc
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last!r})" if last else ""))
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {type(last).__name__}: {str(last).splitlines()[0] if str(last) else last!r})" if last else ""))
 
 
 class Millrace:

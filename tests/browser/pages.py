@@ -48,8 +48,8 @@ class Page:
 
     def _click(self, selector):
         element = self.driver.find_element(By.CSS_SELECTOR, selector)
-        # Centre it first: at the window's edge a button can sit under the page's own scrollbar.
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        # Centre it first, instantly (Bootstrap makes scrolling smooth, and a click mid-scroll misses).
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
         element.click()
         return True
 
