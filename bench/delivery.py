@@ -32,25 +32,14 @@ sys.path.insert(0, str(ROOT))
 from daemon.tasks.container_build import plan_build  # noqa: E402
 from daemon.tasks.registry import Registry  # noqa: E402
 from models import home as home_mod, pipelines, registries, runs  # noqa: E402
-from models.status import is_terminal  # noqa: E402
-from models.tables import Run, TaskRun  # noqa: E402
+from bench.support import wait_run  # noqa: E402
+from models.tables import TaskRun  # noqa: E402
 from tests.delivery.containers import ContainersConfig, make_busybox  # noqa: E402
 from tests.delivery.examples import example_2048  # noqa: E402
 from tests.delivery.git_server import GitServer  # noqa: E402
 from tests.delivery.registry_server import start_registry  # noqa: E402
 
 ROUNDS, GOAL = 7, 1.2
-
-
-def wait_run(run_id, timeout=300) -> Run:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = Run.get_by_id(run_id)
-        if is_terminal(run.status):
-            assert run.status == "succeeded", (run.status, run.reason)
-            return run
-        time.sleep(0.01)
-    raise TimeoutError(run_id)
 
 
 def millrace_round(pipeline) -> tuple[float, float]:

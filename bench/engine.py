@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models import home as home_mod, pipelines, runs  # noqa: E402
-from models.status import is_terminal  # noqa: E402
-from models.tables import LogChunk, Run, TaskRun  # noqa: E402
+from bench.support import wait_run  # noqa: E402
+from models.tables import LogChunk, TaskRun  # noqa: E402
 
 LINES_1K = 'i=0; while [ $i -lt 1000 ]; do echo "line $i of the build output"; i=$((i+1)); done'
 LINES_200K = 'i=0; while [ $i -lt 200000 ]; do echo "line $i of the build output"; i=$((i+1)); done'
@@ -34,17 +34,6 @@ def pipeline(name, scripts, mode="serial"):
     tasks = [{"name": f"t{i}", "type": "script", "image": "none", "script": s} for i, s in enumerate(scripts)]
     raw = {"name": name, "stages": [{"name": "S", "mode": mode, "tasks": tasks}]}
     return pipelines.apply(raw, "bench")[0]
-
-
-def wait_run(run_id, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = Run.get_by_id(run_id)
-        if is_terminal(run.status):
-            assert run.status == "succeeded", (run.status, run.reason)
-            return run
-        time.sleep(0.01)
-    raise TimeoutError(run_id)
 
 
 def floor_serial(script, count, workdir):

@@ -20,16 +20,6 @@ from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
 slow = pytest.mark.slow
 
 
-@pytest.fixture
-def container_env(containers, monkeypatch):
-    """The daemon (and so every task) uses the test session's container storage and config.
-    Not REGISTRY_AUTH_FILE: docker-registry reads REGISTRY_* variables as its own settings."""
-    for key, value in containers.env.items():
-        if not key.startswith("REGISTRY_"):
-            monkeypatch.setenv(key, value)
-    return containers
-
-
 def build_task(name="image", image="jack-2048", tag="alpha-${BUILD_ID}", **extra):
     return {"name": name, "type": "build_image", "image": image, "tag": tag, "workspace": "devops",
             "dockerfile": "Dockerfile", **extra}

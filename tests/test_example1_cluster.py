@@ -27,16 +27,6 @@ KANIKO = "gcr.io/kaniko-project/executor:v1.23.2-debug"
 
 
 @pytest.fixture
-def container_env(containers, monkeypatch):
-    """The fake kubelet's stand-in builds in the test session's container storage.
-    Not REGISTRY_AUTH_FILE: docker-registry reads REGISTRY_* variables as its own settings."""
-    for key, value in containers.env.items():
-        if not key.startswith("REGISTRY_"):
-            monkeypatch.setenv(key, value)
-    return containers
-
-
-@pytest.fixture
 def cluster(home, fake_kube, tmp_path, container_env):
     """The fake as the default cluster, with a kubelet that runs every pod as soon as it is made."""
     register(fake_kube)

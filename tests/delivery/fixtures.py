@@ -17,7 +17,7 @@ from tests.delivery.examples import example_2048, example_nginx_chart
 from tests.delivery.git_server import GitServer
 from tests.delivery.registry_server import RegistryServer, start_registry
 
-__all__ = ["containers", "busybox_image", "registry", "auth_registry", "tls_registry",
+__all__ = ["containers", "container_env", "busybox_image", "registry", "auth_registry", "tls_registry",
            "git_server", "example_repos", "ExampleRepos", "require_tools"]
 
 REGISTRY_USER, REGISTRY_PASSWORD = "alice", "s3cret-pass"
@@ -37,6 +37,16 @@ def containers(tmp_path_factory) -> ContainersConfig:
     config = ContainersConfig(tmp_path_factory.mktemp("containers"))
     yield config
     config.cleanup()
+
+
+@pytest.fixture
+def container_env(containers, monkeypatch):
+    """This test's processes (the daemon, its tasks, the fake kubelet's builds) use the session's
+    container storage and config. Not REGISTRY_*: docker-registry reads those as its own settings."""
+    for key, value in containers.env.items():
+        if not key.startswith("REGISTRY_"):
+            monkeypatch.setenv(key, value)
+    return containers
 
 
 @pytest.fixture(scope="session")
