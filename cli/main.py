@@ -101,6 +101,9 @@ def main(argv=None) -> int:
         for path, message in exc.errors:
             print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
         return 1
+    except OSError as exc:              # a file named on the command line that cannot be read
+        print(f"error: {exc.strerror or exc}: {exc.filename}" if exc.filename else f"error: {exc}", file=sys.stderr)
+        return 1
     except (LookupError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

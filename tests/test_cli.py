@@ -97,6 +97,8 @@ def test_bad_input_gets_specific_errors(cli_home, tmp_path):
     assert "stages[0].tasks[0].image: required" in result.stderr
     assert "stages[0].tasks[0].script: required" in result.stderr
     assert "no pipeline named 'nope'" in cli(cli_home, "run", "nope", check=False).stderr
+    missing = cli(cli_home, "apply", "-f", str(tmp_path / "absent.yaml"), check=False)
+    assert missing.returncode == 1 and missing.stderr.startswith("error: No such file or directory: ")
     assert "runs are named pipeline#number" in cli(cli_home, "show", "sample-1", check=False).stderr
     cli(cli_home, "apply", "-f", "examples/sample.yaml")
     assert "has no parameter COLOUR (declared: GREETING)" in cli(cli_home, "run", "sample", "--param", "COLOUR=red",
