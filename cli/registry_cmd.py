@@ -37,23 +37,33 @@ def add_arguments(subparsers) -> None:
     d.set_defaults(func=set_default)
     d.add_argument("name")
 
-    text = "the chart repository: chart-repo set oci://HOST/PATH [--registry NAME] | show"
+    text = ("the chart repository: chart-repo set oci://HOST/PATH | http(s)://HOST[:PORT]/PATH "
+            "[--registry NAME | --username U --password-stdin] | show")
     c = subparsers.add_parser("chart-repo", help=text, description=text)
     sub = c.add_subparsers(dest="chart_repo_command", required=True, metavar="ACTION")
-    cs = sub.add_parser("set", help="set the chart repository (an OCI registry path)")
+    cs = sub.add_parser("set", help="set the chart repository (an OCI registry path or an HTTP chart repository)")
     cs.set_defaults(func=chart_repo_set)
-    cs.add_argument("url", help="oci://HOST[:PORT]/PATH")
+    cs.add_argument("url", help="oci://HOST[:PORT]/PATH, or http(s)://HOST[:PORT][/PATH] (an index.yaml there)")
     cs.add_argument("--registry", help="registry whose credentials and TLS settings to use "
                                        "(default: the registry with the same host, if any)")
+    cs.add_argument("--username", default="", help="basic-auth user (stored, with the password, as registry "
+                                                   f"'{registries.CHART_CREDENTIALS}')")
+    cs.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    cs.add_argument("--insecure", action="store_true", help="with --username: HTTPS without certificate checks")
     sub.add_parser("show", help="show the chart repository").set_defaults(func=chart_repo_show)
 
 
+def _password(args) -> str:
+    if not args.password_stdin:
+        return ""
+    password = sys.stdin.read().rstrip("\r\n")
+    if not password:
+        raise ValueError("--password-stdin given but standard input was empty")
+    return password
+
+
 def add(args) -> int:
-    password = ""
-    if args.password_stdin:
-        password = sys.stdin.read().rstrip("\r\n")
-        if not password:
-            raise ValueError("--password-stdin given but standard input was empty")
+    password = _password(args)
     try:
         ca_cert = args.ca_file.read_text() if args.ca_file else ""
     except OSError as e:
@@ -91,7 +101,8 @@ def set_default(args) -> int:
 
 
 def chart_repo_set(args) -> int:
-    repo = registries.set_chart_repository(args.url, args.actor, args.registry)
+    repo = registries.set_chart_repository(args.url, args.actor, args.registry, username=args.username,
+                                           password=_password(args), insecure=args.insecure)
     _describe(repo)
     return 0
 
@@ -99,7 +110,7 @@ def chart_repo_set(args) -> int:
 def chart_repo_show(args) -> int:
     repo = registries.chart_repository()
     if repo is None:
-        print("no chart repository is set (python run.py chart-repo set oci://HOST/PATH)")
+        print("no chart repository is set (python run.py chart-repo set oci://HOST/PATH or http(s)://HOST/PATH)")
         return 1
     _describe(repo)
     return 0

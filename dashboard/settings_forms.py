@@ -122,8 +122,9 @@ def chart_repo_form() -> list:
     repo = registries.chart_repository()
     return [
         html.P(chart_repo_text(), id=ids.CHART_REPO_CURRENT),
-        dbc.Row([_control("OCI path", dbc.Input(id=ids.CHART_REPO_URL, value=repo.url if repo else "",
-                                                placeholder="oci://registry.example.com/charts"),
+        dbc.Row([_control("OCI path or HTTP repository URL", dbc.Input(
+                    id=ids.CHART_REPO_URL, value=repo.url if repo else "",
+                    placeholder="oci://registry.example.com/charts or https://charts.example.com/stable"),
                           ids.CHART_REPO_URL_ERROR, md=7),
                  _control("Credentials from", dbc.Select(id=ids.CHART_REPO_REGISTRY, options=chart_registry_options(),
                                                          value=repo.registry.name if repo and repo.registry_id else BY_HOST),

@@ -4,8 +4,11 @@ A registry has a name, a URL (`host[:port][/path]`, optionally `http://` or `htt
 optional credentials (the password sealed at rest with models.secrets), an insecure flag
 (plain HTTP, or HTTPS without certificate checks) and an optional CA certificate.
 One registry is the default (the first one added becomes it). The chart repository is
-an OCI path `oci://host/path`; its credentials and TLS come from a named registry, or
-from the registry with the same host. Every change writes an audit row in its transaction.
+an OCI path `oci://host/path` or an HTTP chart repository `http(s)://host[:port][/path]`
+(an index.yaml beside the archives); its credentials and TLS come from a named registry,
+or from the registry with the same host. Credentials given with the chart repository
+itself are kept in a registry row of their own, `chart-repo` (never the default registry).
+Every change writes an audit row in its transaction.
 """
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ TABLES = [Registry, ChartRepository]
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 URL = re.compile(r"^(https?://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[a-z0-9._-]+)*/?$")
 OCI_URL = re.compile(r"^oci://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[a-z0-9._-]+)+/?$")
+HTTP_URL = re.compile(r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?(/[A-Za-z0-9._~-]+)*/?$")
+CHART_CREDENTIALS = "chart-repo"    # the registry row holding credentials given with the chart repository
 
 
 def all_registries() -> list[Registry]:
@@ -76,7 +81,7 @@ def default() -> Registry | None:
 
 
 def add(name: str, url: str, actor: str, *, username: str = "", password: str = "", insecure: bool = False,
-        ca_cert: str = "", make_default: bool = False) -> Registry:
+        ca_cert: str = "", make_default: bool = False, may_be_default: bool = True) -> Registry:
     url = url.strip().rstrip("/")
     if not NAME.match(name or ""):
         raise ValueError("registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
@@ -90,7 +95,7 @@ def add(name: str, url: str, actor: str, *, username: str = "", password: str = 
     with write_transaction():
         if Registry.get_or_none(Registry.name == name) is not None:
             raise ValueError(f"a registry named '{name}' already exists (remove it first to change it)")
-        make_default = make_default or default() is None
+        make_default = make_default or (may_be_default and default() is None)
         if make_default:
             Registry.update(is_default=False).where(Registry.is_default == True).execute()  # noqa: E712
         row = Registry.create(name=name, url=url, username=username, password_sealed=seal(password) if password else "",
@@ -124,13 +129,29 @@ def chart_repository() -> ChartRepository | None:
     return ChartRepository.get_or_none(ChartRepository.name == "default")
 
 
-def set_chart_repository(url: str, actor: str, registry_name: str | None = None) -> ChartRepository:
+def is_http(url: str) -> bool:
+    """Whether a chart repository URL names an HTTP chart repository (not an OCI path)."""
+    return url.startswith(("http://", "https://"))
+
+
+def set_chart_repository(url: str, actor: str, registry_name: str | None = None, *, username: str = "",
+                         password: str = "", insecure: bool = False) -> ChartRepository:
+    """Set the chart repository; `username`/`password` are stored (sealed) in the `chart-repo` registry row."""
     url = url.strip().rstrip("/")
-    if not OCI_URL.match(url):
+    if not (OCI_URL.match(url) or HTTP_URL.match(url)):
         raise ValueError(f"chart repository {url!r} is not valid: expected oci://host[:port]/path "
-                         "(e.g. oci://registry.example.com/charts)")
+                         "(e.g. oci://registry.example.com/charts) or an HTTP chart repository "
+                         "http(s)://host[:port][/path] (e.g. https://charts.example.com/stable)")
+    if username and registry_name:
+        raise ValueError("give either a registry for the chart repository's credentials or a username, not both")
+    if password and not username:
+        raise ValueError("a chart repository password needs a username")
     with write_transaction():
-        registry = get(registry_name) if registry_name else None
+        if username:
+            registry = _credentials_row(url, actor, username, password, insecure)
+            registry_name = registry.name
+        else:
+            registry = get(registry_name) if registry_name else None
         row = chart_repository()
         if row is None:
             row = ChartRepository.create(url=url, registry=registry, updated_by=actor)
@@ -142,9 +163,22 @@ def set_chart_repository(url: str, actor: str, registry_name: str | None = None)
     return row
 
 
+def _credentials_row(url: str, actor: str, username: str, password: str, insecure: bool) -> Registry:
+    """(Re)create the `chart-repo` registry row with these credentials for the chart repository's host."""
+    old = Registry.get_or_none(Registry.name == CHART_CREDENTIALS)
+    if old is not None:
+        ChartRepository.update(registry=None).where(ChartRepository.registry == old.id).execute()
+        audit.record(actor, "delete", old, url=old.url)
+        old.delete_instance()
+    scheme, rest = url.split("://", 1)
+    base = ("" if scheme == "oci" else scheme + "://") + rest.split("/")[0]
+    return add(CHART_CREDENTIALS, base, actor, username=username, password=password, insecure=insecure,
+               may_be_default=False)
+
+
 def chart_registry(repo: ChartRepository) -> Registry | None:
     """The registry whose credentials and TLS settings the chart repository uses."""
     if repo.registry_id is not None:
         return Registry.get_by_id(repo.registry_id)
-    host = repo.url[len("oci://"):].split("/")[0]
+    host = repo.url.split("://", 1)[1].split("/")[0]
     return next((r for r in all_registries() if r.host == host), None)

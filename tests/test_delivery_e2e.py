@@ -154,9 +154,11 @@ def test_delivery_tasks_without_settings_say_what_to_configure(home, daemon):
     assert tasks["image"].reason.startswith("task 'image' is a build & publish image task and no container registry "
                                             "is configured to push to: add one with python run.py registry add")
     assert tasks["chart"].reason == ("task 'chart' needs a chart repository and no chart repository is configured: "
-                                     "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH [--registry NAME]")
+                                     "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH "
+                                     "[--registry NAME]")
     assert tasks["deploy"].reason == ("task 'deploy' needs a chart repository and no chart repository is configured: "
-                                      "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH [--registry NAME]")
+                                      "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH "
+                                      "[--registry NAME]")
     assert "no container registry is configured" in logs.text(tasks["image"].id)
 
 

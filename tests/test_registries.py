@@ -70,8 +70,27 @@ def test_duplicates_unknown_names_and_a_registry_in_use(home):
     assert repo.url == "oci://127.0.0.1:5000/charts" and registries.chart_registry(repo).name == "local"
     with pytest.raises(ValueError, match="holds the credentials of chart repository oci://127.0.0.1:5000/charts"):
         registries.remove("local", "alice")
-    with pytest.raises(ValueError, match="chart repository 'https://x/charts' is not valid: expected oci://"):
-        registries.set_chart_repository("https://x/charts", "alice")
+    with pytest.raises(ValueError, match="chart repository 'ftp://x/charts' is not valid: expected oci://"):
+        registries.set_chart_repository("ftp://x/charts", "alice")
+
+
+def test_an_http_chart_repository_with_its_own_credentials(home):
+    registries.add("local", "127.0.0.1:5000", "alice")
+    repo = registries.set_chart_repository("https://charts.example.com:8443/stable/", "alice", username="bob",
+                                           password=PASSWORD)
+    assert repo.url == "https://charts.example.com:8443/stable"
+    used = registries.chart_registry(repo)
+    assert (used.name, used.url, used.username, used.password) == (
+        "chart-repo", "https://charts.example.com:8443", "bob", PASSWORD)
+    assert PASSWORD not in used.password_sealed and not used.is_default and registries.default().name == "local"
+    repo = registries.set_chart_repository("http://charts.example.com/x", "alice", username="carol", password="p2")
+    assert registries.chart_registry(repo).username == "carol" and len(registries.all_registries()) == 2
+    repo = registries.set_chart_repository("http://127.0.0.1:5000", "alice")     # no path; the same host's registry
+    assert registries.chart_registry(repo).name == "local"
+    with pytest.raises(ValueError, match="not both"):
+        registries.set_chart_repository("http://x/charts", "alice", "local", username="bob")
+    with pytest.raises(ValueError, match="needs a username"):
+        registries.set_chart_repository("http://x/charts", "alice", password="p")
 
 
 def test_chart_repository_without_a_named_registry_uses_the_one_with_its_host(home):
@@ -104,6 +123,12 @@ def test_cli_add_list_remove_never_shows_the_password(tmp_path):
     refused = cli(cli_home, "registry", "remove", "local", check=False)
     assert refused.returncode == 1 and "holds the credentials of chart repository" in refused.stderr
     assert "registry 'corp' removed" in cli(cli_home, "registry", "remove", "corp").stdout
+    shown = cli(cli_home, "chart-repo", "set", "http://127.0.0.1:8080/charts", "--username", "bob", "--password-stdin",
+                input=PASSWORD + "\n").stdout
+    assert shown.strip() == ("chart repository http://127.0.0.1:8080/charts "
+                             "(credentials and TLS settings of registry 'chart-repo')")
+    assert PASSWORD not in cli(cli_home, "registry", "list").stdout
+    assert "chart repository http://127.0.0.1:8080/charts" in cli(cli_home, "chart-repo", "show").stdout
     missing = cli(cli_home, "registry", "add", "x", "--url", "x.test", "--ca-file", str(tmp_path / "nope.pem"), check=False)
     assert missing.returncode == 1 and "cannot read the CA file" in missing.stderr
     empty = cli(cli_home, "registry", "add", "y", "--url", "y.test", "--username", "u", "--password-stdin", input="",

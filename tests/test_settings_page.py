@@ -69,8 +69,10 @@ def test_a_taken_name_is_marked_on_the_name(page):
 
 def test_the_chart_repository_is_set_or_its_error_shown_on_the_field(page):
     registries.add("main", "registry.example.com", "tester")
-    feedback, _, invalid, message = page.save_chart_repo(1, "https://nope", forms.BY_HOST, 0)
-    assert invalid and "expected oci://" in message and registries.chart_repository() is None
+    feedback, _, invalid, message = page.save_chart_repo(1, "ftp://nope", forms.BY_HOST, 0)
+    assert invalid and "expected oci://" in message and "http(s)://" in message and registries.chart_repository() is None
+    feedback, changed, invalid, _ = page.save_chart_repo(1, "https://charts.example.com/stable", "main", 0)
+    assert not invalid and registries.chart_repository().url == "https://charts.example.com/stable"
     feedback, changed, invalid, _ = page.save_chart_repo(1, "oci://registry.example.com/charts", "main", 0)
     repo = registries.chart_repository()
     assert not invalid and changed == 1 and repo.url == "oci://registry.example.com/charts"

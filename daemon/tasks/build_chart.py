@@ -1,6 +1,7 @@
 """Build & publish chart as an engine task: `plan()` for the daemon, `main()` for the process.
 
-`plan()` needs the configured chart repository (`python run.py chart-repo set oci://…`)
+`plan()` needs the configured chart repository (`python run.py chart-repo set oci://…` or
+`http(s)://…`, the latter an HTTP repository with an index, daemon.tasks.chart_http)
 and substitutes `${VAR}` in the chart name and version. The task runs as a durable local
 process, `python -m daemon.tasks.build_chart`, which takes everything from the environment
 (the run's variables arrive as JSON for the values.yaml substitution), then prepares,
@@ -26,7 +27,7 @@ LAUNCHER = """#!/bin/sh
 exec "$MILLRACE_PYTHON" -m daemon.tasks.build_chart
 """
 NO_REPOSITORY = ("no chart repository is configured: set one with "
-                 "python run.py chart-repo set oci://HOST[:PORT]/PATH [--registry NAME]")
+                 "python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]")
 
 
 def _repository(task: dict) -> tuple[str, Registry]:
@@ -34,11 +35,13 @@ def _repository(task: dict) -> tuple[str, Registry]:
     repo = registries.chart_repository()
     if repo is None:
         raise TaskUnavailable(f"task '{task['name']}' needs a chart repository and {NO_REPOSITORY}")
-    host = repo.url[len("oci://"):].split("/")[0]
+    host = repo.url.split("://", 1)[1].split("/")[0]
     row = registries.chart_registry(repo)
+    # an HTTP repository's own URL says http or https; an OCI one takes the registry's scheme
+    scheme = repo.url.split("/")[0] + "//" if registries.is_http(repo.url) else \
+        re.match(r"^([a-z]+://)?", row.url).group(0) if row is not None else ""
     if row is None:
-        return repo.url, Registry(host)
-    scheme = re.match(r"^([a-z]+://)?", row.url).group(0)
+        return repo.url, Registry(scheme + host)
     return repo.url, Registry(scheme + host, row.username, row.password, bool(row.insecure), row.ca_cert)
 
 
@@ -62,6 +65,9 @@ def repository_from_env(env, work: Path):
                         env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
                         env.get("MILLRACE_CHART_REGISTRY_CA", ""))
     url = env["MILLRACE_CHART_REPOSITORY"]
+    if registries.is_http(url):
+        from daemon.tasks.chart_http import HttpChartRepository
+        return charts, HttpChartRepository(url, registry)
     return charts, charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
 
 
@@ -88,7 +94,8 @@ def main() -> int:
         print(f"Preparing chart {name} from {chart_dir}/ (substituting ${{VAR}} in values.yaml)", flush=True)
         chart = charts.prepare_chart(Path(env["MILLRACE_WORKSPACE"]), chart_dir, values, work, name)
         archive = charts.package_chart(chart, version, work / "packages")
-        print(f"Packaged {archive.name}; pushing it to {repo.root}", flush=True)
+        print(f"Packaged {archive.name}; {'uploading' if registries.is_http(repo.root) else 'pushing'} it to "
+              f"{repo.root}", flush=True)
         published = charts.publish_chart(archive, repo, work)
     except charts.ChartError as e:
         password = repo.registry.password

@@ -2,7 +2,8 @@
 
 Build & publish chart: copy the chart directory out of the checkout, substitute `${VAR}`
 in its values.yaml, package it under the task's name and version, and push it to the
-chart repository (an OCI registry path). Deploy: pull a version back and render it with
+chart repository (an OCI registry path; an HTTP repository with an index is
+daemon.tasks.chart_http). Deploy: pull a version back and render it with
 parameter overrides into manifests. Every failure is a `ChartError` whose message names
 the chart, version, file or registry, as a user would need to fix it.
 """
@@ -112,6 +113,9 @@ def _registry_error(e: Exception, repo: ChartRepository, action: str) -> ChartEr
 
 
 def publish_chart(archive: Path, repo: ChartRepository, work_dir: Path) -> PublishedChart:
+    """Push the archive to an OCI repository (an HTTP one, daemon.tasks.chart_http, publishes itself)."""
+    if not isinstance(repo, ChartRepository):
+        return repo.publish(archive, work_dir)
     with helm.Chart.load(archive) as chart:
         name, version = chart.name, chart.version
     with _client(repo, work_dir) as client:
@@ -145,7 +149,9 @@ def chart_versions(repo: ChartRepository, name: str, work_dir: Path) -> list[str
 
 
 def fetch_chart(repo: ChartRepository, name: str, version: str, work_dir: Path) -> Path:
-    """Pull `name` at `version` into work_dir; returns the archive."""
+    """Pull `name` at `version` into work_dir; returns the archive (an HTTP repository fetches itself)."""
+    if not isinstance(repo, ChartRepository):
+        return repo.fetch(name, version, work_dir)
     destination = work_dir / "pulled"
     destination.mkdir(parents=True, exist_ok=True)
     with _client(repo, work_dir) as client:

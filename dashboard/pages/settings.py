@@ -1,6 +1,7 @@
 """Settings (`/settings`): container registries (add, make default, remove with
-confirmation), the chart repository (an OCI path and whose credentials it uses), and the
-daemon's settings (task slots, container runtime and network for local run-script tasks).
+confirmation), the chart repository (an OCI path or an HTTP repository URL, and whose
+credentials it uses), and the daemon's settings (task slots, container runtime and network
+for local run-script tasks).
 
 Every change goes through models/ (registries, daemon_state) as the actor "dashboard";
 a model's refusal is shown on the field it concerns. A registry password is taken from

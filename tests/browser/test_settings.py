@@ -87,7 +87,7 @@ def test_registries_chart_repository_and_daemon_settings(millrace, chrome):
     wait_for(lambda: not page.all(f"{registry_row('local')} .registry-default"), what="'local' no longer the default")
     assert via_models(millrace, "registries.default().name") == "registry.example.com"
 
-    page.fill(ids.CHART_REPO_URL, "https://127.0.0.1:5999/charts")
+    page.fill(ids.CHART_REPO_URL, "ftp://127.0.0.1:5999/charts")
     page.click(f"#{ids.CHART_REPO_SAVE}")
     page.wait_text(f"#{ids.CHART_REPO_URL_ERROR}", "expected oci://host[:port]/path")
     assert "is-invalid" in page.by_id(ids.CHART_REPO_URL).get_attribute("class")

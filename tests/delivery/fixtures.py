@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from tests.delivery.chart_server import start_chart_server
 from tests.delivery.containers import ContainersConfig, make_busybox
 from tests.delivery.examples import example_2048, example_nginx_chart
 from tests.delivery.git_server import GitServer
 from tests.delivery.registry_server import RegistryServer, start_registry
 
 __all__ = ["containers", "container_env", "busybox_image", "registry", "auth_registry", "tls_registry",
-           "git_server", "example_repos", "ExampleRepos", "require_tools"]
+           "chart_server", "auth_chart_server", "git_server", "example_repos", "ExampleRepos", "require_tools"]
 
 REGISTRY_USER, REGISTRY_PASSWORD = "alice", "s3cret-pass"
 
@@ -28,7 +30,7 @@ def require_tools(*names: str) -> None:
     missing = [n for n in names if not shutil.which(n)]
     if missing:
         pytest.fail("missing tools: " + ", ".join(missing) + " (apt-get install docker-registry "
-                    "buildah podman runc busybox-static apache2-utils)", pytrace=False)
+                    "buildah podman runc busybox-static apache2-utils nginx-light)", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +83,30 @@ def auth_registry(tmp_path, containers):
 def tls_registry(tmp_path, containers):
     server = _registry(tmp_path, containers, "tls-registry", username=REGISTRY_USER,
                        password=REGISTRY_PASSWORD, tls=True)
+    yield server
+    server.stop()
+
+
+def _require_nginx() -> None:
+    require_tools("openssl")
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):    # sbin: not on every user's PATH
+        require_tools("nginx")
+
+
+@pytest.fixture
+def chart_server(tmp_path):
+    """An HTTP chart repository (nginx with WebDAV PUT) at chart_server.url."""
+    _require_nginx()
+    server = start_chart_server(tmp_path / "chart-server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def auth_chart_server(tmp_path):
+    """The same behind basic auth (REGISTRY_USER / REGISTRY_PASSWORD)."""
+    _require_nginx()
+    server = start_chart_server(tmp_path / "auth-chart-server", REGISTRY_USER, REGISTRY_PASSWORD)
     yield server
     server.stop()
 
