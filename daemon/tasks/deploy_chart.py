@@ -19,22 +19,12 @@ from pathlib import Path
 
 from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
 from daemon.tasks.build_chart import _repository, repository_env, repository_from_env
-from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error
+from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error, target_cluster
 from models import clusters, releases
 from models.variables import substitute
 
 RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")    # Helm's rule
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_chart\n'
-
-
-def _cluster(task: dict, name: str) -> clusters.Cluster:
-    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
-    if row is None:
-        raise TaskUnavailable(
-            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
-            else f"task '{task['name']}' deploys a chart but names no cluster and no cluster is the default: "
-                 "python run.py cluster add NAME --kubeconfig FILE --default")
-    return row
 
 
 def plan(task: dict, values: dict, where: str) -> TaskPlan:
@@ -50,7 +40,7 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
                               "digits, '-' and '.', at most 53)")
     if not NAMESPACE.match(namespace):
         raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
-    row = _cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"))
+    row = target_cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"), "a chart")
     env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
                 "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
                 "MILLRACE_DEPLOY_NAMESPACE": namespace, **repository_env(url, registry)})

@@ -27,6 +27,17 @@ ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout st
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_yaml\n'
 
 
+def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
+    """The registered cluster a deploy task names, or the default one; else a message saying what to do."""
+    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
+    if row is None:
+        raise TaskUnavailable(
+            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
+            else f"task '{task['name']}' deploys {what} but names no cluster and no cluster is the default: "
+                 "python run.py cluster add NAME --kubeconfig FILE --default")
+    return row
+
+
 def plan(task: dict, values: dict, where: str) -> TaskPlan:
     env, secrets = task_environment(task, values, where)
     file = substitute(task["file"], values, f"{where}.file")
@@ -36,12 +47,7 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
         raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
     if Path(file).is_absolute() or ".." in Path(file).parts:
         raise TaskUnavailable(f"task '{task['name']}': the YAML file {file!r} must be a path inside the repository")
-    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
-    if row is None:
-        raise TaskUnavailable(
-            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
-            else f"task '{task['name']}' deploys YAML but names no cluster and no cluster is the default: "
-                 "python run.py cluster add NAME --kubeconfig FILE --default")
+    row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),
                 "MILLRACE_PYTHON": sys.executable,

@@ -16,11 +16,11 @@ import pytest
 from tests.delivery.chart_server import start_chart_server
 from tests.delivery.containers import ContainersConfig, make_busybox
 from tests.delivery.examples import example_2048, example_nginx_chart
-from tests.delivery.git_server import GitServer
+from tests.delivery.git_server import GitServer, git
 from tests.delivery.registry_server import RegistryServer, start_registry
 
 __all__ = ["containers", "container_env", "busybox_image", "registry", "auth_registry", "tls_registry",
-           "chart_server", "auth_chart_server", "git_server", "example_repos", "ExampleRepos", "require_tools"]
+           "chart_server", "auth_chart_server", "git_server", "example_repos", "nginx_checkout", "ExampleRepos", "require_tools"]
 
 REGISTRY_USER, REGISTRY_PASSWORD = "alice", "s3cret-pass"
 
@@ -133,3 +133,12 @@ def example_repos(git_server, registry, busybox_image) -> ExampleRepos:
     git_server.publish("jack-2048", example_2048(registry.host, busybox_image))
     git_server.publish("nginx-chart", example_nginx_chart(registry.host, busybox_image))
     return ExampleRepos(git_server, registry, busybox_image)
+
+
+@pytest.fixture
+def nginx_checkout(git_server, tmp_path):
+    """A checkout of the manual's nginx chart example (the chart tests package it)."""
+    git_server.publish("nginx-chart", example_nginx_chart("registry.test:5000", "localhost/busybox:latest"))
+    target = tmp_path / "checkout"
+    git("clone", "--quiet", "--branch", "master", git_server.url("nginx-chart"), str(target))
+    return target

@@ -9,18 +9,8 @@ import yaml
 from daemon.tasks.chart_http import HttpChartRepository, chart_versions
 from daemon.tasks.charts import ChartError, build_and_publish, fetch_chart, render_chart
 from daemon.tasks.registry import Registry
-from tests.delivery.examples import example_nginx_chart
 from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
-from tests.delivery.git_server import git
 from tests.delivery.registry_server import free_port
-
-
-@pytest.fixture
-def nginx_checkout(git_server, tmp_path):
-    git_server.publish("nginx-chart", example_nginx_chart("registry.test:5000", "localhost/busybox:latest"))
-    target = tmp_path / "checkout"
-    git("clone", "--quiet", "--branch", "master", git_server.url("nginx-chart"), str(target))
-    return target
 
 
 def repo_of(server, **kw):
