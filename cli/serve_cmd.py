@@ -18,9 +18,17 @@ def migrate(args) -> int:
     return 0
 
 
+EXIT_ALREADY_RUNNING = 3
+
+
 def daemon(args) -> int:
+    from daemon.lock import DaemonAlreadyRunning
     from daemon.loop import serve
-    serve()
+    try:
+        serve()
+    except DaemonAlreadyRunning as exc:
+        print(f"millrace: {exc}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
     return 0
 
 
@@ -37,14 +45,21 @@ def up(args) -> int:
     added = sample.ensure_pipeline(args.actor)
     if added:
         print(f"added the sample pipeline '{added}'")
-    child = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(home.current()), "daemon"])
+    from daemon.lock import holder
+    running = holder(home.current())
+    child = None
+    if running:       # e.g. the systemd service: use it rather than start a second daemon
+        print(f"a Millrace daemon (pid {running}) already runs on {home.current()}; using it")
+    else:
+        child = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(home.current()), "daemon"])
     # SIGTERM (systemd, kill) must also reach the `finally` that stops the daemon child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         return dashboard(args)
     finally:
-        child.terminate()
-        child.wait(timeout=30)
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
 
 
 def settings(args) -> int:

@@ -13,6 +13,7 @@ import select
 import signal
 import socket
 
+from daemon.lock import DaemonLock
 from daemon.main import Daemon
 from models import home
 
@@ -35,6 +36,9 @@ def _bind_wake_socket() -> socket.socket:
 
 
 def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None:
+    """Run the daemon until SIGTERM/SIGINT. Raises DaemonAlreadyRunning when another
+    daemon holds this data directory: two would start the same tasks twice."""
+    lock = DaemonLock(home.current()).acquire()
     daemon = daemon or Daemon()
     flags = {"exit": False}
 
@@ -74,4 +78,5 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
     finally:
         daemon.shutdown()
         sock.close()
+        lock.release()
         log.info("millrace daemon stopped; running tasks continue and will be adopted on the next start")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import traceback
 
-from daemon import prepare, triggers
+from daemon import disk, prepare, triggers
 from daemon.clusters import Upkeep
 from daemon.executors.kube_pool import Executors
 from daemon.executors.local import LocalExecutor
+from daemon.reaper import Reaper
 from daemon.run_advance import RunAdvancer
 from daemon.sweeper import Sweeper
 from models import daemon_state, runs
@@ -36,30 +37,54 @@ class Daemon:
         self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors), background=True)
         self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running
         self._heartbeat = None
-        self._advancer = RunAdvancer(self.executors)
+        self.reaper = Reaper(self.executors)
+        self._advancer = RunAdvancer(self.executors, self.reaper)
+        self.paused = None            # why new starts are paused (a full disk), or None
         self.has_active_work = False
         self.nudged = False           # set by the loop when an intent woke it
         self._timers_checked_at = self._next_timer = self._deliveries_at = None
         self._slots, self._slots_read_at = 0, None
 
     def tick(self, now=None) -> None:
+        """One pass. Never raises: a fault (a full disk, a locked database) is logged and
+        the next tick tries again, so the daemon degrades instead of crash-looping."""
         now = now or utcnow()
-        self._beat(now)
+        self.paused = disk.full_reason()
+        self._advancer.starter.paused = self.paused
+        try:
+            self._tick(now)
+        except Exception as exc:
+            if disk.is_disk_full(exc):
+                self.paused = self.paused or disk.reason_from(exc)
+                self._advancer.starter.paused = self.paused
+                log.warning("paused: %s", self.paused)
+            else:
+                log.exception("the daemon's tick failed; trying again")
+            self.has_active_work = True      # come back soon rather than after the idle poll
+
+    def _tick(self, now) -> None:
+        try:
+            self._beat(now)
+        except Exception as exc:          # a heartbeat that cannot be written must not stop the work
+            if not disk.is_disk_full(exc):
+                raise
+            log.warning("could not write the heartbeat: %s", exc)
         self._triggers(now)
+        self.reaper.tick()
         try:
             self.upkeep.tick(now)
         except Exception:                 # a cluster's trouble never stops the daemon
             log.exception("cluster upkeep failed")
-        if not self.stopping:
-            while (run := runs.claim_next()) is not None:
-                self._guard(run, now, self._start_run)
+        if not self.stopping and self.paused is None:
+            while (run := runs.claim_next(prepare.start_rows)) is not None:
+                prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
         active = list(Run.select(Run, Pipeline).join(Pipeline)
                       .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id))
         slots = _SlotCounter(self._task_slots(now))
         self._advancer.running_handles = []
         for run in active:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
-        self.has_active_work = bool(active)
+        self.has_active_work = bool(active) or self.reaper.busy()
 
     def wait_fds(self) -> list[int] | None:
         """What the loop may sleep on; None when a running task has already ended (tick now)."""
@@ -84,28 +109,31 @@ class Daemon:
         if close is not None:
             close()                       # end the clusters' watch threads
 
-    def _start_run(self, run: Run, now) -> None:
-        spec = prepare.spec_of(run)
-        with write_transaction():
-            prepare.materialize(run, spec)
-        prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
-
     def _guard(self, run: Run, now, step) -> None:
         try:
             step(run, now)
         except Exception as exc:       # one bad run never stops the daemon
+            if disk.is_disk_full(exc):  # not the run's fault: leave it, retry when space returns
+                self.paused = self.paused or disk.reason_from(exc)
+                self._advancer.starter.paused = self.paused
+                log.warning("run %s: %s; will retry", run.id, self.paused)
+                return
             log.exception("run %s failed inside the daemon", run.id)
             self._fail_run(run, f"internal error: {exc}", traceback.format_exc())
 
     def _fail_run(self, run: Run, reason: str, detail: str) -> None:
+        """Record the run's failure and stop its processes: nothing it started keeps running untracked."""
         try:
             fresh = Run.get_by_id(run.id)
+            active = list(TaskRun.select().where((TaskRun.run == run.id) & TaskRun.status.in_(
+                [Status.PENDING.value, Status.WAITING.value, Status.RUNNING.value])))
             with write_transaction():
-                for task in TaskRun.select().where((TaskRun.run == run.id) & TaskRun.status.in_(
-                        [Status.PENDING.value, Status.WAITING.value, Status.RUNNING.value])):
+                for task in active:
                     runs.set_status(task, Status.FAILED if task.status != "pending" else Status.SKIPPED, reason)
                 if fresh.status in (Status.RUNNING.value, Status.WAITING.value, Status.QUEUED.value):
                     runs.set_status(fresh, Status.FAILED, reason, detail=detail)
+            for task in active:
+                self._advancer.stop_untracked(task)
         except Exception:
             log.exception("could not record the failure of run %s", run.id)
 
@@ -116,8 +144,9 @@ class Daemon:
 
     def _beat(self, now) -> None:
         if self._heartbeat is None or (now - self._heartbeat.beat_at).total_seconds() >= HEARTBEAT_EVERY_SECONDS \
-                or (now < self._heartbeat.beat_at):
-            self._heartbeat = daemon_state.beat(self._heartbeat, "stopping" if self.stopping else "running", now)
+                or (now < self._heartbeat.beat_at) or (self.paused or "") != self._heartbeat.reason:
+            state = "stopping" if self.stopping else "paused" if self.paused else "running"
+            self._heartbeat = daemon_state.beat(self._heartbeat, state, now, reason=self.paused or "")
 
     def _triggers(self, now) -> None:
         """Timers when one is due (or every few seconds, or after a nudge that may have changed

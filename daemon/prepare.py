@@ -10,11 +10,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models import home, pipelines
+from daemon import faults
+from models import home, pipelines, runs
+from models.status import Status
 from models.tables import Run, StageRun, TaskRun
 from models.variables import substitute
 
 CHECKOUT_TASK = "checkout"
+
+
+def start_rows(run: Run) -> None:
+    """What the claim does inside its transaction: the run's rows, or its failure when the
+    stored version has nothing to run (saved before empty pipelines were refused)."""
+    spec = spec_of(run)
+    if not any(stage["tasks"] for stage in spec["stages"]):
+        runs.set_status(run, Status.FAILED, f"version {run.version.version_number} of pipeline '{run.pipeline.name}' has "
+                                            f"no task to run; add a task and save it")
+    else:
+        materialize(run, spec)
+    faults.point("claim.before_commit")
+
+
+def has_rows(run: Run) -> bool:
+    return StageRun.select().where(StageRun.run == run.id).exists()
 
 
 def materialize(run: Run, spec: dict) -> None:

@@ -26,21 +26,31 @@ _ACTIVE = (Status.RUNNING.value, Status.WAITING.value)
 
 
 class RunAdvancer:
-    def __init__(self, executors):
+    def __init__(self, executors, reaper):
         self.executors = executors
+        self.reaper = reaper
         self.starter = TaskStarter(executors)
+        self.disk_full_seen = set()   # task run ids that were running while the disk was full
         self._cache = {}     # run id -> (spec, masker): parsed once per run, not per tick
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
 
     def advance(self, run: Run, now, slots) -> None:
         spec, masker = self._spec_and_masker(run)
-        tasks = list(TaskRun.select(TaskRun, StageRun).join(StageRun)
-                     .where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position))
+        tasks = self._tasks(run)
+        if not tasks and not prepare.has_rows(run):
+            # claimed by a Millrace that committed the claim apart from the rows and died
+            # in between: the run has not started, so create its rows now (never "succeed")
+            with write_transaction():
+                prepare.start_rows(run)
+            if run.status not in _ACTIVE:
+                return
+            tasks = self._tasks(run)
         for task in tasks:
             if task.status in _ACTIVE and task.handle_json:
                 self._poll(run, task, now, masker, slots)
         stages = self._stages(run, tasks)
-        self._account(run, tasks, now)
+        if not self._account(run, tasks, now):
+            return                        # the run changed under us (ended elsewhere): leave it
         if run.stop_requested_at is None and run.execution_seconds > 60 * (spec["timeout_minutes"] or NO_TIMEOUT_LIMIT_MINUTES):
             Run.update(stop_requested_at=now, stop_requested_by=TIMEOUT_ACTOR).where(Run.id == run.id).execute()
             run.stop_requested_at, run.stop_requested_by = now, TIMEOUT_ACTOR
@@ -53,6 +63,11 @@ class RunAdvancer:
                                     if t.status == Status.RUNNING.value and t.handle_json)
         if run.status not in _ACTIVE:
             self._cache.pop(run.id, None)
+
+    @staticmethod
+    def _tasks(run):
+        return list(TaskRun.select(TaskRun, StageRun).join(StageRun)
+                    .where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position))
 
     def _spec_and_masker(self, run):
         if run.id not in self._cache:
@@ -67,9 +82,19 @@ class RunAdvancer:
     def _poll(self, run, task, now, masker, slots) -> None:
         executor = self.executors[task.executor]
         handle = json.loads(task.handle_json)
-        result = executor.poll(handle)
-        # Ship after polling: once the task is seen ended, this read takes everything it wrote.
-        shipping.ship(executor, task, handle, masker, now)
+        if self.starter.paused:
+            self.disk_full_seen.add(task.id)
+        try:
+            result = executor.poll(handle)
+            # Ship after polling: once the task is seen ended, this read takes everything it wrote.
+            shipping.ship(executor, task, handle, masker, now)
+        except FileNotFoundError as exc:      # its directory was deleted under it
+            reason = f"the task's files were deleted while it ran ({exc.filename or exc}); its process was stopped"
+            shipping.note(task, reason, now)
+            runs.set_status(task, Status.FAILED, reason, finished_at=now)
+            self.reaper.stop(task.executor, handle)
+            slots.release()
+            return
         if result.state == "running" and task.status == Status.WAITING.value:
             runs.set_status(task, Status.RUNNING)
         elif result.state == "waiting" and (task.status != Status.WAITING.value or task.reason != result.reason):
@@ -81,7 +106,9 @@ class RunAdvancer:
             slots.release()
 
     def _finish_task(self, run, task, executor, handle, result, now) -> None:
-        if task.stop_sent_at is not None:
+        # A stop that reached a task already finished (it exited as the stop was sent) does not
+        # make it "stopped": the executor tells which came first.
+        if task.stop_sent_at is not None and not executor.ended_before_stop(handle):
             timed_out = run.stop_requested_by == TIMEOUT_ACTOR
             runs.set_status(task, Status.TIMED_OUT if timed_out else Status.STOPPED,
                             "pipeline timeout" if timed_out else f"stopped by {run.stop_requested_by}",
@@ -97,10 +124,16 @@ class RunAdvancer:
                     run.commit_sha = dynamic.get("MILLRACE_COMMIT_SHA", run.commit_sha)
                 runs.set_status(task, Status.SUCCEEDED, exit_code=0, finished_at=now, outputs_json=json.dumps(dynamic))
         else:
-            reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
+            if result.state == "failed" and result.reason:       # lost, or could not run: the executor knows why
+                reason = result.reason
+            else:
+                reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
+            if task.id in self.disk_full_seen and not reason.startswith("disk full"):
+                reason = f"disk full: {reason}, while the data directory's disk was full (its log may be incomplete)"
+            self.disk_full_seen.discard(task.id)
             runs.set_status(task, Status.FAILED, reason, exit_code=result.exit_code, finished_at=now)
 
-    def _account(self, run, tasks, now) -> None:
+    def _account(self, run, tasks, now) -> bool:
         """Add the time since the stored `accounted_at` to execution or waiting seconds.
 
         The sum is stored at most once a second (and whenever the status changes or the
@@ -117,14 +150,21 @@ class RunAdvancer:
         status = Status.WAITING.value if all_waiting else Status.RUNNING.value
         run.accounted_at = now
         if status == run.status and delta < ACCOUNT_WRITE_SECONDS:
-            return
+            return True
         with write_transaction():
-            Run.update(status=status, **self.accounting(run)).where(Run.id == run.id).execute()
+            # compare-and-set like every status write: a run that ended meanwhile is never revived
+            if status != run.status:
+                ours = runs.set_status(run, status, **self.accounting(run))
+            else:
+                ours = bool(Run.update(**self.accounting(run))
+                            .where((Run.id == run.id) & (Run.status == run.status)).execute())
+            if not ours:
+                return False
             for task in tasks:
                 if task.status == Status.WAITING.value:
                     task.waiting_seconds += delta
                     TaskRun.update(waiting_seconds=task.waiting_seconds).where(TaskRun.id == task.id).execute()
-        run.status = status
+        return True
 
     @staticmethod
     def accounting(run) -> dict:
@@ -139,8 +179,10 @@ class RunAdvancer:
         for task in tasks:
             if task.status == Status.PENDING.value:
                 runs.set_status(task, Status.SKIPPED)
+                self.stop_untracked(task)
             elif task.status in _ACTIVE and not task.handle_json:
                 runs.set_status(task, final, reason, finished_at=now)
+                self.stop_untracked(task)
             elif task.status in _ACTIVE:
                 handle = json.loads(task.handle_json)
                 if task.stop_sent_at is None:
@@ -151,7 +193,20 @@ class RunAdvancer:
                 elif (now - task.stop_sent_at).total_seconds() >= STOP_GRACE_SECONDS:
                     self.executors[task.executor].stop(handle, force=True)
         if not any(t.status in _ACTIVE for t in tasks):
-            runs.set_status(run, final, reason, finished_at=now, **self.accounting(run))
+            if all(t.status == Status.SUCCEEDED.value for t in tasks):    # the stop came after the last task ended
+                runs.set_status(run, Status.SUCCEEDED, finished_at=now, **self.accounting(run))
+            else:
+                runs.set_status(run, final, reason, finished_at=now, **self.accounting(run))
+
+    def stop_untracked(self, task) -> None:
+        """Stop whatever process a task that is now final may still have: its recorded one, or
+        one a daemon started and died before recording (found by the local executor)."""
+        if task.handle_json:
+            self.reaper.stop(task.executor, json.loads(task.handle_json))
+            return
+        handle = self.executors["local"].find_started(prepare.task_dir(task))
+        if handle is not None:
+            self.reaper.stop("local", handle)
 
     @staticmethod
     def _stages(run, tasks):
@@ -192,5 +247,4 @@ class RunAdvancer:
             if status in (Status.SUCCEEDED.value, Status.FAILED.value, Status.STOPPED.value,
                           Status.TIMED_OUT.value, Status.SKIPPED.value):
                 fields["finished_at"] = max((t.finished_at for t in members if t.finished_at), default=now)
-            StageRun.update(**fields).where(StageRun.id == stage.id).execute()
-            stage.status = status
+            runs.set_status(stage, status, **{k: v for k, v in fields.items() if k != "status"})

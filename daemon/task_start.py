@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 
-from daemon import prepare, shipping
+from daemon import disk, faults, prepare, shipping
 from daemon.clusters import placement, pod_plan
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
@@ -25,8 +25,13 @@ class TaskStarter:
     def __init__(self, executors):
         self.executors = executors
         self._host_noted = set()
+        self.paused = None           # set by the daemon while new starts are paused (a full disk)
 
     def start(self, run, spec, task, now, slots, masker) -> None:
+        if self.paused:
+            if task.status != Status.WAITING.value or task.reason != self.paused:
+                runs.set_status(task, Status.WAITING, self.paused)
+            return
         if not slots.take():
             reason = slots.describe()
             if task.status != Status.WAITING.value or task.reason != reason:
@@ -70,10 +75,11 @@ class TaskStarter:
             handle = executor.start(launch)
         except OSError as exc:     # e.g. a full disk or an unwritable workspace: the task's failure, not the run's
             slots.release()
-            reason = f"could not start the task: {exc}"
+            reason = f"{'disk full: ' if disk.is_disk_full(exc) else ''}could not start the task: {exc}"
             shipping.note(task, reason, now)
             runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
             return
+        faults.point("task.before_record")
         with write_transaction():
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))

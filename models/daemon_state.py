@@ -18,13 +18,14 @@ DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "br
             "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug"}
 
 
-def beat(row: DaemonHeartbeat | None, state: str = "running", now=None) -> DaemonHeartbeat:
+def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason: str = "") -> DaemonHeartbeat:
+    """state: running | paused (reason says why, e.g. a full disk) | stopping | stopped."""
     now = now or utcnow()
     if row is None:
         return DaemonHeartbeat.create(hostname=socket.gethostname(), pid=os.getpid(), started_at=now, beat_at=now,
-                                      state=state)
-    DaemonHeartbeat.update(beat_at=now, state=state).where(DaemonHeartbeat.id == row.id).execute()
-    row.beat_at, row.state = now, state
+                                      state=state, reason=reason)
+    DaemonHeartbeat.update(beat_at=now, state=state, reason=reason).where(DaemonHeartbeat.id == row.id).execute()
+    row.beat_at, row.state, row.reason = now, state, reason
     return row
 
 
@@ -32,7 +33,8 @@ def alive(now=None) -> DaemonHeartbeat | None:
     """The freshest heartbeat of a running daemon, or None when no daemon is alive."""
     now = now or utcnow()
     since = now - dt.timedelta(seconds=HEARTBEAT_FRESH_SECONDS)
-    return (DaemonHeartbeat.select().where((DaemonHeartbeat.beat_at >= since) & (DaemonHeartbeat.state == "running"))
+    return (DaemonHeartbeat.select().where((DaemonHeartbeat.beat_at >= since)
+                                           & DaemonHeartbeat.state.in_(["running", "paused"]))
             .order_by(DaemonHeartbeat.beat_at.desc()).first())
 
 

@@ -67,8 +67,12 @@ def request_stop(run: Run, actor: str) -> bool:
     return bool(changed)
 
 
-def claim_next() -> Run | None:
-    """Compare-and-set the oldest queued run to running; None if there is none (or we lost the race)."""
+def claim_next(materialize=None) -> Run | None:
+    """Compare-and-set the oldest queued run to running; None if there is none (or we lost the race).
+
+    `materialize(run)` runs inside the same transaction, so a claimed run and its stage
+    and task rows commit together: a daemon killed in between leaves the run queued,
+    never running with nothing to run (which the planner would call a success)."""
     candidate = Run.select(Run.id).where(Run.status == Status.QUEUED.value).order_by(Run.id).first()
     if candidate is None:
         return None
@@ -76,7 +80,12 @@ def claim_next() -> Run | None:
     with write_transaction():
         won = (Run.update(status=Status.RUNNING.value, started_at=now, accounted_at=now)
                .where((Run.id == candidate.id) & (Run.status == Status.QUEUED.value)).execute())
-    return Run.get_by_id(candidate.id) if won == 1 else None
+        if won != 1:
+            return None
+        run = Run.get_by_id(candidate.id)
+        if materialize is not None:
+            materialize(run)
+    return run
 
 
 def set_status(row, new: Status | str, reason: str | None = None, **fields) -> bool:

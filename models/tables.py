@@ -124,7 +124,8 @@ class DaemonHeartbeat(BaseModel):
     pid = IntegerField()
     started_at = DateTimeField(default=utcnow)
     beat_at = DateTimeField(default=utcnow)
-    state = TextField(default="running")        # running | stopping | stopped
+    state = TextField(default="running")        # running | paused | stopping | stopped
+    reason = TextField(default="")              # why it is paused (e.g. disk full), else ''
 
 
 class Setting(BaseModel):

@@ -75,6 +75,16 @@ class Executor:
         """Release what the task held (pods, secrets). Called once the task is final."""
         raise NotImplementedError
 
+    def ended_before_stop(self, handle: dict) -> bool:
+        """True when the task had already ended on its own when its stop was sent (so its
+        exit status, not the stop, decides). Executors that cannot tell say False."""
+        return False
+
+    def find_started(self, task_dir: Path) -> dict | None:
+        """A handle for a task this executor started without the daemon recording it (the
+        daemon died in between), else None. Start-idempotent executors need not look."""
+        return None
+
     def wait_fds(self, handle: dict) -> list[int] | None:
         """File descriptors that become readable when the task ends (lets the loop sleep);
         None when the task has already ended, so the loop should tick again at once."""

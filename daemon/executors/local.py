@@ -15,11 +15,14 @@ import signal
 import subprocess
 from pathlib import Path
 
+from daemon import faults
 from daemon.executors.base import Executor, Launch, Poll
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
 # The wrapper outlives a TERM sent to the group (its trap is set after the script started,
 # so the script keeps the default action or its own trap) and records how the script ended.
+# On a full disk the exit-code file cannot be created: the code then goes into "$4.reserve",
+# a file made before the start whose blocks already exist, marked "disk-full".
 WRAPPER = r'''cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
 if [ "$5" = exec ]; then "$2" >>"$3" 2>&1 </dev/null & else /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
 child=$!
@@ -28,9 +31,10 @@ while :; do
   wait "$child"; code=$?
   kill -0 "$child" 2>/dev/null || break
 done
-echo "$code" >"$4.tmp" && mv "$4.tmp" "$4"
+{ echo "$code" >"$4.tmp" && mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
 '''
 READ_BYTES = 256 * 1024
+RESERVE = b" " * 63 + b"\n"
 
 
 def _start_time(pid: int) -> str | None:
@@ -51,37 +55,76 @@ class LocalExecutor(Executor):
         self._pidfds: dict[int, int] = {}
 
     def start(self, launch: Launch) -> dict:
+        """Start the task once. A durable `intent` file exists before the process does; if
+        a daemon died after writing it, the restarted one adopts what was started (found by
+        find_started) and only spawns when nothing of the script ever ran."""
         task_dir = launch.task_dir
-        handle_file = task_dir / "handle.json"
-        if handle_file.exists():           # started before a daemon restart: adopt, never start twice
-            return json.loads(handle_file.read_text())
         task_dir.mkdir(parents=True, exist_ok=True)
+        adopted = self.find_started(task_dir)
+        if adopted is not None:
+            return adopted
         launch.workspace.mkdir(parents=True, exist_ok=True)
         script = task_dir / "script"
         script.write_text(launch.script)
         script.chmod(0o700)
-        output, exit_file = task_dir / "output.log", task_dir / "exit_code"
-        output.touch()
+        exit_file = task_dir / "exit_code"
+        (task_dir / "exit_code.reserve").write_bytes(RESERVE)
+        _write_durably(task_dir / "intent", b"start\n")
         mode = "exec" if launch.script.startswith("#!") else "sh"
+        # output.log is created by the wrapper's own redirection, so it exists iff the script was started
         proc = subprocess.Popen(["/bin/sh", "-c", WRAPPER, "millrace-task", str(launch.workspace), str(script),
-                                 str(output), str(exit_file), mode],
+                                 str(task_dir / "output.log"), str(exit_file), mode],
                                 env=launch.env, start_new_session=True, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
         self._children[proc.pid] = proc
-        handle = {"pid": proc.pid, "start_time": _start_time(proc.pid), "task_dir": str(task_dir),
-                  "env_file": launch.env.get("MILLRACE_ENV", "")}
+        faults.point("local.after_spawn")
+        return self._record(task_dir, proc.pid, _start_time(proc.pid), launch.env.get("MILLRACE_ENV", ""))
+
+    @staticmethod
+    def _record(task_dir: Path, pid, start_time, env_file: str) -> dict:
+        handle = {"pid": pid, "start_time": start_time, "task_dir": str(task_dir), "env_file": env_file}
         tmp = task_dir / "handle.json.tmp"
         tmp.write_text(json.dumps(handle))
-        tmp.replace(handle_file)
+        tmp.replace(task_dir / "handle.json")
         return handle
 
-    def _exit_code(self, handle) -> int | None:
-        try:
-            return int((Path(handle["task_dir"]) / "exit_code").read_text().strip())
-        except (OSError, ValueError):
+    def find_started(self, task_dir: Path) -> dict | None:
+        """The handle of this task directory's process if one was ever started, else None."""
+        task_dir = Path(task_dir)
+        handle_file = task_dir / "handle.json"
+        if handle_file.exists():           # started and recorded before a daemon restart
+            return json.loads(handle_file.read_text())
+        if not (task_dir / "intent").exists():
             return None
+        env_file = str(task_dir / "millrace.env")
+        pid = _find_wrapper(task_dir / "script")
+        if pid is not None:                # spawned, then the daemon died before recording it
+            return self._record(task_dir, pid, _start_time(pid), env_file)
+        if (task_dir / "output.log").exists() or self._exit_code({"task_dir": str(task_dir)}) is not None:
+            return self._record(task_dir, None, None, env_file)    # ran and is gone: poll tells how it ended
+        return None                        # the daemon died before the spawn: nothing ran
+
+    def _exit_code(self, handle) -> int | None:
+        code, _ = self._exit_status(handle)
+        return code
+
+    @staticmethod
+    def _exit_status(handle) -> tuple[int | None, bool]:
+        """(exit code or None, whether it was written on a full disk)."""
+        task_dir = Path(handle["task_dir"])
+        try:
+            return int((task_dir / "exit_code").read_text().strip()), False
+        except (OSError, ValueError):
+            pass
+        try:
+            words = (task_dir / "exit_code.reserve").read_text().split()
+            return (int(words[0]), True) if words else (None, False)
+        except (OSError, ValueError):
+            return None, False
 
     def _alive(self, handle) -> bool:
+        if handle["pid"] is None:
+            return False
         proc = self._children.get(handle["pid"])
         if proc is not None and proc.poll() is not None:    # reap our own child
             self._children.pop(handle["pid"], None)
@@ -90,9 +133,12 @@ class LocalExecutor(Executor):
         return now is not None and now == handle.get("start_time")
 
     def poll(self, handle: dict) -> Poll:
-        code = self._exit_code(handle)
+        code, disk_full = self._exit_status(handle)
         if code is not None:
             self._alive(handle)
+            if disk_full:
+                return Poll("failed", exit_code=code, reason=f"disk full: the task ended with exit code {code} "
+                                                             f"while no space was left on its disk; its log may be incomplete")
             return Poll("exited", exit_code=code)
         if self._alive(handle):
             return Poll("running")
@@ -105,9 +151,14 @@ class LocalExecutor(Executor):
         """Bytes after `cursor` up to the last complete line (all of it once the task has ended)."""
         offset = cursor or 0
         final = self._exit_code(handle) is not None or not self._alive(handle)
-        with open(Path(handle["task_dir"]) / "output.log", "rb") as fh:
-            fh.seek(offset)
-            data = fh.read(READ_BYTES)
+        try:
+            with open(Path(handle["task_dir"]) / "output.log", "rb") as fh:
+                fh.seek(offset)
+                data = fh.read(READ_BYTES)
+        except FileNotFoundError:
+            if not Path(handle["task_dir"]).is_dir():
+                raise                      # the task's directory was deleted: the daemon fails the task
+            data = b""                     # the wrapper has not opened its output yet
         if not final:
             cut = data.rfind(b"\n") + 1
             if cut == 0 and len(data) == READ_BYTES:
@@ -129,9 +180,25 @@ class LocalExecutor(Executor):
         return text.splitlines()[0] if text else None
 
     def stop(self, handle: dict, force: bool = False) -> None:
+        if not force:
+            try:      # when the first stop was sent, compared with when the exit code was written
+                os.close(os.open(Path(handle["task_dir"]) / "stop_sent", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError:
+                pass
         self._signal_group(handle, signal.SIGKILL if force else signal.SIGTERM)
 
+    def ended_before_stop(self, handle: dict) -> bool:
+        task_dir = Path(handle["task_dir"])
+        try:
+            ended = (task_dir / "exit_code").stat().st_mtime_ns
+            stopped = (task_dir / "stop_sent").stat().st_mtime_ns
+        except OSError:
+            return False
+        return ended < stopped
+
     def _signal_group(self, handle, sig) -> None:
+        if handle["pid"] is None:
+            return
         # Safe even after the wrapper is gone: Linux never reuses a pid that is still
         # the id of a live process group, so this only reaches the task's own leftovers.
         if self._alive(handle) or _start_time(handle["pid"]) is None:
@@ -142,6 +209,8 @@ class LocalExecutor(Executor):
 
     def wait_fds(self, handle: dict) -> list[int] | None:
         pid = handle["pid"]
+        if pid is None:
+            return None
         if pid not in self._pidfds:
             if not self._alive(handle):
                 return None
@@ -152,7 +221,36 @@ class LocalExecutor(Executor):
         return [self._pidfds[pid]]
 
     def cleanup(self, handle: dict) -> None:
-        fd = self._pidfds.pop(handle["pid"], None)
+        fd = self._pidfds.pop(handle["pid"], None) if handle["pid"] is not None else None
         if fd is not None:
             os.close(fd)
         self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _find_wrapper(script: Path) -> int | None:
+    """The pid of the live wrapper running `script` (its argv names the script file)."""
+    needle = b"\0" + str(script).encode() + b"\0"
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"\0millrace-task\0" in cmdline and needle in cmdline and _start_time(int(entry)) is not None:
+            return int(entry)
+    return None
