@@ -1,11 +1,11 @@
 """The daemon runs pipelines end to end with real git, real processes and real SQLite."""
-import datetime as dt
 import json
 import time
 
 from models import logs, pipelines, runs
+from models.status import is_terminal
 from models.tables import AuditEvent, TaskRun
-from tests.conftest import pipeline_spec, run_until_done, script_task
+from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
 
 
 def tasks_of(run):
@@ -47,18 +47,23 @@ def test_first_failing_task_ends_the_run(home, daemon):
 
 
 def test_parallel_tasks_overlap_in_time(home, daemon, tmp_path):
+    # Each task marks its start, then waits (up to 60 s) until all three have started. Run in
+    # parallel they all see three marks and end together; run one after another, the first
+    # would wait out its 60 s alone and end before the others started. The proof is in the
+    # recorded times, not in how long the run took (a loaded machine may be slow at anything).
     marks = tmp_path / "marks"
     marks.mkdir()
-    body = 'date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.start"; sleep 0.6; date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.end"'
+    body = ('date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.start"; i=0\n'
+            'while [ "$(ls "$MARKS" | grep -c start)" -lt 3 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n'
+            'date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.end"')
     tasks = [script_task(n, body, env=[{"name": "MARKS", "value": str(marks)}, {"name": "MILLRACE_TASK_NAME", "value": n}])
              for n in ("one", "two", "three")]
     p = pipelines.create(pipeline_spec(stages=[{"name": "Par", "mode": "parallel", "tasks": tasks}]), "tester")
-    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id, timeout=300)
     assert done.status == "succeeded"
     starts = [float((marks / f"{n}.start").read_text()) for n in ("one", "two", "three")]
     ends = [float((marks / f"{n}.end").read_text()) for n in ("one", "two", "three")]
     assert max(starts) < min(ends), "all three were running at the same moment"
-    assert done.execution_seconds < 1.6
 
 
 def test_serial_tasks_do_not_overlap(home, daemon, tmp_path):
@@ -74,18 +79,15 @@ def test_stop_ends_the_process_group_and_marks_stopped(home, daemon, tmp_path):
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
         script_task("sleepy", f'sleep 300 & echo $! > "{child_pid}"; wait'), script_task("after", "echo no")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
-    deadline = time.monotonic() + 10
-    while not child_pid.exists() and time.monotonic() < deadline:
-        daemon.tick()
-        time.sleep(0.05)
+    tick_until(daemon, lambda: child_pid.exists() and child_pid.read_text().strip(), message="the task's child pid")
     assert runs.request_stop(run, "alice")
     done = run_until_done(daemon, run.id)
     t = tasks_of(done)
     assert done.status == "stopped" and done.reason == "stopped by alice"
     assert t["sleepy"].status == "stopped" and t["after"].status == "skipped"
     pid = int(child_pid.read_text())
-    time.sleep(0.1)
-    assert not _alive(pid), "the task's background child was killed with its group"
+    # the signal is sent; the child's exit follows when the kernel gets to it
+    wait_for(lambda: not _alive(pid), message="the task's background child to be killed with its group")
     assert AuditEvent.select().where(AuditEvent.action == "stop", AuditEvent.actor == "alice").count() == 1
 
 
@@ -97,23 +99,21 @@ def _alive(pid):
     return state not in ("Z", "X")
 
 
-def test_timeout_counts_execution_time_only(home, daemon):
+def test_timeout_counts_execution_time_only(home, daemon, clock):
     p = pipelines.create(pipeline_spec(timeout_minutes=1, stages=[{"name": "S", "mode": "serial", "tasks": [
         script_task("forever", "sleep 300")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
-    t0 = dt.datetime.utcnow()
-    daemon.tick(t0)                          # claim
-    daemon.tick(t0 + dt.timedelta(seconds=1))  # start the task
-    daemon.tick(t0 + dt.timedelta(seconds=30))
+    daemon.tick(clock.now())                   # claim
+    daemon.tick(clock.advance(1))              # start the task
+    daemon.tick(clock.advance(29))
     assert runs.Run.get_by_id(run.id).status == "running"
-    daemon.tick(t0 + dt.timedelta(seconds=62))
-    for i in range(200):
-        daemon.tick(t0 + dt.timedelta(seconds=63 + i * 0.05))
-        if runs.Run.get_by_id(run.id).status == "timed_out":
-            break
-        time.sleep(0.02)
+    clock.advance(32)                          # 62 s: past the minute; TERM ends `sleep`
+
+    def timed_out():
+        daemon.tick(clock.now())
+        return runs.Run.get_by_id(run.id).status == "timed_out"
+    wait_for(timed_out, message=lambda: f"the run to time out (is {runs.Run.get_by_id(run.id).status})", ignore=())
     done = runs.Run.get_by_id(run.id)
-    assert done.status == "timed_out"
     assert done.reason == "timed out after 1 minutes of execution"
     assert tasks_of(done)["forever"].status == "timed_out"
 
@@ -125,12 +125,11 @@ def test_slot_limit_makes_extra_tasks_wait_visibly(home, daemon):
         script_task("a", "sleep 0.3"), script_task("b", "sleep 0.3")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
     seen = set()
-    for _ in range(100):
-        daemon.tick()
-        seen |= {(t.status, t.reason) for t in TaskRun.select().where(TaskRun.run == run.id)}
-        time.sleep(0.02)
-        if runs.Run.get_by_id(run.id).status == "succeeded":
-            break
+
+    def ended():
+        seen.update((t.status, t.reason) for t in TaskRun.select().where(TaskRun.run == run.id))
+        return is_terminal(runs.Run.get_by_id(run.id).status)
+    tick_until(daemon, ended, message="the run to end")
     assert ("waiting", "waiting: 1/1 task slots busy") in seen
     assert runs.Run.get_by_id(run.id).status == "succeeded"
 
@@ -175,7 +174,8 @@ def test_undefined_dynamic_variable_fails_at_run_time_naming_it(home, daemon):
 
 def test_every_intent_writes_an_audit_row(home, daemon):
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [script_task("t", "true")]}]), "bob")
-    pipelines.save(p, pipeline_spec(stages=[]), "bob")
+    pipelines.save(p, pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [script_task("t", "echo edited")]}]),
+                   "bob")
     run = run_until_done(daemon, runs.enqueue_run(p, "manual", "bob").id)
     runs.rerun(run, "bob")
     actions = [a.action for a in AuditEvent.select().where(AuditEvent.actor == "bob").order_by(AuditEvent.id)]
@@ -183,7 +183,8 @@ def test_every_intent_writes_an_audit_row(home, daemon):
 
 
 def test_deactivated_pipeline_refuses_to_run(home):
-    p = pipelines.create(pipeline_spec(), "tester")
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [script_task("t", "true")]}]),
+                         "tester")
     pipelines.set_active(p, False, "tester")
     try:
         runs.enqueue_run(p, "manual", "tester")
@@ -193,28 +194,19 @@ def test_deactivated_pipeline_refuses_to_run(home):
         raise AssertionError("a deactivated pipeline was queued")
 
 
-def test_stop_kills_a_task_that_ignores_term_after_the_grace_period(home, daemon, tmp_path):
+def test_stop_kills_a_task_that_ignores_term_after_the_grace_period(home, daemon, tmp_path, clock):
     ready = tmp_path / "ready"
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
         script_task("stubborn", f"trap '' TERM; touch {ready}; sleep 300")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
-    t0 = dt.datetime.utcnow()
-    for i in range(200):
-        daemon.tick(t0 + dt.timedelta(milliseconds=10 * i))
-        if ready.exists():
-            break
-        time.sleep(0.02)
+    tick_until(daemon, ready.exists, clock, message="the script to ignore TERM")
     runs.request_stop(run, "alice")
-    daemon.tick(t0 + dt.timedelta(seconds=5))          # TERM is sent, and ignored
-    time.sleep(0.3)
-    daemon.tick(t0 + dt.timedelta(seconds=6))
+    daemon.tick(clock.advance(5))                      # TERM is sent, and ignored
+    time.sleep(0.3)                                    # (a chance to die, were TERM not ignored)
+    daemon.tick(clock.advance(1))
     assert runs.Run.get_by_id(run.id).status == "running", "still within the grace period"
-    for i in range(100):
-        daemon.tick(t0 + dt.timedelta(seconds=16 + i))   # grace over: KILL the whole group
-        if runs.Run.get_by_id(run.id).status == "stopped":
-            break
-        time.sleep(0.05)
-    assert runs.Run.get_by_id(run.id).status == "stopped"
+    clock.advance(10)                                  # grace over: KILL the whole group
+    tick_until(daemon, lambda: runs.Run.get_by_id(run.id).status == "stopped", clock, message="the run to stop")
     pid = json.loads(tasks_of(run)["stubborn"].handle_json)["pid"]
     assert not _group_alive(pid)
 
@@ -225,9 +217,7 @@ def test_a_script_trapping_term_gets_to_clean_up(home, daemon, tmp_path):
         script_task("polite", f"trap 'echo cleaning up; exit 0' TERM; touch {ready}; "
                               "while :; do sleep 0.1; done")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
-    while not ready.exists():
-        daemon.tick()
-        time.sleep(0.02)
+    tick_until(daemon, ready.exists, message="the script's TERM trap to be set")
     runs.request_stop(run, "alice")
     done = run_until_done(daemon, run.id)
     assert done.status == "stopped"
