@@ -33,5 +33,5 @@ def task_log(task_id: int):
 @blueprint.get("/health")
 def health():
     beat = daemon_state.alive()
-    return jsonify(database="ok", daemon="running" if beat else "not running",
-                   daemon_pid=beat.pid if beat else None)
+    return jsonify(database="ok", daemon=beat.state if beat else "not running",
+                   daemon_pid=beat.pid if beat else None, daemon_reason=beat.reason if beat else "")

@@ -24,6 +24,8 @@ def daemon_status():
     beat = daemon_state.alive()
     if beat is None:
         return "daemon: not running", "danger", False
+    if beat.state == "paused":        # e.g. a full disk: running tasks go on, new ones wait
+        return f"daemon: paused — {beat.reason}", "warning", True
     return f"daemon: running (pid {beat.pid})", "success", True
 
 
