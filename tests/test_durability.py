@@ -111,17 +111,22 @@ def test_a_process_that_vanished_while_the_daemon_was_down_is_failed_with_a_reas
     assert "ended without reporting an exit status" in task_row(run.id, "victim").reason
 
 
-def test_sigterm_stops_claiming_but_leaves_tasks_running(home, daemons):
+def test_sigterm_stops_claiming_but_leaves_tasks_running(home, daemons, tmp_path):
+    # The task runs until the test lets it end (a file appears), so "it survived the daemon's
+    # shutdown" does not depend on how long a loaded machine takes to shut the daemon down.
+    go = tmp_path / "go"
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
-        script_task("long", "echo start; sleep 1.5; echo end")]}]), "tester")
+        script_task("long", f"echo start; while [ ! -e {go} ]; do sleep 0.05; done; echo end")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
     first = daemons()
-    wait_for(lambda: task_row(run.id, "long").log_lines >= 1)
+    # The handle is stored with the start, the first line shipped later: wait for both.
+    wait_for(lambda: (t := task_row(run.id, "long")).log_lines >= 1 and t.handle_json)
     pid = json.loads(task_row(run.id, "long").handle_json)["pid"]
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=10) == 0
+    assert first.wait(timeout=60) == 0
     assert os.path.exists(f"/proc/{pid}"), "the task survived the daemon's warm shutdown"
     daemons()
+    go.touch()
     done = wait_for(lambda: (r := Run.get_by_id(run.id)) and is_terminal(r.status) and r)
     assert done.status == "succeeded"
     assert output_lines(task_row(run.id, "long").id) == ["start", "end"]
