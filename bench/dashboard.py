@@ -34,7 +34,9 @@ def fill() -> dict:
     """Bulk rows with plain SQL: the point is the reading side, not peewee's insert speed."""
     from models import pipelines, spec
     from models.tables import Run, StageRun, TaskRun
-    first = pipelines.create(spec.new_pipeline("pipe-000"), "bench")
+    draft = spec.new_pipeline("pipe-000")      # a pipeline needs a task to be saved
+    draft["stages"][1]["tasks"] = [{"name": "build", "type": "script", "image": "alpine", "script": "true"}]
+    first = pipelines.create(draft, "bench")
     definition = pipelines.current_version(first).definition_json
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     rnd = random.Random(7)

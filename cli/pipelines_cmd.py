@@ -5,16 +5,13 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from cli.output import table
-from models import pipelines, spec as specs
+from models import pipelines, safe_yaml, spec as specs
 from models.tables import Run
 
 
 def apply(args) -> int:
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
-    raw = _load(text)
+    raw = specs.parse_yaml(_read(args.file))      # SpecError names the line, or the limit
     if args.file != "-" and isinstance(raw, dict):
         _resolve_local_repository(raw, Path(args.file).resolve().parent)
     pipeline, outcome = pipelines.apply(raw, args.actor)
@@ -22,11 +19,15 @@ def apply(args) -> int:
     return 0
 
 
-def _load(text):
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return specs.load_yaml(text)      # raises SpecError with line and column
+def _read(file: str) -> bytes:
+    """The file's bytes, but never more than one past the size limit: enough for the
+    loader to refuse an oversized definition without reading all of it into memory."""
+    limit = safe_yaml.PIPELINE_MAX_BYTES + 1
+    if file == "-":
+        stdin = getattr(sys.stdin, "buffer", None)
+        return stdin.read(limit) if stdin is not None else sys.stdin.read(limit).encode()
+    with open(file, "rb") as fh:
+        return fh.read(limit)
 
 
 def _resolve_local_repository(raw, base: Path) -> None:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import copy
 
-import yaml
-
-from models.spec import SpecError, load_yaml
+from models.spec import SpecError, parse_yaml, validate
 
 
 def secret_key(stage: str, task: str, name: str) -> str:
@@ -41,14 +39,18 @@ def from_yaml(text: str) -> tuple[dict | None, str | None]:
     Valid text comes back in canonical form; text that is YAML but not yet a valid
     definition is kept as typed (validation marks it) as long as it has the shape the
     canvas draws: a mapping whose stages are mappings with lists of task mappings.
-    Encrypted values are never taken from the page.
+    Encrypted values are never taken from the page. The text is parsed once, by
+    models.safe_yaml (no anchors or aliases, at most 1 MiB), so a hostile paste is refused
+    with its reason instead of being expanded by the server.
     """
     try:
-        return strip_secrets(load_yaml(text))[0], None
+        raw = parse_yaml(text)
     except SpecError as exc:
-        if exc.errors and exc.errors[0][1].startswith("not valid YAML"):
-            return None, exc.errors[0][1]
-    raw = yaml.safe_load(text)
+        return None, exc.errors[0][1]
+    try:
+        return strip_secrets(validate(raw))[0], None
+    except SpecError:
+        pass
     stages = raw.get("stages") if isinstance(raw, dict) else None
     if not isinstance(stages, list) or not all(
             isinstance(s, dict) and isinstance(s.get("tasks") or [], list)

@@ -16,7 +16,7 @@ import secrets as pyrandom
 import yaml
 from peewee import AutoField, BooleanField, DateTimeField, TextField
 
-from models import audit
+from models import audit, safe_yaml
 from models.db import BaseModel, utcnow, write_transaction
 from models.secrets import seal, unseal
 
@@ -53,16 +53,24 @@ class Cluster(BaseModel):
 
     def kubeconfig(self) -> dict:
         """The kubeconfig as a dict (opened from its sealed form); {} for in-cluster."""
-        return yaml.safe_load(unseal(self.kubeconfig_sealed)) if self.kubeconfig_sealed else {}
+        return _load_kubeconfig(unseal(self.kubeconfig_sealed)) if self.kubeconfig_sealed else {}
 
 
 TABLES = [Cluster]
 
 
+def _load_kubeconfig(text):
+    # A kubeconfig is kubectl's format, and kubectl accepts anchors and aliases, so they
+    # are allowed here; models.safe_yaml bounds what they expand to, and the size.
+    return safe_yaml.load_bounded(text, what="the kubeconfig", max_bytes=safe_yaml.KUBECONFIG_MAX_BYTES)
+
+
 def parse_kubeconfig(text: str, context: str | None = None) -> tuple[dict, str, str]:
     """(kubeconfig dict, context name, API server address), or ValueError saying what is wrong."""
     try:
-        config = yaml.safe_load(text or "")
+        config = _load_kubeconfig(text or "")
+    except safe_yaml.YamlRefused as exc:
+        raise ValueError(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -12,6 +12,7 @@ import re
 
 import yaml
 
+from models import safe_yaml
 from models.variables import BUILTIN_VARIABLES, references
 
 TASK_TYPES = {
@@ -43,7 +44,10 @@ class SpecError(ValueError):
 
 
 def new_pipeline(name: str) -> dict:
-    return validate({"name": name, "stages": [{"name": s, "mode": "serial", "tasks": []} for s in DEFAULT_STAGES]})
+    """A starting point in canonical form: the four default stages, still without tasks, so
+    `validate()` refuses it until a task is added (a run of it would do nothing)."""
+    return {"name": name, "description": "", "source": None, "parameters": {}, "timeout_minutes": None,
+            "stages": [{"name": s, "mode": "serial", "tasks": []} for s in DEFAULT_STAGES]}
 
 
 def validate(raw) -> dict:
@@ -101,8 +105,18 @@ class _Validator:
         seen = set()
         for i, stage in enumerate(stages):
             spec["stages"].append(self.stage(stage, f"stages[{i}]", seen))
+        if isinstance(raw.get("stages"), list):
+            self.check_not_empty(spec["stages"])
         self.check_references(spec)
         return spec
+
+    def check_not_empty(self, stages):
+        """A run of a pipeline without tasks would "succeed" having done nothing: refuse it at
+        save. Empty stages beside others are fine (the editor starts with four)."""
+        if not stages:
+            self.err("stages", "a pipeline needs at least one stage with a task")
+        elif not any(stage["tasks"] for stage in stages):
+            self.err("stages[0].tasks", "a pipeline needs at least one task: add one to a stage")
 
     def source(self, raw):
         if raw in (None, "", {}):
@@ -299,11 +313,14 @@ def dump_yaml(spec: dict) -> str:
     return yaml.dump(spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
-def load_yaml(text: str) -> dict:
+def parse_yaml(text) -> object:
+    """The YAML text as plain data, not yet validated; SpecError when it is not YAML or is
+    refused (anchors and aliases, over 1 MiB, too deep: models.safe_yaml)."""
     try:
-        raw = yaml.safe_load(text)
+        return safe_yaml.load(text, what="a pipeline definition")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError([("", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
-    return validate(raw)
+        raise SpecError([("", safe_yaml.describe(exc))]) from None
+
+
+def load_yaml(text) -> dict:
+    return validate(parse_yaml(text))

@@ -106,7 +106,7 @@ def test_the_2048_example_deploys_with_the_build_id_substituted(home, repo, fake
 
 @pytest.mark.parametrize("content, reason", [
     (GAME_2048 + "---\nkind: [unclosed\n",      # the parser stops at the end of the file, after line 45
-     "2048_env.yaml document 4: not valid YAML at line 46, column 1: expected ',' or ']'"),
+     "2048_env.yaml document 4: not valid YAML at line 46, column 1: did not find expected ',' or ']'"),   # libyaml's words
     ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
      "2048_env.yaml document 1: unknown kind Widget (apiVersion example.com/v1): cluster 'test' does not serve it"),
     ("apiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\n",

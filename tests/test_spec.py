@@ -101,3 +101,46 @@ def test_bad_yaml_reports_line_and_column():
 
 def test_a_new_pipeline_has_the_four_default_stages():
     assert [s["name"] for s in spec.new_pipeline("fresh")["stages"]] == ["Source", "Build", "Test", "Deploy"]
+
+
+def test_a_pipeline_without_stages_is_refused_on_its_field():
+    with pytest.raises(SpecError) as info:
+        spec.validate({"name": "p", "stages": []})
+    assert info.value.errors == [("stages", "a pipeline needs at least one stage with a task")]
+
+
+def test_a_pipeline_whose_stages_are_all_empty_is_refused_on_the_first_stage():
+    with pytest.raises(SpecError) as info:
+        spec.validate(spec.new_pipeline("fresh"))      # the starting point is not yet saveable
+    assert info.value.errors == [("stages[0].tasks", "a pipeline needs at least one task: add one to a stage")]
+    # one task anywhere is enough; the other stages may stay empty
+    raw = spec.new_pipeline("fresh")
+    raw["stages"][2]["tasks"] = [{"name": "t", "type": "script", "image": "alpine", "script": "true"}]
+    assert [len(s["tasks"]) for s in spec.validate(raw)["stages"]] == [0, 0, 1, 0]
+
+
+def test_the_editor_shows_the_empty_pipeline_error_on_the_first_stage():
+    from dashboard.editor_ops import new_spec
+    from dashboard.editor_problems import describe_path, errors_of
+    from dashboard.graph import errors_by_node
+    draft = {**new_spec(), "name": "fresh"}
+    errors = errors_of({"present": draft, "show_errors": True})
+    assert [describe_path(draft, p) for p, _ in errors] == ["stage 'Source' › tasks"]
+    assert errors_by_node(errors) == {"stage-0": ["tasks: a pipeline needs at least one task: add one to a stage"]}
+
+
+def test_apply_of_an_empty_pipeline_fails_and_stores_nothing(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    run_py = Path(__file__).resolve().parent.parent / "run.py"
+    (tmp_path / "p.yaml").write_text("name: empty\nstages:\n- name: Build\n  tasks: []\n")
+    home = tmp_path / "home"
+    subprocess.run([sys.executable, str(run_py), "--home", str(home), "migrate"], check=True, capture_output=True)
+    result = subprocess.run([sys.executable, str(run_py), "--home", str(home), "apply", "-f", str(tmp_path / "p.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "stages[0].tasks: a pipeline needs at least one task" in result.stderr
+    listed = subprocess.run([sys.executable, str(run_py), "--home", str(home), "pipelines", "--json"],
+                            capture_output=True, text=True, check=True)
+    assert '"empty"' not in listed.stdout

@@ -19,6 +19,7 @@ import yaml
 
 from daemon.tasks.charts import ChartError, PublishedChart
 from daemon.tasks.registry import Registry
+from models import safe_yaml
 
 TIMEOUT = 30
 
@@ -86,9 +87,15 @@ def read_index(repo: HttpChartRepository, work_dir: Path) -> dict:
     if response.status_code == 404:
         return {"apiVersion": "v1", "entries": {}}
     try:
-        index = yaml.safe_load(_check(response, what).content) or {}
+        # Helm writes indexes and accepts anchors in them: aliases allowed, their expansion bounded
+        index = safe_yaml.load_bounded(_check(response, what).content, what=f"{repo.root}/index.yaml",
+                                       max_bytes=safe_yaml.INDEX_MAX_BYTES) or {}
+    except safe_yaml.YamlRefused as e:
+        raise ChartError(str(e)) from None
     except yaml.YAMLError as e:
         raise ChartError(f"{repo.root}/index.yaml is not valid YAML: {e}") from None
+    if not isinstance(index, dict):
+        raise ChartError(f"{repo.root}/index.yaml is not a chart repository index (not a mapping)")
     index.setdefault("entries", {})
     return index
 

@@ -19,7 +19,11 @@ import yaml
 
 from daemon.tasks import registry as reg
 from daemon.tasks.registry import Registry
+from models import safe_yaml
 from models.variables import UndefinedVariable, substitute
+
+# Charts are Helm's format and Helm accepts YAML anchors and aliases (values files use them),
+# so Chart.yaml and rendered templates are read with their expansion bounded, not refused.
 
 
 class ChartError(Exception):
@@ -71,7 +75,13 @@ def prepare_chart(checkout: Path, chart_dir: str, values: dict, work_dir: Path, 
             raise ChartError(f"{where} is not valid YAML after substitution: {e}") from None
         values_file.write_text(text)
     if name:
-        meta = yaml.safe_load((target / "Chart.yaml").read_text()) or {}
+        try:
+            meta = safe_yaml.load_bounded((target / "Chart.yaml").read_bytes(),
+                                          what=f"{chart_dir.rstrip('/')}/Chart.yaml") or {}
+        except yaml.YAMLError as e:
+            raise ChartError(f"{chart_dir.rstrip('/')}/Chart.yaml: {safe_yaml.describe(e)}") from None
+        if not isinstance(meta, dict):
+            raise ChartError(f"{chart_dir.rstrip('/')}/Chart.yaml is not a mapping")
         meta["name"] = name
         (target / "Chart.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     return target
@@ -221,7 +231,9 @@ def render_chart(chart_path: Path, release: str, namespace: str, parameters: dic
         if path.endswith("NOTES.txt") or not text.strip():
             continue
         try:
-            docs = list(yaml.safe_load_all(text))
+            docs = list(safe_yaml.load_all_bounded(text, what=f"chart {name}'s {path}"))
+        except safe_yaml.YamlRefused as e:
+            raise ChartError(f"chart {name} rendered YAML Millrace will not read: {e}") from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             line = f" line {mark.line + 1}" if mark else ""

@@ -18,6 +18,7 @@ from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 from kubernetes.client.rest import ApiException
 
 from daemon.executors.kube_calls import api_message
+from models import safe_yaml
 
 FIELD_MANAGER = "millrace"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -29,10 +30,13 @@ class DeployError(RuntimeError):
 
 
 def documents(text: str, file: str) -> list[tuple[int, dict]]:
-    """(number from 1, document) for every non-empty document of the file."""
+    """(number from 1, document) for every non-empty document of the file.
+
+    Manifests may use YAML anchors and aliases (kubectl accepts them), so they are not
+    refused; models.safe_yaml caps the file's size and what its aliases expand to."""
     found, number = [], 0
     try:
-        for number, doc in enumerate(yaml.safe_load_all(text), start=1):
+        for number, doc in enumerate(safe_yaml.load_all_bounded(text, what="this file"), start=1):
             if doc is None:
                 continue
             meta = doc.get("metadata") if isinstance(doc, dict) else None
@@ -40,6 +44,8 @@ def documents(text: str, file: str) -> list[tuple[int, dict]]:
                 raise DeployError(f"{file} document {number}: a Kubernetes object needs apiVersion, kind and "
                                   "metadata.name")
             found.append((number, doc))
+    except safe_yaml.YamlRefused as exc:
+        raise DeployError(f"{file}: {exc}" if exc.line is None else f"{file} document {number + 1}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
