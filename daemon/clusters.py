@@ -9,6 +9,12 @@ Every request has a short timeout, and in the daemon (`background=True`) the che
 in a thread of their own, one pass at a time per kind (new clusters, all clusters), so a
 cluster that drops packets costs the daemon's loop nothing. Tests leave `background`
 off and get every check done by the time `tick` returns.
+
+The Kubernetes client imports its API classes (CoreV1Api is one 30,000-line module) and
+its models lazily, on first use: about half a second of CPU, several seconds on a loaded
+machine. So the daemon's Upkeep warms the client in a thread of its own (`warm_client()`)
+at startup when a cluster is registered, or when it first sees one, and holds the sweeper
+(which uses the client inside the tick) until that is done.
 """
 from __future__ import annotations
 
@@ -30,6 +36,48 @@ log = logging.getLogger("millrace.clusters")
 CHECK_TIMEOUT = (3, 5)
 HEALTH_EVERY_SECONDS = 30.0
 NEW_EVERY_SECONDS = 1.0
+
+# What the daemon's Kubernetes work uses: the API classes, and the models its answers are
+# read into (found from these by their declared field types).
+WARM_APIS = ("CoreV1Api", "VersionApi")
+WARM_MODELS = ("V1Pod", "V1PodList", "V1Secret", "V1SecretList", "V1Namespace", "CoreV1EventList", "V1Status",
+               "V1DeleteOptions", "VersionInfo")
+_warm = threading.Event()
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def warm_client() -> threading.Event:
+    """Start, once per process, loading the client's API classes and models in a thread;
+    returns the event set when that is done (whether it worked or not: a failure here only
+    means the first real use pays the cost, and reports its own error)."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_warm_up, name="kubernetes-client-warm-up", daemon=True)
+            _warm_thread.start()
+    return _warm
+
+
+def client_warm() -> bool:
+    return _warm.is_set()
+
+
+def _warm_up() -> None:
+    try:
+        for name in WARM_APIS:
+            getattr(client, name)
+        pending, seen = list(WARM_MODELS), set()
+        while pending:
+            name = pending.pop()
+            model = getattr(client, name, None) if name not in seen else None
+            seen.add(name)
+            for declared in getattr(model, "openapi_types", {}).values():
+                pending.extend(re.findall(r"\b[A-Z]\w*", declared))
+    except Exception:  # noqa: BLE001 — warming is an optimisation; never let it take anything down
+        log.exception("warming the Kubernetes client failed")
+    finally:
+        _warm.set()
 
 
 def api_client(cluster: Cluster) -> client.ApiClient:
@@ -138,22 +186,38 @@ class Upkeep:
         self.background = background
         self._checked_all = self._looked_new = None
         self._threads: dict[str, threading.Thread] = {}
+        if background:
+            try:
+                registered = Cluster.select().exists()
+            except Exception:  # noqa: BLE001 — no database yet: the first tick that sees a cluster warms
+                registered = False
+            if registered:
+                warm_client()
 
     def tick(self, now: dt.datetime) -> None:
         if self._due(self._looked_new, now, NEW_EVERY_SECONDS):
             self._looked_new = now
             fresh = list(Cluster.select().where(Cluster.health == "checking"))
             if fresh:
+                self._warm()
                 self._checks("new", fresh, now)
         if self._due(self._checked_all, now, self.health_every):
             self._checked_all = now
             rows = clusters.all_clusters()
+            if rows:
+                self._warm()
             self._checks("all", rows, now)
             refresh = getattr(self.executors, "refresh", None)
             if refresh is not None:
                 refresh(rows)
-        if self.sweeper is not None:
+        # The sweeper lists pods inside the tick: in the daemon it waits until the client is
+        # loaded (by the warm-up thread, not by this tick); its grace is minutes anyway.
+        if self.sweeper is not None and (not self.background or client_warm()):
             self.sweeper.tick(now)
+
+    def _warm(self) -> None:
+        if self.background:
+            warm_client()
 
     def checking(self) -> bool:
         """Whether a background pass is still waiting on a cluster."""
