@@ -1,7 +1,8 @@
 """Argument parsing for `python run.py …`; each verb is a function in a sibling module.
 
 Every verb opens the data directory first; all but `migrate` (and `up`, which migrates)
-refuse a database that needs migrating and name the command that fixes it.
+refuse a database that needs migrating and name the command that fixes it, and all of
+them refuse a database migrated by a newer Millrace (exit 2, one line).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 
 from cli import cluster_cmd, pipelines_cmd, registry_cmd, release_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
 from models import home
-from models.schema import SchemaOutOfDate
+from models.schema import SchemaMismatch
 from models.spec import SpecError
 
 
@@ -93,7 +94,7 @@ def main(argv=None) -> int:
             path = home.open_home(args.home, migrate=args.command == "up", require_current=args.command != "migrate")
             sample.ensure_repo(path)
         return args.func(args) or 0
-    except SchemaOutOfDate as exc:
+    except SchemaMismatch as exc:      # older (migrate) or newer (upgrade Millrace) than this code: one line
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SpecError as exc:

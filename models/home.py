@@ -21,7 +21,9 @@ def open_home(home=None, *, migrate=False, require_current=True) -> Path:
     """Create the directory if needed, open the database, load the secret key.
 
     With `migrate`, apply pending migrations; otherwise (by default) refuse a database
-    that needs them, naming the command that fixes it.
+    that needs them, naming the command that fixes it. Always, a database migrated by a
+    newer Millrace is refused (schema.SchemaTooNew: upgrade Millrace), before anything
+    reads or writes it.
     """
     global _home
     path = resolve(home)
@@ -30,11 +32,13 @@ def open_home(home=None, *, migrate=False, require_current=True) -> Path:
     os.chmod(path, 0o700)
     db.open_db(path / "millrace.db")
     secrets.load_key(path)
-    _home = path
     if migrate:
-        schema.migrate()
+        schema.migrate(path / "millrace.db")
     elif require_current:
         schema.require_current(path / "millrace.db")
+    else:
+        schema.require_known(path / "millrace.db")
+    _home = path        # only once the schema is this code's: current() means "safe to use"
     return path
 
 
