@@ -49,18 +49,25 @@ class Daemon:
         """One pass. Never raises: a fault (a full disk, a locked database) is logged and
         the next tick tries again, so the daemon degrades instead of crash-looping."""
         now = now or utcnow()
-        self.paused = disk.full_reason()
-        self._advancer.starter.paused = self.paused
+        self._pause(disk.full_reason(), fresh=True)
         try:
             self._tick(now)
         except Exception as exc:
             if disk.is_disk_full(exc):
-                self.paused = self.paused or disk.reason_from(exc)
-                self._advancer.starter.paused = self.paused
-                log.warning("paused: %s", self.paused)
+                self._pause(disk.reason_from(exc))
             else:
                 log.exception("the daemon's tick failed; trying again")
             self.has_active_work = True      # come back soon rather than after the idle poll
+
+    def _pause(self, reason: str | None, fresh: bool = False) -> None:
+        """Pause new starts for `reason` (None: no reason from this look). Logged once per episode."""
+        was = self.paused
+        self.paused = reason if fresh else (self.paused or reason)
+        self._advancer.starter.paused = self.paused
+        if self.paused and not was:
+            log.warning("paused: %s", self.paused)
+        elif was and not self.paused:
+            log.warning("resumed: the disk has space again")
 
     def _tick(self, now) -> None:
         try:
@@ -68,7 +75,7 @@ class Daemon:
         except Exception as exc:          # a heartbeat that cannot be written must not stop the work
             if not disk.is_disk_full(exc):
                 raise
-            log.warning("could not write the heartbeat: %s", exc)
+            self._pause(disk.reason_from(exc))
         self._triggers(now)
         self.reaper.tick()
         try:
@@ -114,9 +121,7 @@ class Daemon:
             step(run, now)
         except Exception as exc:       # one bad run never stops the daemon
             if disk.is_disk_full(exc):  # not the run's fault: leave it, retry when space returns
-                self.paused = self.paused or disk.reason_from(exc)
-                self._advancer.starter.paused = self.paused
-                log.warning("run %s: %s; will retry", run.id, self.paused)
+                self._pause(disk.reason_from(exc))
                 return
             log.exception("run %s failed inside the daemon", run.id)
             self._fail_run(run, f"internal error: {exc}", traceback.format_exc())
