@@ -55,7 +55,7 @@ class LocalExecutor(Executor):
         self._pidfds: dict[int, int] = {}
 
     def start(self, launch: Launch) -> dict:
-        """Start the task once. A durable `intent` file exists before the process does; if
+        """Start the task once. An `intent` file exists before the process does; if
         a daemon died after writing it, the restarted one adopts what was started (found by
         find_started) and only spawns when nothing of the script ever ran."""
         task_dir = launch.task_dir
@@ -69,7 +69,9 @@ class LocalExecutor(Executor):
         script.chmod(0o700)
         exit_file = task_dir / "exit_code"
         (task_dir / "exit_code.reserve").write_bytes(RESERVE)
-        _write_durably(task_dir / "intent", b"start\n")
+        # No fsync: the faults this guards against kill the daemon, not the machine, and the
+        # page cache outlives a killed process (after a power cut the task died with it).
+        (task_dir / "intent").write_bytes(b"start\n")
         mode = "exec" if launch.script.startswith("#!") else "sh"
         # output.log is created by the wrapper's own redirection, so it exists iff the script was started
         proc = subprocess.Popen(["/bin/sh", "-c", WRAPPER, "millrace-task", str(launch.workspace), str(script),
@@ -225,20 +227,6 @@ class LocalExecutor(Executor):
         if fd is not None:
             os.close(fd)
         self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _find_wrapper(script: Path) -> int | None:
