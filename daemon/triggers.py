@@ -7,6 +7,12 @@ nothing. A fire found more than ON_TIME late was missed (the daemon was down): t
 rule's misfire policy says whether it is only recorded (`skip`) or the latest one still
 runs (`run_once`, within the rule's deadline). Every trigger honours the pipeline's
 concurrency policy (allow / forbid / replace) and starts nothing for a deactivated one.
+
+Locking: every query whose rows are walked here is read to the end (list()) before any
+write transaction opens. A SELECT still being iterated keeps a read snapshot open; in
+WAL mode BEGIN IMMEDIATE on top of a snapshot that another process has since written
+past cannot be upgraded, and SQLite answers "database is locked" at once, without the
+busy timeout (tests/test_webhook_burst.py).
 """
 from __future__ import annotations
 
@@ -63,8 +69,9 @@ def start_run(pipeline: Pipeline, cause: str, detail: str, commit_sha: str | Non
 def fire_timers(now: datetime) -> list[TimerFire]:
     """Fire every enabled rule that is due at `now`; returns the fire rows written."""
     written = []
-    rules = (TimerRule.select(TimerRule, Pipeline).join(Pipeline)
-             .where(TimerRule.enabled & Pipeline.deleted_at.is_null()).order_by(TimerRule.id))
+    # list(): read to the end before _fire_rule opens write transactions (see the module's docstring)
+    rules = list(TimerRule.select(TimerRule, Pipeline).join(Pipeline)
+                 .where(TimerRule.enabled & Pipeline.deleted_at.is_null()).order_by(TimerRule.id))
     for rule in rules:
         try:
             written += _fire_rule(rule, _utc(now))
@@ -76,7 +83,7 @@ def fire_timers(now: datetime) -> list[TimerFire]:
 def next_timer_due(now: datetime) -> datetime | None:
     """The earliest upcoming fire of any enabled rule (naive UTC), so the loop can sleep until it."""
     soonest = None
-    for rule in TimerRule.select().join(Pipeline).where(TimerRule.enabled & Pipeline.deleted_at.is_null()):
+    for rule in list(TimerRule.select().join(Pipeline).where(TimerRule.enabled & Pipeline.deleted_at.is_null())):
         after = max(_utc(now), _utc(rule.checked_through))
         fire = _naive(next_fire(rule.rule_text, after, zone(rule.timezone)))
         soonest = fire if soonest is None or fire < soonest else soonest
@@ -178,8 +185,11 @@ def _age(delta: timedelta) -> str:
 def process_deliveries(now: datetime) -> list[WebhookDelivery]:
     """Turn stored, unprocessed deliveries into runs; returns the deliveries handled."""
     done = []
-    pending = (WebhookDelivery.select().where(WebhookDelivery.processed_at.is_null())
-               .order_by(WebhookDelivery.id).limit(DELIVERIES_PER_TICK))
+    # list(): the batch is read to the end before the first write transaction below. Iterated
+    # lazily, this cursor held a snapshot open while the dashboard kept storing deliveries, and
+    # each BEGIN IMMEDIATE then failed at once with "database is locked" (see the docstring).
+    pending = list(WebhookDelivery.select().where(WebhookDelivery.processed_at.is_null())
+                   .order_by(WebhookDelivery.id).limit(DELIVERIES_PER_TICK))
     for delivery in pending:
         try:
             outcome = _process(delivery)

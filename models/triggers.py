@@ -179,9 +179,11 @@ def source_of(pipeline: Pipeline) -> dict | None:
 def webhook_candidates(repository: str) -> list[tuple[Pipeline, WebhookRule, dict]]:
     """(pipeline, rule, source) for every live pipeline with a webhook rule on `repository`."""
     found = []
-    query = (WebhookRule.select(WebhookRule, Pipeline).join(Pipeline)
-             .where(Pipeline.deleted_at.is_null()).order_by(Pipeline.id))
-    for rule in query:
+    # Read to the end first: callers open write transactions right after (store_delivery, the
+    # daemon's matches), and no snapshot may still be open then (see models/db.py).
+    rules = list(WebhookRule.select(WebhookRule, Pipeline).join(Pipeline)
+                 .where(Pipeline.deleted_at.is_null()).order_by(Pipeline.id))
+    for rule in rules:
         source = source_of(rule.pipeline)
         if source and source.get("repository") and repo_key(source["repository"]) == repository:
             found.append((rule.pipeline, rule, source))
@@ -222,8 +224,8 @@ def recent_deliveries(pipeline: Pipeline, limit: int = 20) -> list[tuple[Webhook
     source = source_of(pipeline)
     if not source or not source.get("repository"):
         return []
-    rows = (WebhookDelivery.select().where(WebhookDelivery.repository == repo_key(source["repository"]))
-            .order_by(WebhookDelivery.id.desc()).limit(limit))
+    rows = list(WebhookDelivery.select().where(WebhookDelivery.repository == repo_key(source["repository"]))
+                .order_by(WebhookDelivery.id.desc()).limit(limit))
     out = []
     for delivery in rows:
         match = WebhookMatch.get_or_none((WebhookMatch.webhook_delivery == delivery)
