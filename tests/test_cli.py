@@ -3,16 +3,17 @@ import json
 import os
 import re
 import sqlite3
-import time
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def cli(home, *args, check=True, timeout=60):
+def cli(home, *args, check=True, timeout=300):
     result = subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(home), *args],
                             capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     if check and result.returncode != 0:
@@ -36,13 +37,13 @@ def _heartbeat(home) -> bool:
 def running_daemon(cli_home):
     proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(cli_home), "daemon"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not _heartbeat(cli_home):             # `run --wait` checks for a live daemon at once
-        assert time.monotonic() < deadline and proc.poll() is None, "the daemon did not start"
-        time.sleep(0.1)
+    def beating():                               # `run --wait` checks for a live daemon at once
+        assert proc.poll() is None, f"the daemon exited with {proc.returncode}"
+        return _heartbeat(cli_home)
+    wait_for(beating, message="the daemon's first heartbeat", ignore=(sqlite3.Error,))
     yield proc
     proc.terminate()
-    proc.wait(timeout=30)
+    proc.wait(timeout=60)
 
 
 def test_a_database_that_needs_migrating_is_refused_with_the_fix(tmp_path):

@@ -15,9 +15,9 @@ from daemon.sweeper import Sweeper
 from models import clusters, pipelines
 from models.db import database, utcnow
 from models.tables import Run, StageRun, TaskRun
-from tests.conftest import pipeline_spec, script_task
+from tests.conftest import FakeClock, pipeline_spec, script_task
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
-from tests.fakekube.millrace import FakeTime, register
+from tests.fakekube.millrace import register
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +134,7 @@ def test_the_sweeper_deletes_only_its_own_leftovers_after_a_grace(home, fake_kub
     labelled_pod(core, "other-install", kube_names.labels(run.id, over.id, 1, "web", "t", "someone-else"))
     labelled_pod(core, "not-millrace", {"app": "web"})
     core.create_namespaced_secret("millrace-prod", {"metadata": {"name": "finished", "labels": ours(over.id)}})
-    clock = FakeTime()
+    clock = FakeClock()
     sweeper = Sweeper({"kubernetes:prod": type("E", (), {"core": core})()}, every=0, grace=300)
     assert sweeper.sweep(core, row, clock.now()) == []          # seen orphaned: the grace starts
     clock.advance(299)

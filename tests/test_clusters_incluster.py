@@ -15,10 +15,10 @@ from cli.main import main
 from daemon import clusters as daemon_clusters
 from models import clusters, logs, pipelines, runs
 from models.tables import Run
-from tests.conftest import pipeline_spec, script_task
+from tests.conftest import pipeline_spec, script_task, tick_until
 from tests.fakekube.fixture import fake_kube_tls  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import AutoKubelet
-from tests.fakekube.millrace import make_daemon, task_of, tick_until
+from tests.fakekube.millrace import make_daemon, task_of
 from tests.fakekube.routes import BY_KEY
 
 
@@ -69,8 +69,8 @@ def test_in_cluster_add_records_the_server_creates_the_namespace_and_runs_a_pod(
     daemon = make_daemon()
     try:
         run = runs.enqueue_run(p, "manual", "tester")
-        done = tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r, timeout=30,
-                          what="the run's end")
+        done = tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r,
+                          message="the run's end")
     finally:
         daemon.shutdown()
         kubelet.stop()

@@ -18,12 +18,12 @@ from daemon.tasks.registry import Registry
 from daemon.tasks.release_manifests import arrange
 from models import logs, pipelines, registries, releases, runs
 from models.tables import PipelineVersion, Run, TaskRun
-from tests.conftest import pipeline_spec
+from tests.conftest import pipeline_spec, tick_until
 from tests.delivery.examples import example_nginx_chart
 from tests.delivery.fixtures import *  # noqa: F401,F403
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import AutoKubelet
-from tests.fakekube.millrace import make_daemon, register, task_of, tick_until
+from tests.fakekube.millrace import make_daemon, register, task_of
 
 ROOT = Path(__file__).resolve().parent.parent
 slow = pytest.mark.slow
@@ -49,7 +49,7 @@ def container_env(containers, monkeypatch):
 
 def finish(daemon, run_id, timeout=120):
     return tick_until(daemon, lambda: (r := Run.get_by_id(run_id)).finished_at and r, timeout=timeout,
-                      what=f"the end of run {run_id}")
+                      message=f"the end of run {run_id}")
 
 
 def cli(home, *args):

@@ -13,13 +13,13 @@ from kubernetes import client
 
 from models import logs, pipelines, registries, runs
 from models.tables import Run, TaskRun
-from tests.conftest import pipeline_spec, script_task
+from tests.conftest import pipeline_spec, script_task, tick_until
 from tests.delivery.examples import example_2048
 from tests.delivery.fixtures import *  # noqa: F401,F403
 from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import AutoKubelet
-from tests.fakekube.millrace import make_daemon, register, tick_until
+from tests.fakekube.millrace import make_daemon, register
 from tests.fakekube.routes import BY_KEY
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def base_image_in(server, containers, busybox_image, tmp_path) -> str:
 def run_pipeline(daemon, spec, timeout=240):
     run = runs.enqueue_run(pipelines.create(spec, "tester"), "manual", "tester")
     done = tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r, timeout=timeout,
-                      what="the run's end")
+                      message="the run's end")
     return done, {t.name: t for t in TaskRun.select().where(TaskRun.run == done.id)}
 
 

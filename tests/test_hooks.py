@@ -4,7 +4,6 @@ malformed and oversized bodies start nothing and answer what a forge expects."""
 import datetime as dt
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -201,17 +200,11 @@ def test_burst_of_200_signed_deliveries_from_many_threads(server):
     requests = [wp.github_request("push", wp.github_push(after=f"{n + 1:040x}"), secret=secret) for n in range(200)]
 
     def send(request):
-        started = time.perf_counter()
-        status, _ = post(server, "github", *request)
-        return status, time.perf_counter() - started
+        return post(server, "github", *request)[0]
 
+    # Every delivery is accepted and becomes a run; how fast is bench/triggers.py's business.
     with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(send, requests))
-    latencies = sorted(seconds for _, seconds in answers)
-    assert [status for status, _ in answers] == [202] * 200
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    assert p99 < 1.0, f"p99 accept latency {p99:.3f} s"
-    print(f"burst: p50 {latencies[99] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+        assert list(pool.map(send, requests)) == [202] * 200
     process_deliveries(NOW)
     assert sorted(r.commit_sha for r in runs_of(p)) == sorted(f"{n + 1:040x}" for n in range(200))
 

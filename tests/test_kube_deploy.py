@@ -8,9 +8,9 @@ from kubernetes import client
 
 from models import logs, pipelines, runs
 from models.tables import Run
-from tests.conftest import pipeline_spec
+from tests.conftest import pipeline_spec, tick_until
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
-from tests.fakekube.millrace import make_daemon, register, task_of, tick_until
+from tests.fakekube.millrace import make_daemon, register, task_of
 
 GAME_2048 = """\
 apiVersion: apps/v1
@@ -75,7 +75,7 @@ def daemon(home, fake_kube):
 
 
 def finish(daemon, run):
-    return tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r, timeout=60, what="the run's end")
+    return tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r, timeout=120, message="the run's end")
 
 
 def test_the_2048_example_deploys_with_the_build_id_substituted(home, repo, fake_kube, daemon):

@@ -15,23 +15,11 @@ from kubernetes import client
 from daemon.executors.base import Launch
 from daemon.executors.kubernetes import KubernetesExecutor
 from daemon.executors.kube_names import SELECTOR
+from tests.conftest import wait_for
 from tests.fakekube.fixture import api_client, fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import run_pod
 
 SECRET = "s3cr3t-value-42"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture
@@ -64,7 +52,7 @@ def read_all(executor, handle, cursor=None, clock=None):
     out = b""
     for _ in range(50):   # a cursor that never settles is a bug, not a hang
         if clock:
-            clock.now += 5
+            clock.advance(5)
         data, new = executor.read_output(handle, cursor)
         out += data
         if not data:
@@ -293,7 +281,7 @@ def test_unreachable_cluster_is_tolerated_briefly_then_fails(fake_kube, executor
     fake_kube.stop()
     assert executor.poll(handle).state == "running"          # a blip: keep the last known state
     assert executor.read_output(handle, None) == (b"", {})
-    clock.now += 121
+    clock.advance(121)
     assert executor.poll(handle) .reason == "cluster 'prod' unreachable"
     assert executor.start(make_launch(tmp_path, attempt=2))["error"] == "cluster 'prod' unreachable"
     assert sleeps and max(sleeps) <= 4                        # backed off, never hung
@@ -312,10 +300,10 @@ def test_a_chatty_task_is_read_every_second_and_a_silent_one_less_and_less(fake_
     fake_kube.start_pod(handle["pod"])
     executor.poll(handle)
     _, cursor = read_all(executor, handle, clock=clock)
-    clock.now += 5
+    clock.advance(5)
     before = len(fake_kube.requests)
     for _ in range(3):                                        # three ticks, a second apart
-        clock.now += 1
+        clock.advance(1)
         fake_kube.log(handle["pod"], "tick")
         executor.poll(handle)
         data, cursor = executor.read_output(handle, cursor)
@@ -324,7 +312,7 @@ def test_a_chatty_task_is_read_every_second_and_a_silent_one_less_and_less(fake_
     assert len(fake_kube.requests) - before == 6              # a status read and a log read per second
     reads = []
     for second in range(1, 16):                               # then silence, looked at every second
-        clock.now += 1
+        clock.advance(1)
         before = fake_kube.count(resource="pods/log")
         assert executor.read_output(handle, cursor)[0] == b""
         if fake_kube.count(resource="pods/log") > before:
@@ -351,22 +339,27 @@ def test_with_the_watch_a_running_task_costs_no_status_requests(fake_kube, clock
         executor.close()
 
 
-def poll_until(executor, handle, state, timeout=10.0):
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = executor.poll(handle)
-        if found.state == state:
-            return found
-        time.sleep(0.01)
-    raise AssertionError(f"never {state}: {found}")
+def poll_until(executor, handle, state):
+    """Poll until the task is in `state` (the watch thread updates its view asynchronously)."""
+    seen = []
+
+    def reached():
+        seen.append(executor.poll(handle))
+        return seen[-1] if seen[-1].state == state else None
+    return wait_for(reached, interval=0.01, ignore=(), message=lambda: f"state {state} (last: {seen[-1] if seen else None})")
+
+
+def catches(pid: int, sig: int) -> bool:
+    """Whether process `pid` has a handler for `sig` (the SigCgt mask in /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as status:
+        mask = next(line.split()[1] for line in status if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) & (1 << (sig - 1)))
 
 
 def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path):
     """Stop deletes the pod with a grace period: the kubelet sends SIGTERM to PID 1 (the
     wrapper), which must hand it to the task so the task can clean up in time."""
     import signal
-    import time
     from daemon.executors import kube_spec
     task, out = tmp_path / "task", tmp_path / "out"
     task.mkdir()
@@ -377,9 +370,11 @@ def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path)
     proc = subprocess.Popen(["/bin/sh", str(task / "run.sh"), str(task), str(out)], stdout=subprocess.PIPE,
                             env={"PATH": "/usr/bin:/bin", "MILLRACE_POD_UID": "u1"}, text=True)
     assert proc.stdout.readline() == "started\n"
-    time.sleep(0.2)
+    # The wrapper sets its TERM trap only after it started the script: signal it once the
+    # kernel shows the trap (SigCgt), not after a pause a loaded machine may outlast.
+    wait_for(lambda: catches(proc.pid, signal.SIGTERM), message="the wrapper's TERM trap")
     proc.send_signal(signal.SIGTERM)
-    rest = proc.communicate(timeout=10)[0]
+    rest = proc.communicate(timeout=60)[0]
     assert proc.returncode == 3
     assert rest.splitlines()[0] == "cleaning up"
     assert rest.splitlines()[1:] == ["::millrace-env u1::", "::millrace-reason u1::", "::millrace-end u1::"]

@@ -4,30 +4,16 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from models import logs, pipelines, runs
 from models.status import is_terminal
 from models.tables import Run, TaskRun
-from tests.conftest import pipeline_spec, script_task
+from tests.conftest import pipeline_spec, script_task, wait_for
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.millrace import register
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except TaskRun.DoesNotExist:
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def output(run_id):
@@ -48,19 +34,20 @@ def test_sigkill_while_a_pod_runs_then_restart_adopts_it_with_an_exact_log(home,
         return procs[-1]
     try:
         first = daemon()
-        task = wait_for(lambda: (t := TaskRun.get((TaskRun.run == run.id) & (TaskRun.name == "count"))).handle_json and t)
+        task = wait_for(lambda: (t := TaskRun.get((TaskRun.run == run.id) & (TaskRun.name == "count"))).handle_json and t,
+                        message="the task's pod to be created")
         handle = json.loads(task.handle_json)
         fake_kube.start_pod(handle["pod"])
         fake_kube.log(handle["pod"], *[f"line {i}" for i in range(1, 6)])
-        wait_for(lambda: len(output(run.id)) == 5)
+        wait_for(lambda: len(output(run.id)) == 5, message=lambda: f"5 lines shipped (have {output(run.id)})")
         first.send_signal(signal.SIGKILL)
         first.wait()
         fake_kube.log(handle["pod"], *[f"line {i}" for i in range(6, 11)])   # while no daemon runs
         daemon()
-        wait_for(lambda: len(output(run.id)) >= 10)
+        wait_for(lambda: len(output(run.id)) >= 10, message=lambda: f"10 lines shipped (have {output(run.id)})")
         fake_kube.log(handle["pod"], "line 11", "line 12")
         fake_kube.finish_pod(handle["pod"], exit_code=0)
-        done = wait_for(lambda: (r := Run.get_by_id(run.id)) and is_terminal(r.status) and r)
+        done = wait_for(lambda: (r := Run.get_by_id(run.id)) and is_terminal(r.status) and r, message="the run's end")
     finally:
         for proc in procs:
             if proc.poll() is None:

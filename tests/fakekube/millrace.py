@@ -1,12 +1,11 @@
-"""Helpers for driving Millrace against the fake cluster: register it as a cluster,
-build an in-process daemon whose clocks are one fake clock, and tick until something
-a user would see has happened (the watch thread updates the daemon's view of pods
+"""Helpers for driving Millrace against the fake cluster: register it as a cluster, and
+build an in-process daemon whose clocks are the suite's one fake clock (tests/conftest.py's
+FakeClock). Tests then tick until something a user would see has happened with
+conftest's `tick_until` (the watch thread updates the daemon's view of pods
 asynchronously, so "tick until" replaces "tick once").
 """
 from __future__ import annotations
 
-import datetime as dt
-import time
 from pathlib import Path
 
 from daemon.clusters import Upkeep
@@ -16,25 +15,8 @@ from daemon.main import Daemon
 from daemon.sweeper import Sweeper
 from models import clusters
 from models.db import utcnow
-from models.tables import Run, TaskRun
-
-EPOCH = dt.datetime(1970, 1, 1)
-
-
-class FakeTime:
-    """One clock for the daemon's tick (`now`), and the executors' monotonic and wall clocks."""
-
-    def __init__(self):
-        self.at = utcnow()
-
-    def now(self) -> dt.datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += dt.timedelta(seconds=seconds)
-
-    def seconds(self) -> float:
-        return (self.at - EPOCH).total_seconds()
+from models.tables import TaskRun
+from tests.conftest import FakeClock
 
 
 def register(fake, name: str = "test", default: bool = True, **facts) -> clusters.Cluster:
@@ -47,26 +29,11 @@ def register(fake, name: str = "test", default: bool = True, **facts) -> cluster
                         health=facts.pop("health", "healthy"), namespace_created_at=utcnow(), **facts)
 
 
-def make_daemon(time_: FakeTime | None = None, *, sweep_grace: float = 300.0, **kube_options) -> Daemon:
+def make_daemon(time_: FakeClock | None = None, *, sweep_grace: float = 300.0, **kube_options) -> Daemon:
     if time_ is not None:
         kube_options.update(clock=time_.seconds, wall=time_.seconds)
     executors = Executors({"local": LocalExecutor()}, sleep=lambda s: None, **kube_options)
     return Daemon(executors, Upkeep(executors, Sweeper(executors, grace=sweep_grace)))
-
-
-def tick_until(daemon: Daemon, predicate, time_: FakeTime | None = None, timeout: float = 20.0, what: str = ""):
-    """Tick (at the fake time, if any) until `predicate()` is truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        daemon.tick(time_.now() if time_ else None)
-        try:
-            value = predicate()
-        except (TaskRun.DoesNotExist, Run.DoesNotExist):
-            value = None
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
 def task_of(run_id: int, name: str) -> TaskRun:
