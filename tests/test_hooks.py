@@ -47,7 +47,8 @@ def post(base, provider, headers, body):
 
 
 def pipeline(name, url, branch="main", **events):
-    p = pipelines.create(pipeline_spec(name, source={"repository": url, "branch": branch}), "tester")
+    p = pipelines.create(pipeline_spec(name, [{"name": "S", "tasks": [script_task("t", "true")]}],    # a pipeline needs a task
+                                       source={"repository": url, "branch": branch}), "tester")
     _, secret = triggers.save_webhook(p, "tester", **({"push": True, "merge": True, "tag": True} | events))
     return p, secret
 

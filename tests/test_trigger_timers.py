@@ -10,6 +10,8 @@ from models.tables import Run
 from models.triggers import TimerFire, TimerRule
 from tests.conftest import pipeline_spec, run_until_done, script_task
 
+ONE_TASK = [{"name": "S", "tasks": [script_task("t", "true")]}]      # a pipeline needs a task to be saved
+
 T0 = dt.datetime(2021, 3, 25, 14, 53, 21)       # the manual's moment, naive UTC like the daemon's clock
 
 
@@ -18,7 +20,7 @@ def at(hh, mm, ss=0):
 
 
 def make(name="nightly", rule="every 2 minutes", **timer):
-    p = pipelines.create(pipeline_spec(name), "tester")
+    p = pipelines.create(pipeline_spec(name, ONE_TASK), "tester")
     triggers.save_timer(p, rule, "tester", timezone=timer.pop("timezone", "UTC"), now=T0, **timer)
     return p
 
@@ -181,7 +183,7 @@ def test_editing_a_rule_never_fires_times_before_the_edit(home):
 
 
 def test_bad_rule_or_policy_is_refused_with_the_reason(home):
-    p = pipelines.create(pipeline_spec("x"), "tester")
+    p = pipelines.create(pipeline_spec("x", ONE_TASK), "tester")
     for kwargs, words in ((dict(rule_text="every 0 minutes"), "must be from 1 to 59"),
                           (dict(rule_text="daily at 09:00", timezone="Mars/Base"), "unknown timezone"),
                           (dict(rule_text="daily at 09:00", misfire_policy="later"), "misfire policy must be")):
