@@ -21,6 +21,10 @@ BY_HOST = "(same host)"          # chart repository: the registry with the same 
 DEFAULT_CLUSTER = "(default)"    # a pipeline without `cluster`: the default cluster, else this machine
 RUNTIMES = ((NO_RUNTIME, "none: run scripts on this machine's shell"), ("podman", "podman"), ("docker", "docker"))
 NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")      # what the local executor accepts
+# The checkout time limit's controls. Kept here rather than in ids.py only because that file was
+# outside this change's reach; they belong with the other DAEMON_* ids.
+DAEMON_CHECKOUT_TIMEOUT = "daemon-checkout-timeout"
+DAEMON_CHECKOUT_TIMEOUT_ERROR = "daemon-checkout-timeout-error"
 
 
 def registry_rows() -> list[dict]:
@@ -150,15 +154,23 @@ def daemon_form() -> list:
         dbc.Row([_control("Image builder on clusters (kaniko)",
                           dbc.Input(id=ids.DAEMON_KANIKO, value=daemon_state.get_setting("kaniko_image")),
                           ids.DAEMON_KANIKO_ERROR, "A kaniko :debug image (it needs /bin/sh); build-image tasks "
-                          "of pipelines that run on a cluster use it.", md=8)]),
+                          "of pipelines that run on a cluster use it.", md=8),
+                 _control("Checkout time limit (minutes)",
+                          dbc.Input(id=DAEMON_CHECKOUT_TIMEOUT, inputMode="decimal",
+                                    value=daemon_state.get_setting("checkout_timeout_minutes")),
+                          DAEMON_CHECKOUT_TIMEOUT_ERROR, "A run's checkout that takes longer fails, naming the "
+                          "repository (0.5 = 30 seconds).", md=4)]),
         html.P("The daemon reads these within seconds; running tasks are not affected.", className="small text-muted"),
         dbc.Button("Save daemon settings", id=ids.DAEMON_SAVE, color="primary"),
     ]
 
 
-def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x") -> dict[str, str]:
-    """Problems with the daemon settings, by control id (task_slots in the model's own words)."""
+def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x",
+                  checkout_timeout: str = "10") -> dict[str, str]:
+    """Problems with the daemon settings, by control id (task_slots and the checkout limit in the model's words)."""
     errors = {}
+    if problem := daemon_state.checkout_timeout_problem(checkout_timeout):
+        errors[DAEMON_CHECKOUT_TIMEOUT] = problem
     if not kaniko_image.strip():
         errors[ids.DAEMON_KANIKO] = "kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)"
     if not task_slots.isdigit() or int(task_slots) < 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 
 from models.db import utcnow
@@ -14,8 +15,14 @@ from models.tables import DaemonHeartbeat, Setting
 HEARTBEAT_FRESH_SECONDS = 15
 # container_runtime: "" | podman | docker. kaniko_image: what builds images on a cluster; it must have
 # a shell at /bin/sh (kaniko's :debug images do), because the task's wrapper script runs in it.
+# checkout_timeout_minutes: how long a run's checkout may take before it fails (a server that accepts
+# and never answers would otherwise hold the run until the pipeline's timeout). Fractions are allowed
+# (0.5 = 30 s); at most 14 days, the longest a pipeline runs without a timeout of its own.
 DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "bridge",
-            "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug"}
+            "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug", "checkout_timeout_minutes": "10"}
+MAX_CHECKOUT_TIMEOUT_MINUTES = 14 * 24 * 60
+CHECKOUT_TIMEOUT_ERROR = (f"checkout_timeout_minutes must be a number of minutes above 0 and at most "
+                          f"{MAX_CHECKOUT_TIMEOUT_MINUTES} (e.g. 10, or 0.5 for 30 seconds)")
 
 
 def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason: str = "") -> DaemonHeartbeat:
@@ -50,4 +57,24 @@ def set_setting(key: str, value: str, actor: str) -> None:
         raise ValueError("task_slots must be a whole number of at least 1")
     if key == "kaniko_image" and not value.strip():
         raise ValueError("kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)")
+    if key == "checkout_timeout_minutes" and checkout_timeout_problem(value):
+        raise ValueError(checkout_timeout_problem(value))
     Setting.replace(key=key, value=value, updated_at=utcnow(), updated_by=actor).execute()
+
+
+def checkout_timeout_problem(value: str) -> str | None:
+    """Why `value` is not a usable checkout_timeout_minutes, or None (the dashboard asks before saving)."""
+    text = value.strip()
+    # Plain decimals only: float() would also take "nan", "inf" and "1e9".
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        return CHECKOUT_TIMEOUT_ERROR
+    minutes = float(text)
+    return None if 0 < minutes <= MAX_CHECKOUT_TIMEOUT_MINUTES else CHECKOUT_TIMEOUT_ERROR
+
+
+def checkout_timeout_seconds() -> float:
+    """The checkout's time limit in seconds (a stored value that no longer validates counts as the default)."""
+    value = get_setting("checkout_timeout_minutes")
+    if checkout_timeout_problem(value):
+        value = DEFAULTS["checkout_timeout_minutes"]
+    return float(value) * 60

@@ -1,7 +1,7 @@
 """Settings (`/settings`): container registries (add, make default, remove with
 confirmation), the chart repository (an OCI path or an HTTP repository URL, and whose
 credentials it uses), and the daemon's settings (task slots, container runtime and network
-for local run-script tasks).
+for local run-script tasks, the kaniko image, the checkout time limit).
 
 Every change goes through models/ (registries, daemon_state) as the actor "dashboard";
 a model's refusal is shown on the field it concerns. A registry password is taken from
@@ -132,22 +132,40 @@ def save_chart_repo(_clicks, url, registry_name, changed):
           Output(ids.DAEMON_NETWORK, "invalid"), Output(ids.DAEMON_NETWORK_ERROR, "children"),
           Output(ids.DAEMON_KANIKO, "invalid"), Output(ids.DAEMON_KANIKO_ERROR, "children"),
           Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_TASK_SLOTS, "value"), State(ids.DAEMON_RUNTIME, "value"),
-          State(ids.DAEMON_NETWORK, "value"), State(ids.DAEMON_KANIKO, "value"), prevent_initial_call=True)
-def save_daemon(_clicks, task_slots, runtime, network, kaniko_image):
+          State(ids.DAEMON_NETWORK, "value"), State(ids.DAEMON_KANIKO, "value"),
+          State(forms.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
+def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_timeout=None):
+    """Store every daemon setting, or none of them when one is refused (mark_checkout_timeout
+    puts the checkout limit's refusal on its field; None there: left as stored)."""
     task_slots, network, kaniko_image = str(task_slots or "").strip(), (network or "").strip(), (kaniko_image or "").strip()
+    checkout_timeout = None if checkout_timeout is None else str(checkout_timeout).strip()
     runtime = "" if runtime in (forms.NO_RUNTIME, None) else runtime
-    errors = forms.daemon_errors(task_slots, network, kaniko_image)
+    limit = {} if checkout_timeout is None else {"checkout_timeout": checkout_timeout}
+    errors = forms.daemon_errors(task_slots, network, kaniko_image, **limit)
     marks = (ids.DAEMON_TASK_SLOTS in errors, errors.get(ids.DAEMON_TASK_SLOTS, ""),
              ids.DAEMON_NETWORK in errors, errors.get(ids.DAEMON_NETWORK, ""),
              ids.DAEMON_KANIKO in errors, errors.get(ids.DAEMON_KANIKO, ""))
     if errors:
         return None, *marks
+    changes = [("task_slots", task_slots), ("container_runtime", runtime or ""),
+               ("container_network", network), ("kaniko_image", kaniko_image)]
+    if checkout_timeout is not None:
+        changes.append(("checkout_timeout_minutes", checkout_timeout))
     try:
-        for key, value in (("task_slots", task_slots), ("container_runtime", runtime or ""),
-                           ("container_network", network), ("kaniko_image", kaniko_image)):
+        for key, value in changes:
             daemon_state.set_setting(key, value, ACTOR)
     except (KeyError, ValueError) as exc:
         return error_alert(str(exc)), *marks
+    limit = daemon_state.get_setting("checkout_timeout_minutes")
     return ok_alert(f"Daemon settings saved: {task_slots} task slots, "
                     f"{f'scripts run in their image with {runtime}' if runtime else 'scripts run on the shell'}, "
-                    f"network {network}."), *marks
+                    f"network {network}, checkouts limited to {limit} minutes."), *marks
+
+
+@callback(Output(forms.DAEMON_CHECKOUT_TIMEOUT, "invalid"), Output(forms.DAEMON_CHECKOUT_TIMEOUT_ERROR, "children"),
+          Input(ids.DAEMON_SAVE, "n_clicks"), State(forms.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
+def mark_checkout_timeout(_clicks, checkout_timeout):
+    """The checkout limit's own field mark on Save (a callback of its own, so save_daemon's
+    outputs stay as they were); save_daemon refuses to store anything while it is marked."""
+    problem = daemon_state.checkout_timeout_problem(str(checkout_timeout or "").strip())
+    return bool(problem), problem or ""
