@@ -17,7 +17,7 @@ from pathlib import Path
 import helm_python as helm
 import yaml
 
-from daemon.tasks import registry as reg
+from daemon.tasks import paths, registry as reg
 from daemon.tasks.registry import Registry
 from models import safe_yaml
 from models.variables import UndefinedVariable, substitute
@@ -54,15 +54,19 @@ class PublishedChart:
 
 def prepare_chart(checkout: Path, chart_dir: str, values: dict, work_dir: Path, name: str | None = None) -> Path:
     """A copy of the chart with `${VAR}` substituted in values.yaml (and renamed to `name`)."""
-    source = (checkout / chart_dir).resolve()
-    if not source.is_relative_to(checkout.resolve()):
-        raise ChartError(f"chart directory {chart_dir!r} points outside the checkout")
-    if not (source / "Chart.yaml").is_file():
-        raise ChartError(f"chart directory {chart_dir!r} has no Chart.yaml" if source.is_dir()
-                         else f"chart directory {chart_dir!r} not found in the checkout")
+    try:
+        source = paths.inside(checkout, chart_dir, "chart directory")
+        if not (source / "Chart.yaml").is_file():
+            raise ChartError(f"chart directory {chart_dir!r} has no Chart.yaml" if source.is_dir()
+                             else f"chart directory {chart_dir!r} not found in the checkout")
+        paths.check_tree(checkout, source, chart_dir, "chart directory")
+    except (paths.PathOutside, paths.PathMissing) as e:
+        raise ChartError(str(e)) from None
     target = work_dir / "chart" / source.name
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, symlinks=True)
+    # links followed (all checked to stay in the checkout): the copy Helm reads has none, and
+    # a relative link keeps meaning what it meant in the checkout
+    shutil.copytree(source, target, symlinks=False)
     values_file = target / "values.yaml"
     if values_file.is_file():
         where = f"{chart_dir.rstrip('/')}/values.yaml"

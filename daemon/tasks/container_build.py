@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daemon.tasks import registry as reg
+from daemon.tasks import paths, registry as reg
 from daemon.tasks.registry import Registry
 
 BUILDERS = ("buildah", "podman", "docker")
@@ -89,10 +89,10 @@ def _word(token: str) -> str:
 
 
 def _inside(root: Path, rel: str, what: str) -> Path:
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise BuildError(f"{what} {rel!r} points outside the checkout")
-    return path
+    try:
+        return paths.inside(root, rel, what)      # symlinks followed, and kept in the checkout
+    except paths.PathOutside as e:
+        raise BuildError(str(e)) from None
 
 
 def plan_build(checkout: Path, dockerfile: str, registry: Registry, workspace: str, name: str, tag: str,

@@ -17,8 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
-from models import clusters
+from daemon.tasks import TaskPlan, TaskUnavailable, paths, task_environment
+from models import clusters, safe_yaml
 from models.variables import UndefinedVariable, substitute
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +45,10 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     name = substitute(task.get("cluster") or "", values, f"{where}.cluster")
     if not NAMESPACE.match(namespace):
         raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
-    if Path(file).is_absolute() or ".." in Path(file).parts:
-        raise TaskUnavailable(f"task '{task['name']}': the YAML file {file!r} must be a path inside the repository")
+    try:
+        paths.lexical(file, "the YAML file")      # before the checkout exists; deploy() resolves it
+    except paths.PathOutside as e:
+        raise TaskUnavailable(f"task '{task['name']}': {e}") from None
     row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),
@@ -70,10 +72,13 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
            rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> int:
     """Apply the file and wait for its rollouts; returns how many objects were applied."""
     from daemon.tasks.yaml_apply import Applier, documents
-    path = workspace / file
-    if not path.is_file():
-        raise ValueError(f"{file} not found in the run's checkout")
-    docs = documents(_substituted(path.read_text(), file), file)
+    # resolved and kept in the checkout (a symlink to /etc/… is refused), at most the size cap
+    data = paths.read_inside(workspace, file, "the YAML file", safe_yaml.MANIFEST_MAX_BYTES)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{file} is not UTF-8 text") from None
+    docs = documents(_substituted(text, file), file)
     applier = Applier(api, cluster, namespace, say=say, cache_file=cache_file)
     applier.ensure_namespace()
     applied = applier.apply(file, docs)

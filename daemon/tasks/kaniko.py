@@ -22,7 +22,7 @@ import re
 
 from daemon.executors.kube_spec import OUT_DIR, TASK_DIR, WORKSPACE
 from daemon.tasks import TaskPlan, TaskUnavailable
-from daemon.tasks import registry as reg
+from daemon.tasks import paths, registry as reg
 from daemon.tasks.build_image import registry_for
 from daemon.tasks.container_build import explain_failure
 from models import daemon_state
@@ -44,6 +44,18 @@ if [ ! -f "$MILLRACE_DOCKERFILE_PATH" ]; then
   printf 'millrace: error: Dockerfile %s not found in the checkout\n' "$MILLRACE_DOCKERFILE_PATH" >&2
   exit 3
 fi
+# The paths were checked by their text in the daemon; here, with the checkout present, a
+# symlink out of it (Dockerfile -> /kaniko/.docker/config.json) is refused, not followed.
+ws=$(pwd -P)
+inside() {
+  [ -e "$2" ] || return 0
+  real=$(realpath "$2" 2>/dev/null) || real=
+  case "$real" in "$ws"|"$ws"/*) return 0 ;; esac
+  printf "millrace: error: %s '%s' points outside the checkout (through a symlink, to %s)\n" "$1" "$2" "$real" >&2
+  exit 3
+}
+inside "Dockerfile path" "$MILLRACE_DOCKERFILE_PATH"
+inside "build context" "${MILLRACE_CONTEXT_PATH:-.}"
 printf 'millrace: step build\n'
 "$@"
 # Shell builtins only from here: kaniko has unpacked the base image over this container's root.
@@ -55,14 +67,6 @@ esac
 printf 'millrace: pushed %s\n' "$digest"
 printf 'IMAGE_DIGEST=%s\nIMAGE_REF=%s\n' "$digest" "$MILLRACE_IMAGE" >>"$MILLRACE_ENV"
 '''
-
-
-def _relative(path: str, what: str) -> str:
-    """`path` as a clean path inside the checkout (what the local path's checks accept)."""
-    clean = posixpath.normpath(path or ".")
-    if clean.startswith("/") or clean == ".." or clean.startswith("../"):
-        raise ValueError(f"{what} {path!r} points outside the checkout")
-    return clean
 
 
 def docker_config(registry: reg.Registry) -> tuple[str, str]:
@@ -79,8 +83,9 @@ def plan(task: dict, values: dict, where: str, cluster: str = "") -> TaskPlan:
     registry = registry_for(task, values, where)
     try:
         image = reg.image_ref(registry, fields["workspace"], fields["image"], fields["tag"])
-        dockerfile = _relative(fields["dockerfile"], "Dockerfile path")
-        context = _relative(fields["context"], "build context")
+        # the checkout is in the pod: its text is all there is to check here (SCRIPT resolves it)
+        dockerfile = paths.lexical(fields["dockerfile"], "Dockerfile path")
+        context = paths.lexical(fields["context"], "build context")
     except ValueError as e:
         raise TaskUnavailable(f"task '{task['name']}': {e}") from None
     tls = "http" if registry.plain_http else "skip-verify" if registry.skip_tls_verify else "verify"
