@@ -3,8 +3,11 @@
 `millrace` is a fresh data directory served by `run.py dashboard` on a free port in a
 subprocess; `daemon` starts `run.py daemon` on it (only the tests that need runs ask
 for it, so the first page can show the "no daemon" warning); `chrome` is headless
-Chromium via Selenium. Everything started here is stopped by its PID at teardown.
-Setup goes through the CLI (`apply -f -`), as a user would, never through shared state.
+Chromium via Selenium. Everything started here is stopped by its PID at teardown, and then
+every task process the daemon left running under the data directory (a daemon stopped with
+SIGTERM leaves its tasks running, by design). Setup goes through the CLI (`apply -f -`), as a
+user would, never through shared state. Waits use the suite's one `wait_for` (generous
+deadlines: a loaded machine is slow, never wrong).
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_processes_under, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 RUN_PY = ROOT / "run.py"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -30,20 +35,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(check, timeout=15.0, interval=0.1, what="condition"):
-    """Poll `check` until it returns something truthy; its last error explains a timeout."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as exc:  # noqa: BLE001 — stale elements and the like: try again
-            last = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {type(last).__name__}: {str(last).splitlines()[0] if str(last) else last!r})" if last else ""))
-
-
 class Millrace:
     """A data directory plus the processes serving it."""
 
@@ -54,7 +45,7 @@ class Millrace:
 
     def cli(self, *args, stdin: str | None = None) -> str:
         done = subprocess.run([sys.executable, str(RUN_PY), "--home", str(self.home), "--as", "tester", *args],
-                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=600)
         if done.returncode != 0:
             raise AssertionError(f"run.py {' '.join(args)} failed: {done.stderr}")
         return done.stdout
@@ -74,10 +65,13 @@ class Millrace:
             if proc.poll() is None:
                 proc.terminate()
                 try:
-                    proc.wait(timeout=20)
+                    proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        # The daemon's warm shutdown leaves its tasks running (a restarted daemon would adopt
+        # them); nothing will restart it, so they are stopped here, with their children.
+        stop_processes_under(self.home)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +85,7 @@ def millrace(tmp_path_factory):
         with urllib.request.urlopen(app.url + "/api/health", timeout=2) as response:
             return response.status == 200
     try:
-        wait_for(answers, timeout=30, interval=0.2, what="the dashboard to answer")
+        wait_for(answers, interval=0.2, message="the dashboard to answer")
         yield app
     finally:
         app.stop_all()
@@ -104,7 +98,7 @@ def daemon(millrace):
     def alive():
         with urllib.request.urlopen(millrace.url + "/api/health", timeout=2) as response:
             return b'"running"' in response.read()
-    wait_for(alive, timeout=20, interval=0.2, what="the daemon's first heartbeat")
+    wait_for(alive, interval=0.2, message="the daemon's first heartbeat")
     yield proc
 
 

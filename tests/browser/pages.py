@@ -9,7 +9,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from dashboard import ids
-from tests.browser.conftest import wait_for
+from tests.conftest import WAIT_SECONDS, wait_for
 
 
 class Page:
@@ -18,18 +18,18 @@ class Page:
 
     def open(self, path: str, ready: str | None = None) -> None:
         self.driver.get(self.base + path)
-        wait_for(lambda: self.driver.find_elements(By.CSS_SELECTOR, "#_pages_content > *"), what=f"{path} to render")
+        wait_for(lambda: self.driver.find_elements(By.CSS_SELECTOR, "#_pages_content > *"), message=f"{path} to render")
         if ready:
             self.css(ready)
 
-    def css(self, selector: str, timeout=15.0):
-        return wait_for(lambda: self.driver.find_element(By.CSS_SELECTOR, selector), timeout, what=selector)
+    def css(self, selector: str, timeout=WAIT_SECONDS):
+        return wait_for(lambda: self.driver.find_element(By.CSS_SELECTOR, selector), timeout, message=selector)
 
     def all(self, selector: str):
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
 
-    def by_id(self, component_id: str, timeout=15.0):
-        return wait_for(lambda: self.driver.find_element(By.ID, component_id), timeout, what=f"#{component_id}")
+    def by_id(self, component_id: str, timeout=WAIT_SECONDS):
+        return wait_for(lambda: self.driver.find_element(By.ID, component_id), timeout, message=f"#{component_id}")
 
     def text_of(self, selector: str) -> str:
         """The element's text, or "" while it is absent or being re-rendered."""
@@ -39,12 +39,12 @@ class Page:
         except StaleElementReferenceException:
             return ""
 
-    def wait_text(self, selector: str, expected: str, timeout=15.0) -> str:
+    def wait_text(self, selector: str, expected: str, timeout=WAIT_SECONDS) -> str:
         return wait_for(lambda: expected in self.text_of(selector) and self.text_of(selector), timeout,
-                        what=f"{expected!r} in {selector} (has {self.text_of(selector)!r})")
+                        message=lambda: f"{expected!r} in {selector} (has {self.text_of(selector)!r})")
 
     def click(self, selector: str) -> None:
-        wait_for(lambda: self._click(selector), what=f"clicking {selector}")
+        wait_for(lambda: self._click(selector), message=f"clicking {selector}")
 
     def _click(self, selector):
         element = self.driver.find_element(By.CSS_SELECTOR, selector)
@@ -69,14 +69,20 @@ class Page:
             found = self.driver.find_elements(By.XPATH, xpath)
             if not found:
                 self.driver.find_element(By.CSS_SELECTOR, f"{scope} .more-menu .dropdown-toggle").click()
-                found = wait_for(lambda: self.driver.find_elements(By.XPATH, xpath), timeout=2, what=item)
+                # Not the whole wait: a re-render may close the menu again, and then it is reopened.
+                found = wait_for(lambda: self.driver.find_elements(By.XPATH, xpath), timeout=10, message=item)
             found[0].click()
             return True
-        wait_for(choose, what=f"menu item {item}")
+        wait_for(choose, message=f"menu item {item}")
 
     # --- the confirmation dialog --------------------------------------------------------
-    def dialog_open(self) -> str:
-        return wait_for(lambda: self.driver.find_element(By.ID, ids.DIALOG_TITLE).text, what="the dialog")
+    def dialog_open(self, title: str) -> str:
+        """Wait for the dialog titled `title` to be shown (the previous dialog may still be
+        fading out with its own title: reading whichever title is there first would race)."""
+        def shown():
+            return self.text_of(f".modal.show #{ids.DIALOG_TITLE}")
+        return wait_for(lambda: shown() == title and shown(),
+                        message=lambda: f"the dialog {title!r} (shown: {shown()!r})")
 
     def fill(self, component_id: str, text: str) -> None:
         # clear() bypasses React's change events; select-all + delete goes through them.
@@ -93,7 +99,7 @@ class Page:
         self.click(f"#{ids.DIALOG_CONFIRM}")
 
     def dialog_closed(self) -> bool:
-        return wait_for(lambda: not self.all(f".modal.show #{ids.DIALOG_CONFIRM}"), what="the dialog to close")
+        return wait_for(lambda: not self.all(f".modal.show #{ids.DIALOG_CONFIRM}"), message="the dialog to close")
 
     def feedback(self, expected: str) -> str:
         return self.wait_text(f"#{ids.FEEDBACK}", expected)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from dashboard import ids
-from tests.browser.conftest import screenshot, wait_for
+from tests.browser.conftest import screenshot
+from tests.conftest import wait_for
 from tests.browser.pages import Page
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 
@@ -39,7 +40,7 @@ def own_daemon(millrace):
     proc = millrace.start("daemon", log_name="daemon-clusters.log")
     yield proc
     proc.terminate()
-    proc.wait(timeout=20)
+    proc.wait(timeout=60)
     millrace.procs.remove(proc)
 
 
@@ -55,7 +56,7 @@ def test_add_a_cluster_from_a_pasted_kubeconfig_and_watch_its_health(millrace, c
     page.by_id(ids.CLUSTER_KUBECONFIG).send_keys(Path(fake_kube.kubeconfig_path).read_text())
     page.click(f"#{ids.CLUSTER_ADD}")
     page.wait_text(f"#{ids.CLUSTERS_FEEDBACK}", "Cluster 'fake' added")
-    page.wait_text(row("fake"), "healthy", timeout=20)      # the daemon checked it
+    page.wait_text(row("fake"), "healthy")      # the daemon checked it
     shown = page.text_of(row("fake"))
     assert fake_kube.url in shown and "v1.31.0-fakekube" in shown and "millrace-fake" in shown
     assert "default" in page.text_of(f"{row('fake')} .cluster-default") and "on-fake" in shown
@@ -67,14 +68,14 @@ def test_add_a_cluster_from_a_pasted_kubeconfig_and_watch_its_health(millrace, c
     # `cluster check` records the health at once (the daemon's next check comes within 30 s); it
     # exits 1 for an unhealthy cluster, which millrace.cli would take for a failure.
     subprocess.run([*cli_args(millrace), "cluster", "check", "fake"], capture_output=True, timeout=60)
-    page.wait_text(row("fake"), "refused", timeout=20)
+    page.wait_text(row("fake"), "refused")
     assert "refused the credentials (401 Unauthorized)" in page.text_of(row("fake"))
 
     page.click(f'{row("fake")} button[data-action="remove"]')
     page.wait_text(f"#{ids.CLUSTER_DIALOG_BODY}", "Used by 1 pipeline(s): on-fake")
     page.click(f"#{ids.CLUSTER_DIALOG_CONFIRM}")
     page.wait_text(f"#{ids.CLUSTERS_FEEDBACK}", "Cluster 'fake' removed.")
-    wait_for(lambda: not page.all(row("fake")), what="the row to go")
+    wait_for(lambda: not page.all(row("fake")), message="the row to go")
     page.wait_text(".clusters-local-only", "No Kubernetes cluster is registered")
 
 

@@ -8,7 +8,6 @@ Screenshots of the list, a running run and a failed run land in docs/screenshots
 from __future__ import annotations
 
 import re
-import time
 import urllib.request
 
 import pytest
@@ -16,7 +15,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from dashboard import ids
-from tests.browser.conftest import screenshot, wait_for
+from tests.browser.conftest import screenshot
+from tests.conftest import wait_for
 from tests.browser.pages import Page
 
 pytestmark = pytest.mark.slow
@@ -118,36 +118,43 @@ def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     page.open("/pipelines", ready=page.row("sleepy"))
     page.wait_text(f"#{ids.NAV_DAEMON}", "daemon: running")
     page.row_action("sleepy", "run")
-    assert page.dialog_open() == "Run sleepy"
+    page.dialog_open("Run sleepy")
     page.confirm()
     page.feedback("Queued sleepy#1.")
     page.wait_text(page.row("sleepy"), "running")
     page.click(f'{page.row("sleepy")} a[href$="/runs/1"]')
-    page.wait_text(f"#{ids.LOG_LINES}", "tick 3")
+    seen = wait_for(lambda: last_tick(page) >= 3 and last_tick(page), message="the first lines of the log")
     # Lines keep arriving while the task still runs, without a reload.
-    seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
-    page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 4}")
-    assert page.text_of(f"#{ids.RUN_STATUS}") == "running"
+    wait_for(lambda: last_tick(page) >= seen + 4, message=lambda: f"lines after tick {seen} (at {last_tick(page)})")
+    # (The status badge is re-rendered as the run's facts change: read it by waiting, never once.)
+    page.wait_text(f"#{ids.RUN_STATUS}", "running")
     # Following the tail: the newest line is scrolled into view.
     view = page.by_id(ids.LOG_VIEW)
-    assert wait_for(lambda: chrome_gap(page, view) < 60, what="the log view to follow its tail")
+    assert wait_for(lambda: chrome_gap(page, view) < 60, message="the log view to follow its tail")
     screenshot(page.driver, "run-running")
     # Scrolled up, the reader stays where they are while lines keep arriving; back at the bottom, it follows again.
     # (A line may land between the scroll and its event; scroll again until the page has noticed.)
     wait_for(lambda: page.driver.execute_script("arguments[0].scrollTop = 0; return arguments[0].dataset.follow",
-                                                view) == "false", what="the log view to notice the reader scrolled up")
-    seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
-    page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 3}")
+                                                view) == "false", message="the log view to notice the reader scrolled up")
+    seen = last_tick(page)
+    wait_for(lambda: last_tick(page) >= seen + 3, message=lambda: f"lines after tick {seen} (at {last_tick(page)})")
     assert page.driver.execute_script("return arguments[0].scrollTop", view) == 0
     page.driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", view)
-    seen = page.text_of(f"#{ids.LOG_LINES}").count("tick")
-    page.wait_text(f"#{ids.LOG_LINES}", f"tick {seen + 3}")
-    assert wait_for(lambda: chrome_gap(page, view) < 60, what="following again after scrolling to the bottom")
+    seen = last_tick(page)
+    wait_for(lambda: last_tick(page) >= seen + 3, message=lambda: f"lines after tick {seen} (at {last_tick(page)})")
+    assert wait_for(lambda: chrome_gap(page, view) < 60, message="following again after scrolling to the bottom")
     page.click(f'#{ids.RUN_HEADER} button[data-action="stop"]')
-    assert page.dialog_open() == "Stop sleepy#1"
+    page.dialog_open("Stop sleepy#1")
     page.confirm()
     page.feedback("Stop requested for sleepy#1.")
-    page.wait_text(f"#{ids.RUN_STATUS}", "stopped", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "stopped")
+
+
+def last_tick(page) -> int:
+    """The newest "tick N" line shown (0 while the log is absent or being re-rendered). A number,
+    not a text match: "tick 4" is also found inside "tick 40", and a count of the lines read
+    during a re-render would be 0."""
+    return max(map(int, re.findall(r"tick (\d+)", page.text_of(f"#{ids.LOG_LINES}"))), default=0)
 
 
 def chrome_gap(page, element) -> float:
@@ -163,7 +170,7 @@ def test_a_failed_run_shows_its_reason_and_a_safe_coloured_log(page, daemon, mil
     page.confirm()
     page.feedback("Queued broken#1.")
     page.open(f"{path}/runs/1")
-    page.wait_text(f"#{ids.RUN_STATUS}", "failed", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "failed")
     assert "exit code 3" in page.text_of(f"#{ids.RUN_HEADER}")
     # The failed task is the one shown; markup in its log is text and never runs.
     page.wait_text(f"#{ids.LOG_TITLE}", "Build / compile")
@@ -185,9 +192,9 @@ def test_the_log_moves_on_to_the_next_running_task_until_the_reader_picks_one(pa
     millrace.cli("run", "twostep")
     page.open(f"{path}/runs/1")
     page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
-    page.wait_text(f"#{ids.LOG_TITLE}", "Deploy / second", timeout=20)
+    page.wait_text(f"#{ids.LOG_TITLE}", "Deploy / second")
     page.wait_text(f"#{ids.LOG_LINES}", "second-task-output")
-    page.wait_text(f"#{ids.RUN_STATUS}", "succeeded", timeout=20)
+    page.wait_text(f"#{ids.RUN_STATUS}", "succeeded")
     page.click('.task-pick[data-task="first"]')
     page.wait_text(f"#{ids.LOG_TITLE}", "Build / first")
     page.wait_text(f"#{ids.LOG_LINES}", "first-task-output")
@@ -198,25 +205,25 @@ def test_rerun_from_the_records_and_the_timeline_view(page, daemon):
     path = pipeline_path(page, "broken")
     page.open(path, ready='tr[data-run="1"]')
     page.click('tr[data-run="1"] button[data-action="rerun"]')
-    assert page.dialog_open() == "Re-run broken#1"
+    page.dialog_open("Re-run broken#1")
     page.confirm()
     page.feedback("Queued broken#2 (re-run of #1).")
-    page.wait_text('tr[data-run="2"]', "failed", timeout=20)
+    page.wait_text('tr[data-run="2"]', "failed")
     assert "re-run of #1" in page.text_of('tr[data-run="2"]')
     page.click(f"#{ids.DETAIL_RUNS_VIEW} input[value='timeline']")
-    wait_for(lambda: len(page.all(".run-timeline g.point")) == 2, what="one timeline bar per run")
+    wait_for(lambda: len(page.all(".run-timeline g.point")) == 2, message="one timeline bar per run")
     assert "failed" in page.text_of(".run-timeline .legend")
     # A bar opens its run (the top bar is the newest run).
     bars = sorted(page.all(".run-timeline g.point path"), key=lambda el: el.location["y"])
     ActionChains(page.driver).move_to_element(bars[0]).pause(0.3).click().perform()   # plotly's drag layer takes the click
-    wait_for(lambda: page.driver.current_url.endswith(f"{path}/runs/2"), what="the clicked run to open")
+    wait_for(lambda: page.driver.current_url.endswith(f"{path}/runs/2"), message="the clicked run to open")
     page.wait_text(f"#{ids.RUN_STATUS}", "failed")
 
 
 def test_copy_deactivate_activate_and_delete_from_the_list(page):
     page.open("/pipelines", ready=page.row("broken"))
     page.more(page.row("broken"), "Copy")
-    assert page.dialog_open() == "Copy broken"
+    page.dialog_open("Copy broken")
     page.fill(ids.DIALOG_NAME, "broken-copy")
     page.confirm()
     page.feedback("Copied 'broken' to 'broken-copy'.")
@@ -231,10 +238,10 @@ def test_copy_deactivate_activate_and_delete_from_the_list(page):
     page.more(page.row("broken-copy"), "Activate")
     page.wait_text(f"{page.row('broken-copy')} .active-flag", "active")
     page.more(page.row("broken-copy"), "Delete")
-    assert page.dialog_open() == "Delete broken-copy"
+    page.dialog_open("Delete broken-copy")
     page.confirm()
     page.feedback("Deleted 'broken-copy'.")
-    wait_for(lambda: not page.all(page.row("broken-copy")), what="the deleted row to go")
+    wait_for(lambda: not page.all(page.row("broken-copy")), message="the deleted row to go")
     assert page.all(page.row("broken"))
 
 
@@ -242,8 +249,8 @@ def test_create_by_copying_then_set_the_timeout(page):
     page.open("/pipelines", ready=page.row("sleepy"))
     page.click(f"#{ids.LIST_CREATE_MENU} .dropdown-toggle")
     wait_for(lambda: page.driver.find_element(By.XPATH, "//*[normalize-space()='Copy an existing pipeline…']")
-             .click() or True, what="the create menu")
-    assert page.dialog_open() == "Create a pipeline by copying"
+             .click() or True, message="the create menu")
+    page.dialog_open("Create a pipeline by copying")
     page.choose(ids.DIALOG_SOURCE, "sleepy")
     page.fill(ids.DIALOG_NAME, "sleepy-2")
     page.confirm()
@@ -251,7 +258,7 @@ def test_create_by_copying_then_set_the_timeout(page):
     page.wait_text("h2", "sleepy-2")
     assert re.search(r"/pipelines/\d+$", page.driver.current_url)
     page.more(f"#{ids.DETAIL_INFO}", "Advanced settings")
-    assert page.dialog_open() == "Advanced settings of sleepy-2"
+    page.dialog_open("Advanced settings of sleepy-2")
     page.fill(ids.DIALOG_TIMEOUT, "15")
     page.confirm()
     page.wait_text(f"#{ids.DETAIL_INFO} .timeout", "15 minutes")
@@ -262,14 +269,14 @@ def test_search_by_name_and_filter_by_status(page):
     page.open("/pipelines", ready=page.row("sleepy-2"))
     everyone = len(page.all("tr[data-pipeline]"))     # other tests of this module add pipelines too
     page.fill(ids.LIST_SEARCH, "sleep")
-    wait_for(lambda: len(page.all("tr[data-pipeline]")) == 2, what="two rows matching 'sleep'")
+    wait_for(lambda: len(page.all("tr[data-pipeline]")) == 2, message="two rows matching 'sleep'")
     assert {r.get_attribute("data-pipeline") for r in page.all("tr[data-pipeline]")} == {"sleepy", "sleepy-2"}
     page.fill(ids.LIST_SEARCH, "")
     page.choose(ids.LIST_STATUS, "failed")
     wait_for(lambda: [r.get_attribute("data-pipeline") for r in page.all("tr[data-pipeline]")] == ["broken"],
-             what="only the failed pipeline")
+             message="only the failed pipeline")
     page.choose(ids.LIST_STATUS, "any status")
-    wait_for(lambda: len(page.all("tr[data-pipeline]")) == everyone, what="every pipeline again")
+    wait_for(lambda: len(page.all("tr[data-pipeline]")) == everyone, message="every pipeline again")
 
 
 def test_a_200000_line_log_opens_at_its_tail_and_pages_backwards(page, daemon, millrace):
@@ -280,10 +287,10 @@ def test_a_200000_line_log_opens_at_its_tail_and_pages_backwards(page, daemon, m
     lines = page.all(f"#{ids.LOG_VIEW} .log-line")
     assert len(lines) == 1000
     first = int(lines[0].find_element(By.CSS_SELECTOR, ".log-no").text)
-    started = time.monotonic()
+    # How fast the earlier page comes is a timing goal (bench/dashboard.py's business); here,
+    # that it comes, and holds the 1000 lines before the first one shown.
     page.click(f"#{ids.LOG_EARLIER}")
-    wait_for(lambda: len(page.all(f"#{ids.LOG_VIEW} .log-line")) == 2000, what="a page of earlier lines")
-    assert time.monotonic() - started < 5
+    wait_for(lambda: len(page.all(f"#{ids.LOG_VIEW} .log-line")) == 2000, message="a page of earlier lines")
     top = page.all(f"#{ids.LOG_VIEW} .log-line .log-no")[0].text
     assert int(top) == first - 1000
     page.open("/pipelines", ready=page.row("chatty"))

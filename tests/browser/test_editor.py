@@ -21,7 +21,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from dashboard import editor_ids as eid
-from tests.browser.conftest import screenshot, wait_for
+from tests.browser.conftest import screenshot
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,7 @@ class Editor:
     def __init__(self, driver, url):
         self.d = driver
         driver.get(url)
-        wait_for(lambda: self.labels("stage"), what="the canvas")
+        wait_for(lambda: self.labels("stage"), message="the canvas")
 
     def el(self, component_id):
         """The element of a component id; form controls are found by type and path, whatever
@@ -100,7 +101,7 @@ class Editor:
             first = where()
             time.sleep(0.25)
             return first if first and first == where() else None
-        box = wait_for(settled, what=f"node {node_id} to stay put")
+        box = wait_for(settled, message=f"node {node_id} to stay put")
         container = self.d.execute_script("return cy.container();")
         ActionChains(self.d).move_to_element_with_offset(container, int(box[0]), int(box[1])).click().perform()
 
@@ -110,29 +111,29 @@ class Editor:
             if button.is_displayed() and button.is_enabled():
                 button.click()
                 return True
-        wait_for(press, what=f"button {op}")
+        wait_for(press, message=f"button {op}")
 
     def type(self, path, text):
-        field = wait_for(lambda: self.el(eid.field(path)), what=f"field {path}")
+        field = wait_for(lambda: self.el(eid.field(path)), message=f"field {path}")
         field.send_keys(Keys.CONTROL, "a")
         field.send_keys(Keys.DELETE)
         if text:
             field.send_keys(text)
 
     def wait_labels(self, kind, expected):
-        return wait_for(lambda: self.labels(kind) == expected, what=f"{kind} labels {expected} (have {self.labels(kind)})")
+        return wait_for(lambda: self.labels(kind) == expected, message=lambda: f"{kind} labels {expected} (have {self.labels(kind)})")
 
     def stages(self):
         return [label.replace("⚠ ", "").split("\n")[0] for label in self.labels("stage")]
 
     def wait_stages(self, expected):
-        wait_for(lambda: self.stages() == expected, what=f"stages {expected} (have {self.stages()})")
+        wait_for(lambda: self.stages() == expected, message=lambda: f"stages {expected} (have {self.stages()})")
 
     def tasks(self):
         return [label.replace("⚠ ", "").split("\n")[0] for label in self.labels("task")]
 
     def wait_tasks(self, expected):
-        wait_for(lambda: self.tasks() == expected, what=f"tasks {expected} (have {self.tasks()})")
+        wait_for(lambda: self.tasks() == expected, message=lambda: f"tasks {expected} (have {self.tasks()})")
 
 
 # --- tests ----------------------------------------------------------------------------
@@ -142,21 +143,21 @@ def test_a_newcomer_creates_a_pipeline_adds_a_script_task_saves_and_runs_it(mill
     ed.type("name", "hello-world")
     ed.click_node("add-task-1")                               # the "+ task" card under Build
     ed.wait_tasks(["task-1"])
-    wait_for(lambda: ed.el(eid.field("stages[1].tasks[0].script")), what="the task form")
+    wait_for(lambda: ed.el(eid.field("stages[1].tasks[0].script")), message="the task form")
     assert ed.el(eid.field("stages[1].tasks[0].type")).get_attribute("value") == "script"
     ed.type("stages[1].tasks[0].name", "greet")
     ed.type("stages[1].tasks[0].script", "echo hello from the canvas")
     ed.wait_tasks(["greet"])
     screenshot(chrome, "editor")
     ed.el(eid.SAVE_RUN).click()
-    wait_for(lambda: chrome.current_url.endswith("/runs/1"), what="the run page")
-    pipeline_id, version, spec = wait_for(lambda: stored(millrace, "hello-world"), what="the stored pipeline")
+    wait_for(lambda: chrome.current_url.endswith("/runs/1"), message="the run page")
+    pipeline_id, version, spec = wait_for(lambda: stored(millrace, "hello-world"), message="the stored pipeline")
     task = spec["stages"][1]["tasks"][0]
     assert (version, task["name"], task["type"], task["script"]) == (1, "greet", "script", "echo hello from the canvas")
     assert query(millrace, "SELECT number, cause, triggered_by FROM run WHERE pipeline_id = ?", pipeline_id) == [
         (1, "manual", "dashboard")]
-    wait_for(lambda: "hello from the canvas" in chrome.find_element(By.TAG_NAME, "body").text, timeout=30,
-             what="the task's log line on the run page")
+    wait_for(lambda: "hello from the canvas" in chrome.find_element(By.TAG_NAME, "body").text,
+             message="the task's log line on the run page")
 
 
 def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
@@ -182,7 +183,7 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
     ed.wait_tasks(["task-1", "task-1-copy"])
     ed.click("task-up")
     ed.wait_tasks(["task-1-copy", "task-1"])
-    wait_for(lambda: not ed.el(eid.op("task-up")).is_enabled(), what="'move up' disabled on the first task")
+    wait_for(lambda: not ed.el(eid.op("task-up")).is_enabled(), message="'move up' disabled on the first task")
     ed.click("task-down")
     ed.wait_tasks(["task-1", "task-1-copy"])
     ed.click("delete-task")
@@ -203,17 +204,17 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
     ed.click_node("source")                                   # the "+ code source" card
     ed.click("add-source")
     ed.type("source.repository", "https://git.example.com/app.git")
-    wait_for(lambda: ed.labels("source")[0].endswith("example.com/app.git\nbranch main"), what="the source card")
+    wait_for(lambda: ed.labels("source")[0].endswith("example.com/app.git\nbranch main"), message="the source card")
     ed.click("delete-source")
-    wait_for(lambda: ed.labels("source") == ["+ code source"], what="the empty source card")
+    wait_for(lambda: ed.labels("source") == ["+ code source"], message="the empty source card")
 
 
 def test_choosing_a_task_type_shows_exactly_its_fields(millrace, chrome):
     ed = Editor(chrome, f"{millrace.url}/pipelines/new")
     ed.click_node("add-task-3")
-    Select(wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].type")), what="the type")).select_by_visible_text(
+    Select(wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].type")), message="the type")).select_by_visible_text(
         "deploy YAML")
-    wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].namespace")), what="the deploy YAML fields")
+    wait_for(lambda: ed.el(eid.field("stages[3].tasks[0].namespace")), message="the deploy YAML fields")
     fields = chrome.execute_script(
         "return [...document.querySelectorAll('#editor-panel [id^=\"{\"]')].map(e => JSON.parse(e.id))"
         ".filter(i => i.type === arguments[0]).map(i => i.path);", eid.FIELD)
@@ -226,25 +227,32 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(m
     ed.type("name", "needs-a-script")
     ed.click_node("add-task-2")
     ed.wait_tasks(["task-1"])
-    wait_for(lambda: ed.el(eid.field("stages[2].tasks[0].script")), what="the task form")
+    wait_for(lambda: ed.el(eid.field("stages[2].tasks[0].script")), message="the task form")
     ed.el(eid.SAVE).click()
     wait_for(lambda: ed.el(eid.feedback("stages[2].tasks[0].script")).text == "required",
-             what="'required' under the script field")
+             message="'required' under the script field")
     assert "is-invalid" in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
-    wait_for(lambda: "invalid" in ed.node_classes("task-2-0"), what="the task card marked red")
+    wait_for(lambda: "invalid" in ed.node_classes("task-2-0"), message="the task card marked red")
     assert "task 'task-1' › Script: required" in ed.el(eid.PROBLEMS).text
     assert stored(millrace, "needs-a-script") is None
 
     ed.type("stages[2].tasks[0].script", "true")
-    wait_for(lambda: "invalid" not in ed.node_classes("task-2-0"), what="the mark to clear")
+    wait_for(lambda: "invalid" not in ed.node_classes("task-2-0"), message="the mark to clear")
     assert "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
     ed.el(eid.SAVE).click()
-    wait_for(lambda: stored(millrace, "needs-a-script"), what="the pipeline to be saved")
+    wait_for(lambda: stored(millrace, "needs-a-script"), message="the pipeline to be saved")
 
-    ed = Editor(chrome, f"{millrace.url}/pipelines/new")         # the same name again: refused, on the name
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")         # no task at all: refused, on the first stage
     ed.type("name", "needs-a-script")
     ed.el(eid.SAVE).click()
-    wait_for(lambda: "already exists" in ed.el(eid.feedback("name")).text, what="the taken name on its field")
+    wait_for(lambda: "stage 'Source' › tasks: a pipeline needs at least one task" in ed.el(eid.PROBLEMS).text,
+             message="the empty-pipeline problem")
+    wait_for(lambda: "invalid" in ed.node_classes("stage-0"), message="the first stage marked red")
+    ed.click_node("add-task-2")                                  # with a task, the same name again: refused, on the name
+    ed.wait_tasks(["task-1"])
+    ed.type("stages[2].tasks[0].script", "true")
+    ed.el(eid.SAVE).click()
+    wait_for(lambda: "already exists" in ed.el(eid.feedback("name")).text, message="the taken name on its field")
     assert "is-invalid" in ed.el(eid.field("name")).get_attribute("class")
     assert stored(millrace, "needs-a-script")[1] == 1
 
@@ -259,7 +267,7 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
 
     chrome.find_element(By.LINK_TEXT, "YAML").click()
     box = ed.el(eid.YAML)
-    wait_for(lambda: "name: yaml-edit" in box.get_attribute("value"), what="the YAML text")
+    wait_for(lambda: "name: yaml-edit" in box.get_attribute("value"), message="the YAML text")
     text = box.get_attribute("value")
     assert token not in text and "secret: true" in text
     box.send_keys(Keys.CONTROL, "a")
@@ -270,28 +278,28 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
     wait_for(lambda: chrome.execute_script(                  # redrawn while hidden, yet fully in view
         "const b = cy.elements().renderedBoundingBox();"
         "return cy.width() > 0 && b.w > 200 && b.x1 >= 0 && b.x2 <= cy.width() && b.y1 >= 0 && b.y2 <= cy.height();"),
-        what="the whole graph in view after the YAML tab")
+        message="the whole graph in view after the YAML tab")
     ed.click_node("stage-1")
-    wait_for(lambda: ed.el(eid.field("stages[1].name")).get_attribute("value") == "Ship", what="the Ship stage form")
+    wait_for(lambda: ed.el(eid.field("stages[1].name")).get_attribute("value") == "Ship", message="the Ship stage form")
 
     chrome.find_element(By.LINK_TEXT, "YAML").click()
-    wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), what="the edit in the YAML text")
+    wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), message="the edit in the YAML text")
     ed.click("undo")                                          # undo rewrites the open YAML tab too
-    wait_for(lambda: "name: Ship" not in ed.el(eid.YAML).get_attribute("value"), what="undo in the YAML text")
+    wait_for(lambda: "name: Ship" not in ed.el(eid.YAML).get_attribute("value"), message="undo in the YAML text")
     ed.click("redo")
-    wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), what="redo in the YAML text")
+    wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), message="redo in the YAML text")
     box = ed.el(eid.YAML)
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys("stages: [oops")
     chrome.find_element(By.LINK_TEXT, "Canvas").click()
     wait_for(lambda: "not valid YAML" in chrome.execute_script(
-        "return document.getElementById(arguments[0]).textContent;", eid.YAML_ERROR), what="the YAML error")
+        "return document.getElementById(arguments[0]).textContent;", eid.YAML_ERROR), message="the YAML error")
     ed.wait_stages(["Build", "Ship"])                         # bad YAML changed nothing
 
     ed.el(eid.SAVE).click()
     _, version, saved = wait_for(lambda: stored(millrace, "yaml-edit")[1] == 2 and stored(millrace, "yaml-edit"),
-                                 what="version 2")
+                                 message="version 2")
     assert [s["name"] for s in saved["stages"]] == ["Build", "Ship"]
     assert saved["stages"][0]["tasks"][0]["script"] == "make all"
     assert saved["stages"][0]["tasks"][0]["env"][0]["encrypted"] == token        # the secret was kept

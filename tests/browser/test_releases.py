@@ -17,7 +17,8 @@ from selenium.webdriver.common.by import By
 from daemon.tasks.charts import ChartRepository, build_and_publish
 from daemon.tasks.registry import Registry
 from dashboard import ids
-from tests.browser.conftest import Millrace, free_port, screenshot, wait_for
+from tests.browser.conftest import Millrace, free_port, screenshot
+from tests.conftest import wait_for
 from tests.browser.pages import Page
 from tests.delivery.examples import example_nginx_chart
 from tests.delivery.fixtures import require_tools
@@ -70,7 +71,7 @@ def own_millrace(tmp_path, fake_kube, registry):
         def alive():
             with urllib.request.urlopen(app.url + "/api/health", timeout=2) as response:
                 return b'"running"' in response.read()
-        wait_for(alive, timeout=30, interval=0.2, what="the dashboard and the daemon's first heartbeat")
+        wait_for(alive, interval=0.2, message="the dashboard and the daemon's first heartbeat")
         yield app
     finally:
         app.stop_all()
@@ -115,7 +116,7 @@ def test_release_history_and_rollback_from_the_dashboard(own_millrace, chrome, f
     assert "Chart nginx 1.0.0 is deployed again with replicaCount=1" in body
     page.click(f"#{ids.RELEASE_DIALOG_CONFIRM}")
     page.wait_text(f"#{ids.RELEASES_FEEDBACK}", "Queued web#3: release nginx goes back to revision 1.")
-    wait_for(lambda: not page.all(f".modal.show #{ids.RELEASE_DIALOG_CONFIRM}"), what="the dialog to close")
+    wait_for(lambda: not page.all(f".modal.show #{ids.RELEASE_DIALOG_CONFIRM}"), message="the dialog to close")
 
     row = page.wait_text(revision_row(3), "deployed", timeout=60)
     assert "nginx 1.0.0" in row and "replicaCount=1" in row and "rollback to 1" in row and "web#3" in row

@@ -20,7 +20,8 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from dashboard import editor_ids as eid, ids
-from tests.browser.conftest import ROOT, screenshot, wait_for
+from tests.browser.conftest import ROOT, screenshot
+from tests.conftest import wait_for
 from tests.browser.pages import Page
 from tests.browser.test_editor import Editor
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
@@ -45,7 +46,7 @@ def via_models(millrace, expression: str):
     code = ("import json, sys\nfrom models import daemon_state, home, pipelines, registries\n"
             "home.open_home(sys.argv[1])\nprint(json.dumps(" + expression + "))")
     done = subprocess.run([sys.executable, "-c", code, str(millrace.home)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=30, check=True)
+                          cwd=ROOT, timeout=300, check=True)
     return json.loads(done.stdout)
 
 
@@ -84,7 +85,7 @@ def test_registries_chart_repository_and_daemon_settings(millrace, chrome):
     page.wait_text(registry_row("registry.example.com"), "anonymous")
     page.click(f'{registry_row("registry.example.com")} button[data-action="default"]')
     page.wait_text(f"#{ids.SETTINGS_FEEDBACK}", "'registry.example.com' is now the default registry.")
-    wait_for(lambda: not page.all(f"{registry_row('local')} .registry-default"), what="'local' no longer the default")
+    wait_for(lambda: not page.all(f"{registry_row('local')} .registry-default"), message="'local' no longer the default")
     assert via_models(millrace, "registries.default().name") == "registry.example.com"
 
     page.fill(ids.CHART_REPO_URL, "ftp://127.0.0.1:5999/charts")
@@ -107,7 +108,7 @@ def test_registries_chart_repository_and_daemon_settings(millrace, chrome):
     page.wait_text(f"#{ids.REGISTRY_DIALOG_BODY}", "It is the default registry")
     page.click(f"#{ids.REGISTRY_DIALOG_CONFIRM}")
     page.wait_text(f"#{ids.SETTINGS_FEEDBACK}", "Registry 'registry.example.com' removed.")
-    wait_for(lambda: not page.all(registry_row("registry.example.com")), what="the removed row to go")
+    wait_for(lambda: not page.all(registry_row("registry.example.com")), message="the removed row to go")
     assert via_models(millrace, "[r.name for r in registries.all_registries()]") == ["local"]
 
     page.fill(ids.DAEMON_TASK_SLOTS, "0")
@@ -138,7 +139,7 @@ def test_choosing_where_a_pipeline_runs_in_the_editor_and_in_advanced_settings(m
     pipeline_id = via_models(millrace, "pipelines.get('placed').id")
     ed = Editor(chrome, f"{millrace.url}/pipelines/{pipeline_id}/edit")
     ed.wait_stages(["Build"])
-    box = Select(wait_for(lambda: ed.el(eid.field("cluster")), what="the cluster choice"))
+    box = Select(wait_for(lambda: ed.el(eid.field("cluster")), message="the cluster choice"))
     assert [o.text for o in box.options if o.get_attribute("value")] == [
         "default (cluster prod)", "this machine (local processes)", "cluster prod"]
     box.select_by_visible_text("cluster prod")
@@ -147,16 +148,16 @@ def test_choosing_where_a_pipeline_runs_in_the_editor_and_in_advanced_settings(m
     # typing scrolled the page (smoothly: Bootstrap's scroll-behavior), so bring the button back at once
     chrome.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", save)
     save.click()
-    wait_for(lambda: chrome.current_url.endswith(f"/pipelines/{pipeline_id}"), what="the pipeline page")
+    wait_for(lambda: chrome.current_url.endswith(f"/pipelines/{pipeline_id}"), message="the pipeline page")
     spec = spec_of(millrace, "placed")
     assert (spec["cluster"], spec["scheduling_timeout_minutes"], version_of(millrace, "placed")) == ("prod", 15, 2)
 
     page = Page(chrome, millrace.url)
     page.open("/pipelines", ready=page.row("placed"))
     page.more(page.row("placed"), "Advanced settings")
-    assert page.dialog_open() == "Advanced settings of placed"
+    page.dialog_open("Advanced settings of placed")
     cluster = Select(page.by_id(ids.DIALOG_CLUSTER))
-    wait_for(lambda: cluster.first_selected_option.text == "cluster prod", what="the stored cluster chosen")
+    wait_for(lambda: cluster.first_selected_option.text == "cluster prod", message="the stored cluster chosen")
     assert page.by_id(ids.DIALOG_SCHEDULING).get_attribute("value") == "15"
     page.choose(ids.DIALOG_CLUSTER, "this machine (local processes)")
     page.confirm()

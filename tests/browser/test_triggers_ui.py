@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import Select
 
 from dashboard import ids
 from tests import webhook_payloads as payloads
-from tests.browser.conftest import wait_for
+from tests.conftest import wait_for
 from tests.browser.pages import Page
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,7 @@ def open_dialog(page: Page) -> None:
 
 def close_dialog(page: Page) -> None:
     page.click(f"#{ids.TRIG_CANCEL}")
-    wait_for(lambda: not page.all(f".modal.show #{ids.TRIG_SAVE}"), what="the trigger dialog to close")
+    wait_for(lambda: not page.all(f".modal.show #{ids.TRIG_SAVE}"), message="the trigger dialog to close")
 
 
 def preview_times(page: Page) -> list[str]:
@@ -78,7 +78,7 @@ def test_timed_rule_previews_while_typing_refuses_a_bad_rule_and_saves_into_the_
     page.wait_text(f"#{ids.TRIG_TITLE}", "Trigger rules of hooked")
     assert "server's zone" in page.by_id(ids.TRIG_TZ).get_attribute("placeholder")
     page.fill(ids.TRIG_RULE, "every 2 minutes")
-    wait_for(lambda: len(preview_times(page)) == 5, what="five fire times under the rule")
+    wait_for(lambda: len(preview_times(page)) == 5, message="five fire times under the rule")
     assert all(int(t.split(":")[1][:2]) % 2 == 0 for t in preview_times(page))
     page.fill(ids.TRIG_RULE, "every 2 hours at 75")
     page.wait_text(f"#{ids.TRIG_RULE_FEEDBACK}", "minute in 'every N hours at M' must be from 0 to 59, got 75")
@@ -94,12 +94,12 @@ def test_timed_rule_previews_while_typing_refuses_a_bad_rule_and_saves_into_the_
     page.wait_text(f"#{ids.TRIG_TZ_FEEDBACK}", "unknown timezone 'Europe/Berli'")
     page.fill(ids.TRIG_TZ, "Europe/Berlin")
     wait_for(lambda: len(preview_times(page)) == 5 and all(re.match(r"(Mon|Fri) .* 08:00 CES?T$", t)
-                                                          for t in preview_times(page)), what="weekly times in Berlin")
+                                                          for t in preview_times(page)), message="weekly times in Berlin")
     Select(page.by_id(ids.TRIG_MISFIRE)).select_by_value("run_once")
     page.fill(ids.TRIG_DEADLINE, "30")
     page.click(f"#{ids.TRIG_SAVE}")
     page.feedback("Saved the trigger rules of 'hooked'")
-    wait_for(lambda: not page.all(f".modal.show #{ids.TRIG_SAVE}"), what="the dialog to close after saving")
+    wait_for(lambda: not page.all(f".modal.show #{ids.TRIG_SAVE}"), message="the dialog to close after saving")
     page.wait_text("#triggers .timer-rule", "weekly on mon,fri at 08:00 (Europe/Berlin); missed fires: run_once within 30 min")
     assert "concurrency forbid" in page.text_of("#triggers .concurrency")
     assert "weekly on mon,fri at 08:00" in page.text_of("#triggers")
@@ -139,7 +139,7 @@ def test_webhook_secret_shown_once_and_a_signed_push_listed_with_its_outcome(pag
     assert post(f"{millrace.url}/hooks/github", headers, body) == 200
     forged, body = payloads.github_request("push", payloads.github_push(), secret="not-the-secret")
     assert post(f"{millrace.url}/hooks/github", forged, body) == 401
-    page.wait_text(f"#{ids.DETAIL_DELIVERIES}", "started run #", timeout=20)
+    page.wait_text(f"#{ids.DETAIL_DELIVERIES}", "started run #")
     rows = [r.text for r in page.all(f"#{ids.DETAIL_DELIVERIES} tbody tr")]
     assert len(rows) == 3 and "rejected: bad signature" in rows[0] and "duplicate" in rows[1]
     assert re.search(r"github push started run #\d+$", rows[2])
@@ -168,5 +168,5 @@ def test_a_deactivated_pipeline_says_why_nothing_starts_it(page):
     page.wait_text(page.row("hooked"), "inactive: starts nothing")
     page.open(path, ready=f"#{ids.DETAIL_INACTIVE}")
     page.click(f'#{ids.DETAIL_INACTIVE} button[data-action="activate@banner"]')
-    wait_for(lambda: not page.all(f"#{ids.DETAIL_INACTIVE}"), what="the banner to go once active")
+    wait_for(lambda: not page.all(f"#{ids.DETAIL_INACTIVE}"), message="the banner to go once active")
     assert page.driver.find_element(By.CSS_SELECTOR, f"#{ids.DETAIL_INFO} .active-flag").text == "active"
