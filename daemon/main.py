@@ -137,6 +137,7 @@ class Daemon:
                     runs.set_status(task, Status.FAILED if task.status != "pending" else Status.SKIPPED, reason)
                 if fresh.status in (Status.RUNNING.value, Status.WAITING.value, Status.QUEUED.value):
                     runs.set_status(fresh, Status.FAILED, reason, detail=detail)
+            self._advancer.forget(run.id)
             for task in active:
                 self._advancer.stop_untracked(task)
         except Exception:

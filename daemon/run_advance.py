@@ -32,24 +32,42 @@ class RunAdvancer:
         self.starter = TaskStarter(executors)
         self.disk_full_seen = set()   # task run ids that were running while the disk was full
         self._cache = {}     # run id -> (spec, masker): parsed once per run, not per tick
+        # run id -> (task runs, [(stage run, its task runs)]): read once per run, not per tick.
+        # Only the daemon writes these rows (one daemon per home), and every write below also
+        # updates the cached object; `forget()` drops a run whose tick failed, so a rolled-back
+        # write is read again from the database rather than believed.
+        self._rows = {}
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
 
     def advance(self, run: Run, now, slots) -> None:
+        try:
+            self._advance(run, now, slots)
+        except BaseException:
+            self.forget(run.id)
+            raise
+
+    def forget(self, run_id: int) -> None:
+        self._cache.pop(run_id, None)
+        self._rows.pop(run_id, None)
+
+    def _advance(self, run: Run, now, slots) -> None:
         spec, masker = self._spec_and_masker(run)
-        tasks = self._tasks(run)
+        tasks, stages = self._load(run)
         if not tasks and not prepare.has_rows(run):
             # claimed by a Millrace that committed the claim apart from the rows and died
             # in between: the run has not started, so create its rows now (never "succeed")
+            self.forget(run.id)
             with write_transaction():
                 prepare.start_rows(run)
             if run.status not in _ACTIVE:
                 return
-            tasks = self._tasks(run)
+            spec, masker = self._spec_and_masker(run)
+            tasks, stages = self._load(run)
         for task in tasks:
             if task.status in _ACTIVE and task.handle_json:
                 self._poll(run, task, now, masker, slots)
-        stages = self._stages(run, tasks)
         if not self._account(run, tasks, now):
+            self.forget(run.id)
             return                        # the run changed under us (ended elsewhere): leave it
         if run.stop_requested_at is None and run.execution_seconds > 60 * (spec["timeout_minutes"] or NO_TIMEOUT_LIMIT_MINUTES):
             Run.update(stop_requested_at=now, stop_requested_by=TIMEOUT_ACTOR).where(Run.id == run.id).execute()
@@ -62,12 +80,14 @@ class RunAdvancer:
         self.running_handles.extend((t.executor, json.loads(t.handle_json)) for t in tasks
                                     if t.status == Status.RUNNING.value and t.handle_json)
         if run.status not in _ACTIVE:
-            self._cache.pop(run.id, None)
+            self.forget(run.id)
 
-    @staticmethod
-    def _tasks(run):
-        return list(TaskRun.select(TaskRun, StageRun).join(StageRun)
-                    .where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position))
+    def _load(self, run):
+        if run.id not in self._rows:
+            tasks = list(TaskRun.select(TaskRun, StageRun).join(StageRun)
+                         .where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position))
+            self._rows[run.id] = (tasks, self._stages(run, tasks))
+        return self._rows[run.id]
 
     def _spec_and_masker(self, run):
         if run.id not in self._cache:
