@@ -243,12 +243,16 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(m
     wait_for(lambda: stored(millrace, "needs-a-script"), message="the pipeline to be saved")
 
     ed = Editor(chrome, f"{millrace.url}/pipelines/new")         # no task at all: refused, on the first stage
-    ed.type("name", "needs-a-script")
+    ed.type("name", "empty")
     ed.el(eid.SAVE).click()
     wait_for(lambda: "stage 'Source' › tasks: a pipeline needs at least one task" in ed.el(eid.PROBLEMS).text,
              message="the empty-pipeline problem")
     wait_for(lambda: "invalid" in ed.node_classes("stage-0"), message="the first stage marked red")
-    ed.click_node("add-task-2")                                  # with a task, the same name again: refused, on the name
+    assert stored(millrace, "empty") is None
+
+    ed = Editor(chrome, f"{millrace.url}/pipelines/new")         # the same name again: refused, on the name
+    ed.type("name", "needs-a-script")
+    ed.click_node("add-task-2")                                  # (with a task: an empty pipeline is refused first)
     ed.wait_tasks(["task-1"])
     ed.type("stages[2].tasks[0].script", "true")
     ed.el(eid.SAVE).click()
