@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,7 +22,7 @@ from models.status import is_terminal
 from models.tables import Run
 from models.triggers import WebhookDelivery
 from tests import webhook_payloads as wp
-from tests.conftest import git, pipeline_spec, script_task
+from tests.conftest import git, pipeline_spec, script_task, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DELIVERIES = 200
@@ -40,18 +40,32 @@ def hooks_server(home):
     srv.shutdown()
 
 
+class DaemonProcess:
+    """`run.py daemon` on the test's home, its log in a file."""
+
+    def __init__(self, home, log_path):
+        self.log_path = log_path
+        with open(log_path, "w") as log_file:
+            self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(home), "daemon"],
+                                         stdout=log_file, stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def check_alive(self) -> None:
+        """A daemon that exited (a start-up refusal, a crash) fails the wait at once, with its log."""
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the daemon exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+
+
 @pytest.fixture
 def daemon_process(home, tmp_path):
-    """`run.py daemon` on the test's home, its log in a file; stopped (and its tasks awaited) after."""
-    log_path = tmp_path / "daemon.log"
-    with open(log_path, "w") as log_file:
-        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(home), "daemon"],
-                                stdout=log_file, stderr=subprocess.STDOUT)
+    daemon = DaemonProcess(home, tmp_path / "daemon.log")
     try:
-        yield log_path
+        yield daemon
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        daemon.proc.terminate()
+        daemon.proc.wait(timeout=60)
 
 
 def post(url, headers, body) -> int:
@@ -63,13 +77,10 @@ def post(url, headers, body) -> int:
         return err.code
 
 
-def wait_for(condition, timeout=240, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_daemon(daemon: DaemonProcess, condition, what: str) -> None:
+    """conftest's wait_for, failing at once if the daemon exited, with the daemon's log if it times out."""
+    wait_for(lambda: daemon.check_alive() or condition(), timeout=240, ignore=(),
+             message=lambda: f"{what}; the daemon's log ends:\n{daemon.log()[-3000:]}")
 
 
 def burst(base: str, secret: str, payload: dict) -> list[int]:
@@ -80,16 +91,16 @@ def burst(base: str, secret: str, payload: dict) -> list[int]:
         return list(pool.map(lambda hb: post(f"{base}/hooks/github", *hb), requests))
 
 
-def assert_clean(log_path) -> None:
-    log = log_path.read_text()
+def assert_clean(daemon: DaemonProcess) -> None:
+    log = daemon.log()
     assert "database is locked" not in log, \
         f"{log.count('ERROR')} errors in the daemon's log, e.g.\n{log[max(0, log.find('ERROR') - 30):][:3000]}"
     assert [line for line in log.splitlines() if "trigger pass" in line and "failed" in line] == []
 
 
-def wait_processed() -> None:
-    wait_for(lambda: WebhookDelivery.select().where(WebhookDelivery.processed_at.is_null()).count() == 0,
-             what="the daemon to process every delivery")
+def wait_processed(daemon: DaemonProcess) -> None:
+    wait_daemon(daemon, lambda: WebhookDelivery.select().where(WebhookDelivery.processed_at.is_null()).count() == 0,
+                "the daemon to process every delivery")
 
 
 def test_a_burst_for_a_deactivated_pipeline_records_every_outcome_without_database_is_locked(
@@ -100,8 +111,9 @@ def test_a_burst_for_a_deactivated_pipeline_records_every_outcome_without_databa
                                        stages=[{"name": "S", "tasks": [script_task("t", "true")]}]), "tester")
     _, secret = triggers.save_webhook(p, "tester", push=True)
     pipelines.set_active(p, False, "tester")
-    assert burst(hooks_server, secret, wp.github_push()) == [202] * DELIVERIES
-    wait_processed()
+    codes = burst(hooks_server, secret, wp.github_push())
+    assert codes == [202] * DELIVERIES, Counter(codes)
+    wait_processed(daemon_process)
     outcomes = [d.outcome for d in WebhookDelivery.select()]
     assert len(outcomes) == DELIVERIES and set(outcomes) == {"pipeline 'hooked' is deactivated; activate it to run it"}
     assert Run.select().count() == 0
@@ -118,9 +130,10 @@ def test_a_burst_of_signed_deliveries_becomes_one_run_each_without_database_is_l
     sha = git("rev-parse", "HEAD", cwd=repo.work).strip()
     payload = wp.github_push(after=sha)
     payload["repository"] = dict(payload["repository"], html_url=repo.url, clone_url=repo.url)
-    assert burst(hooks_server, secret, payload) == [202] * DELIVERIES
-    wait_processed()
-    wait_for(lambda: all(is_terminal(r.status) for r in Run.select()), what="every run to end")
+    codes = burst(hooks_server, secret, payload)
+    assert codes == [202] * DELIVERIES, Counter(codes)
+    wait_processed(daemon_process)
+    wait_daemon(daemon_process, lambda: all(is_terminal(r.status) for r in Run.select()), "every run to end")
     outcomes = [d.outcome for d in WebhookDelivery.select()]
     assert len(outcomes) == DELIVERIES and all(o.startswith("started run #") for o in outcomes), \
         sorted(set(outcomes))[:5]
