@@ -37,7 +37,8 @@ class Sweeper:
         if self._last is not None and 0 <= (now - self._last).total_seconds() < self.every:
             return
         self._last = now
-        for row in Cluster.select().where(Cluster.health == "healthy"):
+        # read to the end first: no snapshot held open across the API calls below
+        for row in list(Cluster.select().where(Cluster.health == "healthy")):
             executor = self.executors[f"kubernetes:{row.name}"]
             core = getattr(executor, "core", None)
             if core is None:

@@ -23,8 +23,6 @@ RUNTIMES = ((NO_RUNTIME, "none: run scripts on this machine's shell"), ("podman"
 NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")      # what the local executor accepts
 # The checkout time limit's controls. Kept here rather than in ids.py only because that file was
 # outside this change's reach; they belong with the other DAEMON_* ids.
-DAEMON_CHECKOUT_TIMEOUT = "daemon-checkout-timeout"
-DAEMON_CHECKOUT_TIMEOUT_ERROR = "daemon-checkout-timeout-error"
 
 
 def registry_rows() -> list[dict]:
@@ -156,9 +154,9 @@ def daemon_form() -> list:
                           ids.DAEMON_KANIKO_ERROR, "A kaniko :debug image (it needs /bin/sh); build-image tasks "
                           "of pipelines that run on a cluster use it.", md=8),
                  _control("Checkout time limit (minutes)",
-                          dbc.Input(id=DAEMON_CHECKOUT_TIMEOUT, inputMode="decimal",
+                          dbc.Input(id=ids.DAEMON_CHECKOUT_TIMEOUT, inputMode="decimal",
                                     value=daemon_state.get_setting("checkout_timeout_minutes")),
-                          DAEMON_CHECKOUT_TIMEOUT_ERROR, "A run's checkout that takes longer fails, naming the "
+                          ids.DAEMON_CHECKOUT_TIMEOUT_ERROR, "A run's checkout that takes longer fails, naming the "
                           "repository (0.5 = 30 seconds).", md=4)]),
         html.P("The daemon reads these within seconds; running tasks are not affected.", className="small text-muted"),
         dbc.Button("Save daemon settings", id=ids.DAEMON_SAVE, color="primary"),
@@ -170,7 +168,7 @@ def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x",
     """Problems with the daemon settings, by control id (task_slots and the checkout limit in the model's words)."""
     errors = {}
     if problem := daemon_state.checkout_timeout_problem(checkout_timeout):
-        errors[DAEMON_CHECKOUT_TIMEOUT] = problem
+        errors[ids.DAEMON_CHECKOUT_TIMEOUT] = problem
     if not kaniko_image.strip():
         errors[ids.DAEMON_KANIKO] = "kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)"
     if not task_slots.isdigit() or int(task_slots) < 1:

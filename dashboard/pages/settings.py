@@ -133,7 +133,7 @@ def save_chart_repo(_clicks, url, registry_name, changed):
           Output(ids.DAEMON_KANIKO, "invalid"), Output(ids.DAEMON_KANIKO_ERROR, "children"),
           Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_TASK_SLOTS, "value"), State(ids.DAEMON_RUNTIME, "value"),
           State(ids.DAEMON_NETWORK, "value"), State(ids.DAEMON_KANIKO, "value"),
-          State(forms.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
+          State(ids.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
 def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_timeout=None):
     """Store every daemon setting, or none of them when one is refused (mark_checkout_timeout
     puts the checkout limit's refusal on its field; None there: left as stored)."""
@@ -162,8 +162,8 @@ def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_ti
                     f"network {network}, checkouts limited to {limit} minutes."), *marks
 
 
-@callback(Output(forms.DAEMON_CHECKOUT_TIMEOUT, "invalid"), Output(forms.DAEMON_CHECKOUT_TIMEOUT_ERROR, "children"),
-          Input(ids.DAEMON_SAVE, "n_clicks"), State(forms.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
+@callback(Output(ids.DAEMON_CHECKOUT_TIMEOUT, "invalid"), Output(ids.DAEMON_CHECKOUT_TIMEOUT_ERROR, "children"),
+          Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
 def mark_checkout_timeout(_clicks, checkout_timeout):
     """The checkout limit's own field mark on Save (a callback of its own, so save_daemon's
     outputs stay as they were); save_daemon refuses to store anything while it is marked."""
