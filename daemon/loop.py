@@ -1,6 +1,6 @@
 """The loop around `Daemon.tick`: sleep until woken, a task ends, or the poll interval.
 
-It sleeps in select() on the wake-up socket (models.nudge sends to it when an intent is
+It sleeps in poll() on the wake-up socket (models.nudge sends to it when an intent is
 written) and on pidfds of running local tasks, so a new run or a finished task is
 handled at once while an idle daemon costs next to nothing. Signal handlers only set
 flags: SIGTERM/SIGINT = warm shutdown (stop claiming, leave tasks running, exit).
@@ -62,13 +62,17 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
             if to_timer is not None:
                 timeout = min(timeout, to_timer)      # wake on the second a timed rule is due
             task_fds = daemon.wait_fds()
-            if task_fds is None:          # a task already ended: no reason to sleep
+            if task_fds is None or daemon.more_to_start:   # a task already ended, or starts are left
                 task_fds, timeout = [], 0
+            # poll(), not select(): select() fails on descriptors >= 1024 (hundreds of running tasks)
+            waiter = select.poll()
+            for fd in {sock.fileno(), *task_fds}:
+                waiter.register(fd, select.POLLIN)
             try:
-                ready, _, _ = select.select([sock, *task_fds], [], [], timeout)
+                ready = {fd for fd, _ in waiter.poll(timeout * 1000)}
             except InterruptedError:
                 continue
-            if sock in ready:
+            if sock.fileno() in ready:
                 daemon.nudged = True
                 try:
                     while sock.recv(64):

@@ -40,6 +40,8 @@ class Daemon:
         self.reaper = Reaper(self.executors)
         self._advancer = RunAdvancer(self.executors, self.reaper)
         self.paused = None            # why new starts are paused (a full disk), or None
+        self.more_to_start = False    # this tick's start budget ran out with tasks still ready
+        self._runs = {}               # run id -> Run of the active runs (the daemon writes them)
         self.has_active_work = False
         self.nudged = False           # set by the loop when an intent woke it
         self._timers_checked_at = self._next_timer = self._deliveries_at = None
@@ -85,13 +87,30 @@ class Daemon:
         if not self.stopping and self.paused is None:
             while (run := runs.claim_next(prepare.start_rows)) is not None:
                 prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
-        active = list(Run.select(Run, Pipeline).join(Pipeline)
-                      .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id))
+        active = self._active_runs()
         slots = _SlotCounter(self._task_slots(now))
         self._advancer.running_handles = []
+        self._advancer.starter.begin_tick()
         for run in active:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
         self.has_active_work = bool(active) or self.reaper.busy()
+        self.more_to_start = self._advancer.starter.deferred     # the loop ticks again at once
+
+    def _active_runs(self) -> list[Run]:
+        """Active runs in id order. A narrow query each tick (status and the stop request, the
+        fields others write); whole rows only for a run not seen yet or changed elsewhere."""
+        rows = (Run.select(Run.id, Run.status, Run.stop_requested_at, Run.stop_requested_by)
+                .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id).tuples())
+        known, active = self._runs, []
+        for run_id, status, stop_at, stop_by in list(rows):
+            run = known.get(run_id)
+            if run is None or run.status != status:
+                run = Run.select(Run, Pipeline).join(Pipeline).where(Run.id == run_id).get()
+            else:
+                run.stop_requested_at, run.stop_requested_by = stop_at, stop_by
+            active.append(run)
+        self._runs = {run.id: run for run in active}
+        return active
 
     def wait_fds(self) -> list[int] | None:
         """What the loop may sleep on; None when a running task has already ended (tick now)."""

@@ -21,7 +21,7 @@ from models.variables import parse_dynamic
 TIMEOUT_ACTOR = "millrace (timeout)"
 NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60
 STOP_GRACE_SECONDS = 10
-ACCOUNT_WRITE_SECONDS = 1.0
+ACCOUNT_WRITE_SECONDS = 5.0     # a restart loses at most this much accounting
 _ACTIVE = (Status.RUNNING.value, Status.WAITING.value)
 
 
@@ -156,7 +156,7 @@ class RunAdvancer:
     def _account(self, run, tasks, now) -> bool:
         """Add the time since the stored `accounted_at` to execution or waiting seconds.
 
-        The sum is stored at most once a second (and whenever the status changes or the
+        The sum is stored at most every ACCOUNT_WRITE_SECONDS (and whenever the status changes or the
         run ends): until then every tick recomputes it from the same stored pair, so
         skipping a write loses nothing."""
         last = run.accounted_at or run.started_at or now

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from daemon import disk, faults, prepare, shipping
 from daemon.clusters import placement, pod_plan
@@ -21,13 +22,26 @@ from models.status import Status
 from models.variables import UndefinedVariable
 
 
+START_BUDGET_SECONDS = 0.05
+
+
 class TaskStarter:
     def __init__(self, executors):
         self.executors = executors
         self._host_noted = set()
         self.paused = None           # set by the daemon while new starts are paused (a full disk)
+        self.deferred = False
+        self._deadline = None
+
+    def begin_tick(self) -> None:
+        """Starts share a budget per tick, so a burst of ready tasks never holds one tick for
+        seconds (running tasks' logs and exits wait meanwhile); the rest start next tick."""
+        self.deferred, self._deadline = False, None
 
     def start(self, run, spec, task, now, slots, masker) -> None:
+        if self._deadline is not None and time.perf_counter() > self._deadline:
+            self.deferred = True
+            return
         if self.paused:
             if task.status != Status.WAITING.value or task.reason != self.paused:
                 runs.set_status(task, Status.WAITING, self.paused)
@@ -80,6 +94,8 @@ class TaskStarter:
             runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
             return
         faults.point("task.before_record")
+        if self._deadline is None:         # the first start of the tick always happens
+            self._deadline = time.perf_counter() + START_BUDGET_SECONDS
         with write_transaction():
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))

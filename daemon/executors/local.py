@@ -128,33 +128,36 @@ class LocalExecutor(Executor):
         if handle["pid"] is None:
             return False
         proc = self._children.get(handle["pid"])
-        if proc is not None and proc.poll() is not None:    # reap our own child
+        if proc is not None:       # our own child: waitpid is enough (an unreaped pid is never reused)
+            if proc.poll() is None:
+                return True
             self._children.pop(handle["pid"], None)
             return False
         now = _start_time(handle["pid"])
         return now is not None and now == handle.get("start_time")
 
     def poll(self, handle: dict) -> Poll:
+        # Alive first: for a running task that is one waitpid (or one /proc read), no file opens.
+        # The wrapper writes the exit code just before it exits, so alive means "not ended yet".
+        if self._alive(handle):
+            return Poll("running")
         code, disk_full = self._exit_status(handle)
         if code is not None:
-            self._alive(handle)
             if disk_full:
                 return Poll("failed", exit_code=code, reason=f"disk full: the task ended with exit code {code} "
                                                              f"while no space was left on its disk; its log may be incomplete")
-            return Poll("exited", exit_code=code)
-        if self._alive(handle):
-            return Poll("running")
-        code = self._exit_code(handle)     # it may have finished between the two looks
-        if code is not None:
             return Poll("exited", exit_code=code)
         return Poll("failed", reason="the task's process ended without reporting an exit status (killed)")
 
     def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
         """Bytes after `cursor` up to the last complete line (all of it once the task has ended)."""
         offset = cursor or 0
-        final = self._exit_code(handle) is not None or not self._alive(handle)
+        final = not self._alive(handle)    # looked at first: once ended, the file holds everything
+        path = Path(handle["task_dir"]) / "output.log"
         try:
-            with open(Path(handle["task_dir"]) / "output.log", "rb") as fh:
+            if os.stat(path).st_size <= offset:
+                return b"", offset         # nothing new: one stat, no open (most polls of a quiet task)
+            with open(path, "rb") as fh:
                 fh.seek(offset)
                 data = fh.read(READ_BYTES)
         except FileNotFoundError:
