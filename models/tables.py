@@ -6,7 +6,7 @@ times are UTC text `YYYY-MM-DD HH:MM:SS.ffffff`, statuses are plain words (model
 """
 from __future__ import annotations
 
-from peewee import (AutoField, BooleanField, DateTimeField, FloatField, ForeignKeyField, IntegerField,
+from peewee import (AutoField, BlobField, BooleanField, DateTimeField, FloatField, ForeignKeyField, IntegerField,
                     TextField)
 
 from models.db import BaseModel, utcnow
@@ -103,8 +103,11 @@ class LogChunk(BaseModel):
     task_run = ForeignKeyField(TaskRun, column_name="task_run_id", backref="log_chunks", on_delete="CASCADE")
     first_line = IntegerField()                 # line number (from 1) of its first line; UNIQUE per task run
     line_count = IntegerField()
-    content = TextField()                       # the lines, newline-terminated, secrets masked
+    content = TextField()                       # the lines, newline-terminated, secrets masked ('' if compressed)
     logged_at = DateTimeField(default=utcnow)   # when these lines were read: their timestamp
+    compression = TextField(default="")         # '' (text in content) | 'zstd' (text in data): models/logs.py
+    data = BlobField(null=True)                 # a zstd frame of the UTF-8 text when compression = 'zstd'
+    text_bytes = IntegerField(default=0)        # UTF-8 size of the text (0 on rows older than migration 0007)
 
 
 class AuditEvent(BaseModel):
