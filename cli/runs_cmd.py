@@ -73,14 +73,21 @@ def _tasks(run_id: int, task_filter: str | None = None):
 
 
 def _print_new_lines(run_id, printed: dict, task_filter) -> None:
+    """Print each task's lines after the last one printed (`printed`: task id → line number).
+    A stored chunk at a time, never the whole log; a line with carriage returns is shown in
+    its last state (a progress bar's final text), as a terminal would have shown it."""
+    out = sys.stdout
     for task in _tasks(run_id, task_filter):
         after = printed.get(task.id, 0)
-        for number, at, text in log_store.lines_after(task.id, after):
-            if number == 1:
-                print(f"── {task.stage_run.name} / {task.name}")
-            print(f"{at:%H:%M:%S} {text}")
-            printed[task.id] = number
-    sys.stdout.flush()
+        if task.log_lines <= after:
+            continue
+        for piece in log_store.pieces(task.id, after):
+            if piece.first == 1:
+                out.write(f"── {log_store.printable(task.stage_run.name)} / {log_store.printable(task.name)}\n")
+            out.write(log_store.stamped(piece, f"{piece.logged_at:%H:%M:%S} ", last_states=True))
+            printed[task.id] = piece.first + piece.count - 1
+        out.flush()
+    out.flush()
 
 
 def list_(args) -> int:

@@ -3,7 +3,9 @@
 Text is only ever passed to React as text, so `<script>` in a log is shown, never run.
 ANSI SGR sequences (colours, bold, italic, underline, 256-colour and true colour) become
 classes or an inline colour; every other escape sequence and control character is
-dropped; a carriage return keeps what was written after it, as a terminal would.
+dropped; a carriage return keeps what was written after it, as a terminal would
+(models.logs.last_state: a progress bar shows its final state). A line is what the shipper
+counted (ended by "\n"): \v, \f, \x85 or \u2028 inside one never make it two.
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import re
 
 from dash import html
 
+from models.logs import last_state
+
 ESCAPE = re.compile(r"\x1b(?:\[([0-9;?]*)([A-Za-z])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # \v, \f, C1 controls (\x85): in the line, never line ends
 BASIC = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
 
@@ -90,7 +94,7 @@ class _State:
 
 def segments(text: str) -> list[tuple[str, str, dict]]:
     """`text` → [(plain text, css classes, inline style)], escape sequences consumed."""
-    text = text.rsplit("\r", 1)[-1] if "\r" in text.rstrip("\r") else text.rstrip("\r")
+    text = last_state(text)
     state, out, pos = _State(), [], 0
     for m in ESCAPE.finditer(text):
         if m.start() > pos:

@@ -24,6 +24,7 @@ log's size.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Iterator, NamedTuple
 
@@ -178,3 +179,11 @@ def stamped(piece: Piece, stamp: str, last_states: bool = False) -> str:
     if last_states and "\r" in body:
         return "".join(f"{stamp}{last_state(line)}\n" for line in body.split("\n"))
     return stamp + body.replace("\n", "\n" + stamp) + "\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(name: str) -> str:
+    """A stage or task name for a one-line header: control characters as escapes (\\r, \\n, …)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), name)

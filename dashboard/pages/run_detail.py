@@ -1,6 +1,7 @@
 """Run detail (`/pipelines/<id>/runs/<n>`): status, duration, cause, start; the run's graph
 with every stage and task coloured by live status and labelled with its duration; the
-task list; a Gantt of the tasks; and the selected task's live log (dashboard.logpanel).
+task list, with a download of the whole run's log (every task, in order); a Gantt of the
+tasks; and the selected task's live log (dashboard.logpanel).
 
 The page polls while the run is active and re-renders only when what it shows changed;
 once the run has ended the poll switches itself off. Until the reader picks a task (in
@@ -140,8 +141,13 @@ def layout(pipeline_id=None, number=None, **_):
             layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1, userZoomingEnabled=False,
             boxSelectionEnabled=False, style={"height": "300px"}))], className="mb-3"),
         dbc.Row([
-            dbc.Col(dbc.Card([dbc.CardHeader("Tasks"), dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)],
-                             className="mb-3"), lg=4),
+            dbc.Col(dbc.Card([dbc.CardHeader(html.Div([
+                html.Span("Tasks", className="me-auto"),
+                # The whole run's log (every task, in order, each under a stage / task header): dashboard.api.
+                html.A("Download all logs", href=f"/api/runs/{run.id}/log", download="",
+                       className="btn btn-sm btn-outline-primary run-log-download"),
+            ], className="d-flex align-items-center")),
+                dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)], className="mb-3"), lg=4),
             dbc.Col(logpanel.panel(selected), lg=8),
         ]),
         dbc.Card([dbc.CardHeader("Task timeline"), dbc.CardBody(dcc.Graph(
