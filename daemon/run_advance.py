@@ -37,6 +37,7 @@ class RunAdvancer:
         # updates the cached object; `forget()` drops a run whose tick failed, so a rolled-back
         # write is read again from the database rather than believed.
         self._rows = {}
+        self._first_open = {}   # run id -> index of its first stage not yet succeeded
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
 
     def advance(self, run: Run, now, slots) -> None:
@@ -49,6 +50,7 @@ class RunAdvancer:
     def forget(self, run_id: int) -> None:
         self._cache.pop(run_id, None)
         self._rows.pop(run_id, None)
+        self._first_open.pop(run_id, None)
 
     def _advance(self, run: Run, now, slots) -> None:
         spec, masker = self._spec_and_masker(run)
@@ -63,6 +65,7 @@ class RunAdvancer:
                 return
             spec, masker = self._spec_and_masker(run)
             tasks, stages = self._load(run)
+        tasks, stages = self._unfinished(run, stages)
         for task in tasks:
             if task.status in _ACTIVE and task.handle_json:
                 self._poll(run, task, now, masker, slots)
@@ -81,6 +84,18 @@ class RunAdvancer:
                                     if t.status == Status.RUNNING.value and t.handle_json)
         if run.status not in _ACTIVE:
             self.forget(run.id)
+
+    def _unfinished(self, run, stages):
+        """The run's stages from the first one not yet succeeded on, and their tasks. A
+        succeeded stage never changes again (terminal states are final) and plays no part in
+        planning, so a long run's tick looks only at what is left: work per tick does not grow
+        with the stages already done."""
+        first = self._first_open.get(run.id, 0)
+        while first < len(stages) and stages[first][0].status == Status.SUCCEEDED.value:
+            first += 1
+        self._first_open[run.id] = first
+        left = stages[first:]
+        return [t for _, members in left for t in members], left
 
     def _load(self, run):
         if run.id not in self._rows:
