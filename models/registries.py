@@ -8,7 +8,8 @@ an OCI path `oci://host/path` or an HTTP chart repository `http(s)://host[:port]
 (an index.yaml beside the archives); its credentials and TLS come from a named registry,
 or from the registry with the same host. Credentials given with the chart repository
 itself are kept in a registry row of their own, `chart-repo` (never the default registry).
-Every change writes an audit row in its transaction.
+Every change writes an audit row in its transaction. A password is masked in task logs like
+a pipeline's secrets, so one too short to mask (fewer than 6 characters) is refused.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, Text
 
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
-from models.secrets import seal, unseal
+from models.secrets import seal, secret_problem, unseal
 
 
 class NotFound(LookupError):
@@ -90,6 +91,10 @@ def add(name: str, url: str, actor: str, *, username: str = "", password: str = 
                          "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)")
     if password and not username:
         raise ValueError("a registry password needs a username")
+    if password and (problem := secret_problem(password)):
+        # Masked in every task's log like a pipeline's secrets, so refused when too short to mask.
+        raise ValueError(f"registry password {problem.replace('a secret needs', 'it needs')} "
+                         "(registries and their tokens ask for longer ones; set a longer password or token on the registry)")
     if ca_cert and "-----BEGIN CERTIFICATE-----" not in ca_cert:
         raise ValueError("the CA certificate must be PEM text (-----BEGIN CERTIFICATE-----)")
     with write_transaction():

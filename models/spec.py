@@ -4,7 +4,9 @@ A definition is a plain dict (JSON-able), normalised by `validate()` into one ca
 form with a fixed key order, so `load_yaml(dump_yaml(spec)) == spec`. Validation
 collects every problem with the path of the offending field
 (`stages[1].tasks[0].image: required`); nothing invalid ever reaches the database.
-Secret environment values are sealed (encrypted) by `models.pipelines` before storage.
+Secret environment values are sealed (encrypted) by `models.pipelines` before storage; a
+secret typed in that is too short to be masked in logs (models.secrets.secret_problem:
+fewer than 6 characters on every line) is refused on its `value` field.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import re
 import yaml
 
 from models import safe_yaml
+from models.secrets import secret_problem
 from models.variables import BUILTIN_VARIABLES, references
 
 TASK_TYPES = {
@@ -253,6 +256,10 @@ class _Validator:
                 if not entry["secret"]:
                     self.err(f"{p}.encrypted", "only secret variables carry an encrypted value")
                 entry = {"name": name, "secret": True, "encrypted": str(item["encrypted"])}
+            elif entry["secret"] and entry["value"] and (problem := secret_problem(entry["value"])):
+                # An empty value keeps the stored one (models.pipelines.seal_secrets); a sealed one
+                # was checked when it was typed. A value this short could not be masked in logs.
+                self.err(f"{p}.value", problem)
             out.append(entry)
         return out
 

@@ -53,6 +53,7 @@ def test_add_seals_the_password_and_the_first_registry_is_the_default(home):
     ("r", "r.example.com/Upper", {}, "registry URL 'r.example.com/Upper' is not valid"),
     ("r", "ftp://r.example.com", {}, "is not valid: expected host"),
     ("r", "r.example.com", {"password": "x"}, "a registry password needs a username"),
+    ("r", "r.example.com", {"username": "u", "password": "12345"}, "registry password too short to be masked in logs"),
     ("r", "r.example.com", {"ca_cert": "not pem"}, "the CA certificate must be PEM text"),
 ])
 def test_bad_settings_are_refused_with_the_field(home, name, url, kw, message):
@@ -83,7 +84,7 @@ def test_an_http_chart_repository_with_its_own_credentials(home):
     assert (used.name, used.url, used.username, used.password) == (
         "chart-repo", "https://charts.example.com:8443", "bob", PASSWORD)
     assert PASSWORD not in used.password_sealed and not used.is_default and registries.default().name == "local"
-    repo = registries.set_chart_repository("http://charts.example.com/x", "alice", username="carol", password="p2")
+    repo = registries.set_chart_repository("http://charts.example.com/x", "alice", username="carol", password="p2-carol")
     assert registries.chart_registry(repo).username == "carol" and len(registries.all_registries()) == 2
     repo = registries.set_chart_repository("http://127.0.0.1:5000", "alice")     # no path; the same host's registry
     assert registries.chart_registry(repo).name == "local"
