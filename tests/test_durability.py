@@ -11,7 +11,7 @@ import pytest
 from models import logs, pipelines, runs
 from models.status import is_terminal
 from models.tables import Run, TaskRun
-from tests.conftest import pipeline_spec, script_task
+from tests.conftest import pipeline_spec, script_task, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -19,19 +19,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def start_daemon(home):
     return subprocess.Popen([sys.executable, os.path.join(ROOT, "run.py"), "--home", str(home), "daemon"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except TaskRun.DoesNotExist:        # the daemon has not materialised the run yet
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def output_lines(task_run_id):
@@ -101,7 +88,8 @@ def test_a_process_that_vanished_while_the_daemon_was_down_is_failed_with_a_reas
         script_task("victim", "echo up; sleep 60")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
     first = daemons()
-    wait_for(lambda: task_row(run.id, "victim").log_lines >= 1)
+    # the task's own line, not a [millrace] note (those are written before the task starts)
+    wait_for(lambda: task_row(run.id, "victim").handle_json and output_lines(task_row(run.id, "victim").id) == ["up"])
     first.send_signal(signal.SIGKILL)
     first.wait()
     os.killpg(json.loads(task_row(run.id, "victim").handle_json)["pid"], signal.SIGKILL)

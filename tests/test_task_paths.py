@@ -194,6 +194,7 @@ def test_a_chart_with_links_inside_the_checkout_is_copied_with_them_resolved(tmp
     assert (copy / "values.yaml").read_text() == "tag: 7\n"
 
 
+@pytest.mark.slow
 def test_a_chart_whose_links_multiply_it_is_refused(tmp_path):
     ws = tmp_path / "ws"
     chart = _chart(ws)

@@ -96,7 +96,7 @@ def start_chart_server(base: Path, username: str | None = None, password: str | 
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
     server = ChartServer(port, root, proc, username, password)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"nginx exited: {(prefix / 'stderr.log').read_text()}"
@@ -107,4 +107,4 @@ def start_chart_server(base: Path, username: str | None = None, password: str | 
         except OSError:
             time.sleep(0.05)
     server.stop()
-    raise RuntimeError(f"nginx did not listen on 127.0.0.1:{port} within 10 s")
+    raise RuntimeError(f"nginx did not listen on 127.0.0.1:{port} within 60 s")

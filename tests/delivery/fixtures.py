@@ -30,7 +30,7 @@ def require_tools(*names: str) -> None:
     missing = [n for n in names if not shutil.which(n)]
     if missing:
         pytest.fail("missing tools: " + ", ".join(missing) + " (apt-get install docker-registry "
-                    "buildah podman runc busybox-static apache2-utils nginx-light)", pytrace=False)
+                    "buildah podman runc busybox-static apache2-utils nginx)", pytrace=False)
 
 
 @pytest.fixture(scope="session")
