@@ -20,13 +20,17 @@ WRAPPER = r'''export MILLRACE_ENV="$2/env" MILLRACE_REASON_FILE="$2/reason"
 files="$1"; shift 2
 : >"$MILLRACE_ENV"; : >"$MILLRACE_REASON_FILE"
 first=""; IFS= read -r first <"$files/script" || true
+# PID 1 ignores SIGTERM unless trapped: pass it on so the task can clean up before the grace ends.
+# Trapped before the script starts (the script gets default handlers back), so a TERM that
+# arrives while it is being started is passed on too, not lost until the KILL.
+child=""; stop=""
+trap 'stop=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
 case "$first" in
   '#!'*) "$files/script" "$@" & ;;
   *) /bin/sh -e "$files/script" "$@" & ;;
 esac
 child=$!
-# PID 1 ignores SIGTERM unless trapped: pass it on so the task can clean up before the grace ends.
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT
+[ -n "$stop" ] && kill -TERM "$child" 2>/dev/null
 code=0; wait "$child" || code=$?
 while kill -0 "$child" 2>/dev/null; do code=0; wait "$child" || code=$?; done
 printf '%s\n' "::millrace-env $MILLRACE_POD_UID::"
