@@ -14,7 +14,7 @@ from daemon import faults
 from models import home, pipelines, runs
 from models.status import Status
 from models.tables import Run, StageRun, TaskRun
-from models.variables import substitute
+from models.variables import dynamic_values, substitute
 
 CHECKOUT_TASK = "checkout"
 
@@ -84,5 +84,5 @@ def variables(run: Run, spec: dict) -> dict:
     }
     values.update(spec["parameters"])
     values.update(json.loads(run.parameters_json))
-    values.update(json.loads(run.dynamic_json))
+    values.update(dynamic_values(run))
     return values

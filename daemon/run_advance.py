@@ -16,7 +16,7 @@ from models.db import write_transaction
 from models.secrets import Masker, unseal
 from models.status import Status
 from models.tables import Run, StageRun, TaskRun
-from models.variables import parse_dynamic
+from models.variables import parse_dynamic, store_dynamic
 
 TIMEOUT_ACTOR = "millrace (timeout)"
 NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60
@@ -149,7 +149,7 @@ class RunAdvancer:
                             "pipeline timeout" if timed_out else f"stopped by {run.stop_requested_by}",
                             exit_code=result.exit_code, finished_at=now)
         elif result.state == "exited" and result.exit_code == 0:
-            dynamic = parse_dynamic(executor.read_outputs_file(handle))
+            dynamic = store_dynamic(parse_dynamic(executor.read_outputs_file(handle)), self._spec_and_masker(run)[1])
             with write_transaction():
                 if dynamic:
                     merged = json.loads(Run.get_by_id(run.id).dynamic_json) | dynamic
