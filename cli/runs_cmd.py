@@ -9,6 +9,7 @@ from cli.output import seconds, table
 from models import daemon_state, logs as log_store, pipelines, runs
 from models.status import is_terminal
 from models.tables import Run, StageRun, TaskRun
+from models.variables import shown_dynamic
 
 FOLLOW_POLL_SECONDS = 0.2
 
@@ -113,9 +114,11 @@ def show(args) -> int:
             "queued_at": str(r.queued_at), "started_at": str(r.started_at) if r.started_at else None,
             "finished_at": str(r.finished_at) if r.finished_at else None,
             "execution_seconds": round(r.execution_seconds, 3), "waiting_seconds": round(r.waiting_seconds, 3),
+            "dynamic": shown_dynamic(json.loads(r.dynamic_json or "{}")),       # sealed values as ***
             "tasks": [{"stage": t.stage_run.name, "task": t.name, "type": t.task_type, "status": t.status,
                        "reason": t.reason, "exit_code": t.exit_code, "lines": t.log_lines,
-                       "duration": runs.duration_seconds(t) if t.started_at else None} for t in tasks]}
+                       "duration": runs.duration_seconds(t) if t.started_at else None,
+                       "outputs": shown_dynamic(json.loads(t.outputs_json or "{}"))} for t in tasks]}
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
@@ -124,6 +127,8 @@ def show(args) -> int:
           + (f"  commit: {r.commit_sha[:12]}" if r.commit_sha else ""))
     print(f"started: {data['started_at'] or '-'}  execution: {seconds(r.execution_seconds)}"
           f"  waiting: {seconds(r.waiting_seconds)}")
+    if data["dynamic"]:
+        print("set by tasks: " + "  ".join(f"{k}={v}" for k, v in data["dynamic"].items()))
     table([{"stage": t["stage"], "task": t["task"], "status": t["status"], "duration": seconds(t["duration"]),
             "reason": t["reason"]} for t in data["tasks"]], ("stage", "task", "status", "duration", "reason"))
     return 0

@@ -4,10 +4,19 @@ Substitution applies to task fields (image tag, file contents, chart values, …
 to environment values — not to scripts, which get the same values as environment
 variables and let the shell expand them. `$${X}` stays a literal `${X}`.
 An undefined name is an error that names it.
+
+Dynamic parameters (KEY=VALUE lines a task appends to $MILLRACE_ENV) are stored in
+`run.dynamic_json` and `task_run.outputs_json` through `store_dynamic`: a value holding a
+secret (any form the run's Masker hides) is stored sealed, as {"encrypted": <Fernet token>},
+like a definition's secret. `dynamic_values(run)` opens them for the next tasks;
+`shown_dynamic` is what any display shows (`***` for a sealed one).
 """
 from __future__ import annotations
 
+import json
 import re
+
+from models.secrets import MASK, seal, unseal
 
 BUILTIN_VARIABLES = {
     "BUILD_ID": "the run number",
@@ -59,3 +68,37 @@ def parse_dynamic(text: str) -> dict:
         if m:
             out[m.group(1)] = m.group(2)
     return out
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, dict) and "encrypted" in value
+
+
+def store_dynamic(dynamic: dict, masker) -> dict:
+    """The dynamic parameters as stored: each value that holds a secret `masker` masks
+    (the secret itself or any of its masked forms) sealed as {"encrypted": token}."""
+    return {key: {"encrypted": seal(value)} if masker(value) != value else value for key, value in dynamic.items()}
+
+
+def open_dynamic(stored: dict) -> dict:
+    """Stored dynamic parameters with their sealed values opened (models.secrets.SecretError
+    when the data directory's key cannot open one)."""
+    return {key: unseal(value["encrypted"]) if is_sealed(value) else value for key, value in stored.items()}
+
+
+def dynamic_values(run) -> dict:
+    """The dynamic parameters the run's tasks have set so far, sealed ones opened: what later
+    tasks receive (daemon.prepare.variables)."""
+    return open_dynamic(json.loads(run.dynamic_json or "{}"))
+
+
+def dynamic_secrets(run) -> list[str]:
+    """The opened values of the run's sealed dynamic parameters (to treat as secrets where a
+    task's environment goes: a pod's Secret rather than its spec)."""
+    stored = json.loads(run.dynamic_json or "{}")
+    return [unseal(value["encrypted"]) for value in stored.values() if is_sealed(value)]
+
+
+def shown_dynamic(stored: dict) -> dict:
+    """Stored dynamic parameters as a page or the CLI shows them: sealed values as `***`."""
+    return {key: MASK if is_sealed(value) else value for key, value in stored.items()}
