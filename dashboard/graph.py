@@ -5,12 +5,16 @@ left to right, each stage's task cards under it — stacked with order edges for
 stage, side by side for a parallel one. Node ids name what they show (`source`,
 `stage-1`, `task-1-0`); the editor's ghost nodes (`add-stage-2`, `add-task-1`) are the
 canvas's "+" buttons. Validation errors (path, message) mark the node they concern.
+Elements are sent to the browser, so sealed secret values are stripped first
+(editor_yaml.strip_secrets: a stored secret becomes an empty value, which saving reads as
+"keep the stored one").
 """
 from __future__ import annotations
 
 import copy
 import re
 
+from dashboard.editor_yaml import strip_secrets
 from models.spec import TASK_TYPE_LABELS
 
 COLUMN = 190          # width of one task column
@@ -97,8 +101,10 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
 
     `errors` are models.spec (path, message) pairs; `annotations` maps a node id to
     {"status": ..., "note": ...} for run views (class `status-<status>`, note as a last line).
+    Sealed secret values are left out (a stored secret's value is empty).
     """
     marks, annotations = errors_by_node(errors), annotations or {}
+    spec = strip_secrets(spec)[0]      # elements go to the browser: never a sealed value
     elements = []
 
     def decorate(el):
