@@ -165,6 +165,13 @@ def _needles(forms) -> list[str]:
     return out
 
 
+def _compile(forms: list[str]):
+    try:
+        return re.compile(_trie_pattern(forms))
+    except (RecursionError, re.error):       # a tree nested too deep (forms each a prefix of the next)
+        return re.compile("|".join(map(re.escape, forms)))     # longest first, as `forms` are sorted
+
+
 class Masker:
     """Replaces every form of every secret (masked_forms) in a line with `***`.
 
@@ -193,7 +200,7 @@ class Masker:
             forms |= masked_forms(value)
         self.values = sorted(forms, key=lambda f: (-len(f), f))
         self._needles = _needles(forms)
-        self._regex = re.compile(_trie_pattern(self.values)) if self.values else None
+        self._regex = _compile(self.values) if self.values else None
 
     def __call__(self, text: str) -> str:
         if self._regex is None:
