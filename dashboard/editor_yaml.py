@@ -2,6 +2,8 @@
 
 Encrypted secret values never reach the browser: they leave as empty values, which
 models.pipelines.save reads as "keep the stored one", and are never taken from the page.
+`strip_secrets` is the one stripper: the editor's stores and YAML tab use it, and so does
+dashboard.graph for every diagram (pipeline, run and editor pages).
 The YAML tab's text becomes a working definition as long as the canvas can draw it.
 """
 from __future__ import annotations
