@@ -165,6 +165,7 @@ class Daemon:
     def _task_slots(self, now) -> int:
         if self._slots_read_at is None or abs((now - self._slots_read_at).total_seconds()) >= SETTINGS_EVERY_SECONDS:
             self._slots, self._slots_read_at = int(daemon_state.get_setting("task_slots")), now
+            self._advancer.log_cap = daemon_state.log_cap_bytes()
         return self._slots
 
     def _beat(self, now) -> None:

@@ -31,6 +31,7 @@ class RunAdvancer:
         self.reaper = reaper
         self.starter = TaskStarter(executors)
         self.disk_full_seen = set()   # task run ids that were running while the disk was full
+        self.log_cap = None           # bytes of output kept per task (the log_cap_mb setting)
         self._cache = {}     # run id -> (spec, masker): parsed once per run, not per tick
         # run id -> (task runs, [(stage run, its task runs)]): read once per run, not per tick.
         # Only the daemon writes these rows (one daemon per home), and every write below also
@@ -121,8 +122,8 @@ class RunAdvancer:
             self.disk_full_seen.add(task.id)
         try:
             result = executor.poll(handle)
-            # Ship after polling: once the task is seen ended, this read takes everything it wrote.
-            shipping.ship(executor, task, handle, masker, now)
+            # Ship after polling: once the task is seen ended, reading takes everything it wrote.
+            drained = shipping.ship(executor, task, handle, masker, now, self.log_cap)
         except FileNotFoundError as exc:      # its directory was deleted under it
             reason = f"the task's files were deleted while it ran ({exc.filename or exc}); its process was stopped"
             shipping.note(task, reason, now)
@@ -136,6 +137,9 @@ class RunAdvancer:
             shipping.note(task, f"waiting: {result.reason}", now)
             runs.set_status(task, Status.WAITING, result.reason)
         elif result.state in ("exited", "failed"):
+            if not drained:
+                return          # finished only once its whole log is stored: the next tick ships on
+            executor.discard_output(handle)
             self._finish_task(run, task, executor, handle, result, now)
             executor.cleanup(handle)
             slots.release()
@@ -150,19 +154,23 @@ class RunAdvancer:
                             exit_code=result.exit_code, finished_at=now)
         elif result.state == "exited" and result.exit_code == 0:
             dynamic = store_dynamic(parse_dynamic(executor.read_outputs_file(handle)), self._spec_and_masker(run)[1])
+            # a commit id is never a secret; a sealed one (a dict) is not a commit id either
+            sha = dynamic.get("MILLRACE_COMMIT_SHA")
+            sha = sha if isinstance(sha, str) else None
             with write_transaction():
                 if dynamic:
                     merged = json.loads(Run.get_by_id(run.id).dynamic_json) | dynamic
-                    Run.update(dynamic_json=json.dumps(merged), **({"commit_sha": dynamic["MILLRACE_COMMIT_SHA"]}
-                               if "MILLRACE_COMMIT_SHA" in dynamic else {})).where(Run.id == run.id).execute()
+                    Run.update(dynamic_json=json.dumps(merged), **({"commit_sha": sha} if sha else {})) \
+                        .where(Run.id == run.id).execute()
                     run.dynamic_json = json.dumps(merged)
-                    run.commit_sha = dynamic.get("MILLRACE_COMMIT_SHA", run.commit_sha)
+                    run.commit_sha = sha or run.commit_sha
                 runs.set_status(task, Status.SUCCEEDED, exit_code=0, finished_at=now, outputs_json=json.dumps(dynamic))
         else:
             if result.state == "failed" and result.reason:       # lost, or could not run: the executor knows why
                 reason = result.reason
             else:
                 reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
+            reason = self._spec_and_masker(run)[1](reason)      # a task's own reason file may quote a secret
             if task.id in self.disk_full_seen and not reason.startswith("disk full"):
                 reason = f"disk full: {reason}, while the data directory's disk was full (its log may be incomplete)"
             self.disk_full_seen.discard(task.id)

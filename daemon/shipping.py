@@ -1,15 +1,21 @@
-"""Log shipping: executor output → masked, numbered lines in log_chunk, exactly once.
+"""Log shipping: executor output → masked, numbered lines in log_chunk, exactly once, completely.
 
-Each call reads what the task wrote after the stored cursor and stores those lines and
-the new cursor in one transaction, so a daemon killed between two calls re-reads from
-the last stored cursor: no line lost, none repeated. Masking works on whole lines (the
-executors hand over complete lines), so a secret split across two writes is masked too.
+Each read takes what the task wrote after the stored cursor, and its lines and the new
+cursor are stored in one transaction, so a daemon killed between two calls re-reads from
+the last stored cursor: no line lost, none repeated. Executors hand over whole lines (a
+line is what ends in "\\n"; the partial last line stays behind the cursor until it is
+complete), so masking always sees a whole line and no read boundary splits a secret. A
+line longer than MAX_LINE_BYTES comes in pieces, each ending in the executor's CONTINUES
+marker and cut (by `safe_cut`) where no secret spans the cut. `ship` works within a time budget and says whether
+it stored everything there was: a task is only finished once it did, over as many ticks
+as that takes. Past the log cap, output is read and dropped, after one visible line.
 """
 from __future__ import annotations
 
 import json
 import time
 
+from daemon.executors.base import MAX_LINE_BYTES
 from models import logs
 from models.db import write_transaction
 from models.secrets import Masker
@@ -19,26 +25,76 @@ MAX_LINES_PER_CHUNK = 5000
 BUDGET_SECONDS = 0.2
 
 
-def ship(executor, task_run: TaskRun, handle: dict, masker: Masker, now=None) -> int:
-    """Move new output into the database; returns the number of lines stored."""
+def ship(executor, task_run: TaskRun, handle: dict, masker: Masker, now=None, cap_bytes: int | None = None) -> bool:
+    """Move new output into the database. True when all the output there is has been stored
+    (or dropped past the cap); False when the budget ran out first (call again)."""
     cursor = json.loads(task_run.log_cursor_json) if task_run.log_cursor_json else None
-    stored, deadline = 0, time.monotonic() + BUDGET_SECONDS
-    while time.monotonic() < deadline:
-        data, new_cursor = executor.read_output(handle, cursor)
+    deadline = time.monotonic() + BUDGET_SECONDS
+    while True:
+        data, new_cursor = executor.read_output(handle, cursor, safe_cut=lambda raw, cut: safe_cut(masker, raw, cut))
         if not data and new_cursor == cursor:
-            break
-        lines = data.decode("utf-8", errors="replace").split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        masked = [masker(line.rstrip("\r")) for line in lines] if masker.values else [l.rstrip("\r") for l in lines]
-        with write_transaction():
-            for start in range(0, max(len(masked), 1), MAX_LINES_PER_CHUNK):
-                part = masked[start:start + MAX_LINES_PER_CHUNK]
-                last = start + MAX_LINES_PER_CHUNK >= len(masked)
-                logs.append(task_run, part, new_cursor if last else cursor, at=now)
-        stored += len(masked)
+            return True
+        _store(task_run, data, cursor, new_cursor, masker, now, cap_bytes)
         cursor = new_cursor
-    return stored
+        if time.monotonic() >= deadline:
+            return False
+
+
+def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) -> None:
+    if task_run.log_truncated_at is not None:      # past the cap: keep reading, store only the cursor
+        with write_transaction():
+            logs.append(task_run, [], new_cursor, at=now)
+        return
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()                    # the text ended with its newline (else: the task's last, unterminated line)
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]    # CRLF: the \r is the ending
+    truncated = None
+    if cap_bytes is not None and task_run.log_bytes + len(data) > cap_bytes:
+        lines, kept = _within(lines, cap_bytes - task_run.log_bytes)
+        truncated = task_run.log_bytes + kept
+        lines.append(f"[millrace] log truncated at {truncated} bytes (the log_cap_mb setting); "
+                     f"the task goes on, its further output is not kept")
+    masked = masker.mask_lines(lines) if masker.values else lines
+    with write_transaction():
+        for start in range(0, max(len(masked), 1), MAX_LINES_PER_CHUNK):
+            part = masked[start:start + MAX_LINES_PER_CHUNK]
+            last = start + MAX_LINES_PER_CHUNK >= len(masked)
+            logs.append(task_run, part, new_cursor if last else cursor, at=now)
+        task_run.log_bytes += len(data)
+        fields = {TaskRun.log_bytes: task_run.log_bytes}
+        if truncated is not None:
+            task_run.log_truncated_at = fields[TaskRun.log_truncated_at] = truncated
+        TaskRun.update(fields).where(TaskRun.id == task_run.id).execute()
+
+
+def _within(lines: list[str], room: int) -> tuple[list[str], int]:
+    """The whole lines that fit in `room` bytes (counting their newlines), and their size."""
+    kept, used = [], 0
+    for line in lines:
+        size = len(line.encode()) + 1
+        if used + size > room:
+            break
+        kept.append(line)
+        used += size
+    return kept, used
+
+
+def safe_cut(masker: Masker, raw: bytes, cut: int) -> int:
+    """Move a cut inside a long line back so that no secret form spans it, and onto a UTF-8
+    character boundary; the rest of the line comes in the next piece."""
+    for form in masker.values:
+        encoded = form.encode()
+        start = max(0, cut - len(encoded) + 1)
+        at = raw.find(encoded, start, cut + len(encoded) - 1)
+        while at != -1 and at < cut:
+            if at + len(encoded) > cut:
+                cut = at
+                break
+            at = raw.find(encoded, at + 1, cut + len(encoded) - 1)
+    while 0 < cut < len(raw) and (raw[cut] & 0xC0) == 0x80:     # inside a UTF-8 character
+        cut -= 1
+    return cut if cut > 0 else min(len(raw), MAX_LINE_BYTES)    # a secret at the very start: cut after the limit
 
 
 def note(task_run: TaskRun, text: str, now=None) -> None:

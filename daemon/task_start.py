@@ -19,7 +19,7 @@ from models import runs
 from models.db import write_transaction
 from models.secrets import SecretError
 from models.status import Status
-from models.variables import UndefinedVariable
+from models.variables import UndefinedVariable, dynamic_secrets
 
 
 START_BUDGET_SECONDS = 0.05
@@ -70,7 +70,7 @@ class TaskStarter:
         env = dict(os.environ, **task_env)     # like a CI agent: the machine's environment, then the task's
         launch = Launch(task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
-                        secret_values=plan.secret_values, workspace=prepare.workspace(run.id), task_dir=task_dir,
+                        secret_values=plan.secret_values + dynamic_secrets(run), workspace=prepare.workspace(run.id), task_dir=task_dir,
                         image=plan.image, attempt=task.attempt, task_env=task_env,
                         timeout_seconds=60 * (spec["timeout_minutes"] or 14 * 24 * 60),
                         scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),

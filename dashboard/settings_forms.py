@@ -95,6 +95,8 @@ def registry_error_control(message: str) -> str | None:
         return ids.REGISTRY_URL
     if "needs a username" in message:
         return ids.REGISTRY_USERNAME
+    if message.startswith("registry password"):
+        return ids.REGISTRY_PASSWORD
     if "CA certificate" in message:
         return ids.REGISTRY_CA
     return None

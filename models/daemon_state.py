@@ -19,7 +19,8 @@ HEARTBEAT_FRESH_SECONDS = 15
 # and never answers would otherwise hold the run until the pipeline's timeout). Fractions are allowed
 # (0.5 = 30 s); at most 14 days, the longest a pipeline runs without a timeout of its own.
 DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "bridge",
-            "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug", "checkout_timeout_minutes": "10"}
+            "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug", "checkout_timeout_minutes": "10",
+            "log_cap_mb": "64"}
 MAX_CHECKOUT_TIMEOUT_MINUTES = 14 * 24 * 60
 CHECKOUT_TIMEOUT_ERROR = (f"checkout_timeout_minutes must be a number of minutes above 0 and at most "
                           f"{MAX_CHECKOUT_TIMEOUT_MINUTES} (e.g. 10, or 0.5 for 30 seconds)")
@@ -59,6 +60,8 @@ def set_setting(key: str, value: str, actor: str) -> None:
         raise ValueError("kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)")
     if key == "checkout_timeout_minutes" and checkout_timeout_problem(value):
         raise ValueError(checkout_timeout_problem(value))
+    if key == "log_cap_mb" and log_cap_problem(value):
+        raise ValueError(log_cap_problem(value))
     Setting.replace(key=key, value=value, updated_at=utcnow(), updated_by=actor).execute()
 
 
@@ -70,6 +73,19 @@ def checkout_timeout_problem(value: str) -> str | None:
         return CHECKOUT_TIMEOUT_ERROR
     minutes = float(text)
     return None if 0 < minutes <= MAX_CHECKOUT_TIMEOUT_MINUTES else CHECKOUT_TIMEOUT_ERROR
+
+
+def log_cap_problem(value: str) -> str | None:
+    text = value.strip()
+    if not re.fullmatch(r"\d+(\.\d+)?", text) or not 0 < float(text) <= 1024 * 1024:
+        return "log_cap_mb must be a number of megabytes above 0 (e.g. 64, or 0.5); a task's log stops there"
+    return None
+
+
+def log_cap_bytes() -> int:
+    """The per-task log cap in bytes (a stored value that no longer validates counts as the default)."""
+    value = get_setting("log_cap_mb")
+    return int(float(DEFAULTS["log_cap_mb"] if log_cap_problem(value) else value) * 1024 * 1024)
 
 
 def checkout_timeout_seconds() -> float:

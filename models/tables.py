@@ -92,6 +92,8 @@ class TaskRun(BaseModel):
     outputs_json = TextField(default="{}")      # KEY=VALUE lines this task wrote to $MILLRACE_ENV (e.g. an image digest)
     log_cursor_json = TextField(null=True)      # how far the output has been shipped into log_chunk
     log_lines = IntegerField(default=0)
+    log_bytes = IntegerField(default=0)         # output bytes shipped (before masking)
+    log_truncated_at = IntegerField(null=True)  # bytes at which the log cap stopped collection
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     waiting_seconds = FloatField(default=0)

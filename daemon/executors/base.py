@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# A line longer than this is handed to the shipper in pieces, each ending in CONTINUES.
+MAX_LINE_BYTES = 64 * 1024
+CONTINUES = b" [millrace: line continues]\n"
+
+
 @dataclass
 class Launch:
     """Everything needed to start one task. `env` may hold secret values: never store it."""
@@ -58,9 +63,12 @@ class Executor:
     def poll(self, handle: dict) -> Poll:
         raise NotImplementedError
 
-    def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
+    def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
         """Return output bytes produced after `cursor` and the new cursor (JSON-able).
-        `cursor` is None at first. Reading from the same cursor twice returns the same bytes."""
+        `cursor` is None at first. Reading from the same cursor twice returns the same bytes.
+        The bytes are whole lines ("\\n"-terminated) — only once the task has ended may the
+        last one lack its newline — or one piece of a line over MAX_LINE_BYTES ending in
+        CONTINUES, cut where `safe_cut(raw, cut)` says. b"" with the same cursor: nothing new."""
         raise NotImplementedError
 
     def read_outputs_file(self, handle: dict) -> str:
@@ -74,6 +82,9 @@ class Executor:
     def cleanup(self, handle: dict) -> None:
         """Release what the task held (pods, secrets). Called once the task is final."""
         raise NotImplementedError
+
+    def discard_output(self, handle: dict) -> None:
+        """All output is stored: drop any raw copy the executor keeps (called before finishing)."""
 
     def ended_before_stop(self, handle: dict) -> bool:
         """True when the task had already ended on its own when its stop was sent (so its

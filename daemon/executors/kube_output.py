@@ -13,7 +13,7 @@ from daemon.executors.kube_calls import ClusterError
 
 
 class PodOutput:
-    def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
+    def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
         cursor = dict(cursor or {})
         if "error" in handle:
             return (b"", cursor) if cursor.get("error") else (f"[Error] {handle['error']}\n".encode(),

@@ -31,7 +31,7 @@ class Unusable(Executor):
     def poll(self, handle: dict) -> Poll:
         return Poll("failed", reason=handle.get("error") or self.reason)
 
-    def read_output(self, handle: dict, cursor):
+    def read_output(self, handle: dict, cursor, safe_cut=None):
         return (b"", cursor) if cursor else (f"[Error] {handle.get('error') or self.reason}\n".encode(), {"error": True})
 
     def read_outputs_file(self, handle: dict) -> str:

@@ -16,14 +16,16 @@ import subprocess
 from pathlib import Path
 
 from daemon import faults
-from daemon.executors.base import Executor, Launch, Poll
+from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, Poll
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
 # The wrapper outlives a TERM sent to the group (its trap is set after the script started,
 # so the script keeps the default action or its own trap) and records how the script ended.
+# The output file is made private first (it holds the task's output unmasked until shipped).
 # On a full disk the exit-code file cannot be created: the code then goes into "$4.reserve",
 # a file made before the start whose blocks already exist, marked "disk-full".
-WRAPPER = r'''cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
+WRAPPER = r'''(umask 077; : >>"$3")
+cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
 if [ "$5" = exec ]; then "$2" >>"$3" 2>&1 </dev/null & else /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
 child=$!
 trap : TERM
@@ -60,6 +62,7 @@ class LocalExecutor(Executor):
         find_started) and only spawns when nothing of the script ever ran."""
         task_dir = launch.task_dir
         task_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(task_dir, 0o700)          # its files hold output and values the task wrote
         adopted = self.find_started(task_dir)
         if adopted is not None:
             return adopted
@@ -149,8 +152,10 @@ class LocalExecutor(Executor):
             return Poll("exited", exit_code=code)
         return Poll("failed", reason="the task's process ended without reporting an exit status (killed)")
 
-    def read_output(self, handle: dict, cursor) -> tuple[bytes, object]:
-        """Bytes after `cursor` up to the last complete line (all of it once the task has ended)."""
+    def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
+        """Whole lines after `cursor` (byte offset in output.log); the partial last line stays
+        behind the cursor until its newline comes, or the task ends. A line over MAX_LINE_BYTES
+        comes in pieces, each ending in CONTINUES; the cursor then points inside the line."""
         offset = cursor or 0
         final = not self._alive(handle)    # looked at first: once ended, the file holds everything
         path = Path(handle["task_dir"]) / "output.log"
@@ -163,13 +168,16 @@ class LocalExecutor(Executor):
         except FileNotFoundError:
             if not Path(handle["task_dir"]).is_dir():
                 raise                      # the task's directory was deleted: the daemon fails the task
-            data = b""                     # the wrapper has not opened its output yet
-        if not final:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) == READ_BYTES:
-                cut = len(data)        # one enormous line without a newline: ship it in pieces
-            data = data[:cut]
-        return data, offset + len(data)
+            return b"", offset             # the wrapper has not opened its output yet
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            return data[:cut], offset + cut
+        if len(data) >= MAX_LINE_BYTES:    # one line longer than the limit: a piece of it
+            cut = safe_cut(data, MAX_LINE_BYTES) if safe_cut else MAX_LINE_BYTES
+            return data[:cut] + CONTINUES, offset + cut
+        if final:                          # the task's last line, without its newline
+            return data, offset + len(data)
+        return b"", offset                 # a line still being written
 
     def read_outputs_file(self, handle: dict) -> str:
         try:
@@ -225,11 +233,25 @@ class LocalExecutor(Executor):
                 return None
         return [self._pidfds[pid]]
 
+    def discard_output(self, handle: dict) -> None:
+        """Everything is stored (masked): remove the raw, unmasked output.log, so no second
+        copy of a secret the task printed stays on disk. Before the task's final status is
+        recorded: a daemon killed in between finds no output left to ship and finishes it."""
+        try:
+            (Path(handle["task_dir"]) / "output.log").unlink()
+        except FileNotFoundError:
+            pass
+
     def cleanup(self, handle: dict) -> None:
         fd = self._pidfds.pop(handle["pid"], None) if handle["pid"] is not None else None
         if fd is not None:
             os.close(fd)
         self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
+        if handle.get("env_file"):                   # read by now; it may hold values the task wrote
+            try:
+                Path(handle["env_file"]).unlink()
+            except OSError:
+                pass
 
 
 def _find_wrapper(script: Path) -> int | None:
