@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 
-from daemon.executors.base import MAX_LINE_BYTES
+from daemon.executors.base import CONTINUES, MAX_LINE_BYTES
 from models import logs
 from models.db import write_transaction
 from models.secrets import Masker
@@ -49,6 +49,8 @@ def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) ->
     if lines[-1] == "":
         lines.pop()                    # the text ended with its newline (else: the task's last, unterminated line)
     lines = [line[:-1] if line.endswith("\r") else line for line in lines]    # CRLF: the \r is the ending
+    if any(len(line) > MAX_LINE_BYTES + len(CONTINUES) for line in lines):
+        lines = [piece for line in lines for piece in _pieces(masker, line)]   # whole long lines (pods)
     truncated = None
     if cap_bytes is not None and task_run.log_bytes + len(data) > cap_bytes:
         lines, kept = _within(lines, cap_bytes - task_run.log_bytes)
@@ -66,6 +68,19 @@ def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) ->
         if truncated is not None:
             task_run.log_truncated_at = fields[TaskRun.log_truncated_at] = truncated
         TaskRun.update(fields).where(TaskRun.id == task_run.id).execute()
+
+
+def _pieces(masker, line: str) -> list[str]:
+    """A line over the limit (an executor that hands over whole lines, e.g. a pod's log) as
+    marked pieces, cut like the local executor cuts them."""
+    raw, marker, out = line.encode(), CONTINUES.rstrip(b"\n").decode(), []
+    if raw.endswith(CONTINUES.rstrip(b"\n")) or len(raw) <= MAX_LINE_BYTES + len(CONTINUES):
+        return [line]
+    while len(raw) > MAX_LINE_BYTES:
+        cut = safe_cut(masker, raw, MAX_LINE_BYTES)
+        out.append(raw[:cut].decode("utf-8", errors="replace") + marker)
+        raw = raw[cut:]
+    return out + [raw.decode("utf-8", errors="replace")]
 
 
 def _within(lines: list[str], room: int) -> tuple[list[str], int]:
