@@ -49,8 +49,8 @@ def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) ->
     if lines[-1] == "":
         lines.pop()                    # the text ended with its newline (else: the task's last, unterminated line)
     lines = [line[:-1] if line.endswith("\r") else line for line in lines]    # CRLF: the \r is the ending
-    if any(len(line) > MAX_LINE_BYTES + len(CONTINUES) for line in lines):
-        lines = [piece for line in lines for piece in _pieces(masker, line)]   # whole long lines (pods)
+    if any(len(line) > MAX_LINE_BYTES for line in lines):     # chars ≤ bytes: a cheap first look
+        lines = [piece for line in lines for piece in _pieces(masker, line)]
     truncated = None
     if cap_bytes is not None and task_run.log_bytes + len(data) > cap_bytes:
         lines, kept = _within(lines, cap_bytes - task_run.log_bytes)
@@ -71,10 +71,12 @@ def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) ->
 
 
 def _pieces(masker, line: str) -> list[str]:
-    """A line over the limit (an executor that hands over whole lines, e.g. a pod's log) as
-    marked pieces, cut like the local executor cuts them."""
+    """A line over the limit as marked pieces, cut like the local executor cuts a line it
+    cannot hand over whole (a pod's log lines come whole; so does a long line that ends
+    within the local executor's read block). A piece the executor made stays as it is."""
     raw, marker, out = line.encode(), CONTINUES.rstrip(b"\n").decode(), []
-    if raw.endswith(CONTINUES.rstrip(b"\n")) or len(raw) <= MAX_LINE_BYTES + len(CONTINUES):
+    body = raw[:-len(marker)] if raw.endswith(marker.encode()) else raw
+    if len(body) <= MAX_LINE_BYTES:
         return [line]
     while len(raw) > MAX_LINE_BYTES:
         cut = safe_cut(masker, raw, MAX_LINE_BYTES)

@@ -5,6 +5,7 @@ are never split at read blocks (a secret across one is masked); a line too long 
 whole comes in marked pieces; the log cap stops collection visibly while the task keeps
 its real exit status; no raw, unmasked copy of the output stays on disk.
 """
+import json
 import os
 import stat
 import subprocess
@@ -64,18 +65,18 @@ def test_a_10_mb_line_then_exit_is_kept_whole_in_marked_pieces_and_the_next_line
 
 
 def test_a_secret_across_a_read_block_edge_or_a_piece_cut_is_masked(home, daemon):
-    # line one: 262,144 - 11 bytes (with its newline), so the next line's secret straddles the
-    # 256 KiB read block; line three: the secret sits exactly on a long line's piece cut
-    script = (f"head -c {262144 - 12} /dev/zero | tr '\\0' a; echo\n"
-              f"echo \"bb $TOKEN bb\"\n"
+    # 2,621 lines of 100 bytes end at byte 262,100; the next line's secret then spans the 256 KiB
+    # read block's edge at 262,144. Last: a long line whose secret sits exactly on a piece cut.
+    script = (f"awk 'BEGIN {{ for (i = 1; i <= 2621; i++) printf \"%099d\\n\", i }}'\n"
+              f"printf '%s' {'b' * 35}; echo \" $TOKEN bb\"\n"
               f"head -c {MAX_LINE_BYTES - 5} /dev/zero | tr '\\0' c; echo \"$TOKEN\"; echo tail")
     run = one_task_run(script, env=[{"name": "TOKEN", "value": SECRET, "secret": True}])
     assert run_until_done(daemon, run.id).status == "succeeded"
     lines = own_lines(task_of(run))
-    assert lines[1] == "bb *** bb"
+    assert len(lines[2620]) == 99 and lines[2621] == "b" * 35 + " *** bb"
     text = "\n".join(lines)
     assert SECRET not in text and SECRET[:8] not in text and SECRET[-8:] not in text
-    assert lines[-1] == "tail"
+    assert lines[-1] == "tail" and lines[-3].endswith(" [millrace: line continues]")
 
 
 def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status(home, daemon):
@@ -92,12 +93,15 @@ def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status
     assert kept == [f"{i:099d}" for i in range(1, len(kept) + 1)] and "after-the-cap" not in kept
 
 
-def test_no_raw_copy_of_a_printed_secret_stays_under_the_data_directory(home, daemon):
-    run = one_task_run(f"echo \"the token is $TOKEN\"; ls -l \"$MILLRACE_TASK_DIR/output.log\"",
+def test_no_raw_copy_of_a_printed_secret_stays_under_the_data_directory(home, daemon, tmp_path):
+    go = tmp_path / "go"
+    run = one_task_run(f"echo \"the token is $TOKEN\"; echo \"TOKEN_AGAIN=$TOKEN\" >> \"$MILLRACE_ENV\"\n"
+                       f"while [ ! -e {go} ]; do sleep 0.02; done",
                        env=[{"name": "TOKEN", "value": SECRET, "secret": True}])
-    tick_until(daemon, lambda: task_of(run).status == "running")
-    output = Path(task_of(run).handle_json and __import__("json").loads(task_of(run).handle_json)["task_dir"]) / "output.log"
+    tick_until(daemon, lambda: own_lines(task_of(run)) == ["the token is ***"])
+    output = Path(json.loads(task_of(run).handle_json)["task_dir"]) / "output.log"
     assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    go.touch()
     assert stat.S_IMODE(output.parent.stat().st_mode) == 0o700
     assert run_until_done(daemon, run.id).status == "succeeded"
     assert "the token is ***" in own_lines(task_of(run))
