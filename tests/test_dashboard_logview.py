@@ -37,3 +37,14 @@ def test_other_escape_sequences_and_control_characters_are_dropped():
 def test_carriage_return_keeps_what_was_written_last():
     assert segments("progress 10%\rprogress 100%") == [("progress 100%", "", {})]
     assert segments("windows line\r") == [("windows line", "", {})]
+
+
+def test_characters_other_than_newline_never_end_a_line_and_are_not_drawn():
+    # \v, \f, \x1c and \x85 are line ends to str.splitlines(), not to a log: one line, shown without them.
+    assert segments("tab\vstop") == [("tabstop", "", {})]
+    assert segments("form\ffeed\x1csep") == [("formfeedsep", "", {})]
+    assert segments("next\x85line") == [("nextline", "", {})]
+
+
+def test_a_progress_bar_shows_its_last_state_even_with_colours():
+    assert segments("\x1b[32m 10%\x1b[0m\r\x1b[32m100%\x1b[0m\r") == [("100%", "ansi-fg-green", {})]
