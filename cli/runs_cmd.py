@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -138,10 +139,13 @@ def logs_(args) -> int:
     r = runs.get_run(args.run)
     if args.task and not _tasks(r.id, args.task):
         raise LookupError(f"run {r.label} has no task named '{args.task}'")
-    if args.follow:
-        _wait(r.id, follow=True, task_filter=args.task)
-    else:
-        _print_new_lines(r.id, {}, args.task)
+    try:
+        if args.follow:
+            _wait(r.id, follow=True, task_filter=args.task)
+        else:
+            _print_new_lines(r.id, {}, args.task)
+    except BrokenPipeError:         # `logs … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -141,7 +141,9 @@ def pieces(task_run_id: int, after_line: int = 0) -> Iterator[Piece]:
 
 
 def lines_after(task_run_id: int, after_line: int = 0, limit: int | None = None):
-    """Yield (line_number, logged_at, text) for lines numbered > after_line."""
+    """Yield (line_number, logged_at, text) for lines numbered > after_line (at most `limit`)."""
+    if limit is not None and limit <= 0:
+        return
     sent = 0
     for piece in pieces(task_run_id, after_line):
         for offset, text in enumerate(piece.text[:-1].split("\n") if piece.text else ()):
