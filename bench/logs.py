@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 import zstandard  # noqa: E402
 
 from bench.support import wait_run  # noqa: E402
-from models import home as home_mod, logs, pipelines, runs  # noqa: E402
+from models import daemon_state, home as home_mod, logs, pipelines, runs  # noqa: E402
 from models.db import database, utcnow, write_transaction  # noqa: E402
 from models.status import is_terminal  # noqa: E402
 from models.tables import Run, StageRun, TaskRun  # noqa: E402
@@ -318,6 +318,8 @@ def main() -> int:
         tmp = Path(tmp_name)
         home = tmp / "home"
         home_mod.open_home(home, migrate=True)
+        if "log_cap_mb" in daemon_state.DEFAULTS:      # the default cap (64 MB) would cut (a)'s log short
+            daemon_state.set_setting("log_cap_mb", str(args.store_mb * 2), "bench")
         log_file = tmp / "big.log"
         lines, size = write_log_file(log_file, args.store_mb * 1000 * 1000)
         cat_floor = cat_seconds(log_file, tmp / "cat.out")
