@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from pathlib import Path
 
 from models import home
 
@@ -25,6 +26,31 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Storage trouble that is not the run's fault and may pass: retry rather than fail it."""
+    text = str(exc)
+    return is_disk_full(exc) or "database is locked" in text or "disk I/O error" in text
+
+
+def writable(path=None) -> bool:
+    """Whether a small file can be written under the data directory again (ends an error pause:
+    free space can look fine while writes fail — no inodes left, a quota)."""
+    probe = Path(path or home.current()) / ".millrace-space-probe"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return True
+    except OSError:
+        return False
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+
+
 def free_bytes(path=None) -> int | None:
     try:
         return shutil.disk_usage(path or home.current()).free
@@ -37,8 +63,10 @@ def full_reason(path=None) -> str | None:
     free = free_bytes(path)
     if free is None or free >= MIN_FREE_BYTES:
         return None
-    return f"disk full: {free // 1024} KiB free on the filesystem of {path or home.current()}; new tasks wait"
+    # the same text while it lasts: a changing number would rewrite rows on a full disk
+    return (f"disk full: less than {MIN_FREE_BYTES // (1024 * 1024)} MiB free on the filesystem of "
+            f"{path or home.current()}; new tasks wait")
 
 
 def reason_from(exc: BaseException) -> str:
-    return f"disk full: {exc}; new tasks wait"
+    return f"disk full: writing under {home.current()} failed ({str(exc).splitlines()[0]}); new tasks wait"

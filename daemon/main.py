@@ -40,6 +40,7 @@ class Daemon:
         self.reaper = Reaper(self.executors)
         self._advancer = RunAdvancer(self.executors, self.reaper)
         self.paused = None            # why new starts are paused (a full disk), or None
+        self._write_failed = None     # why the last failed write failed (a full disk), until one works
         self.more_to_start = False    # this tick's start budget ran out with tasks still ready
         self._runs = {}               # run id -> Run of the active runs (the daemon writes them)
         self.has_active_work = False
@@ -51,25 +52,33 @@ class Daemon:
         """One pass. Never raises: a fault (a full disk, a locked database) is logged and
         the next tick tries again, so the daemon degrades instead of crash-looping."""
         now = now or utcnow()
-        self._pause(disk.full_reason(), fresh=True)
+        if self._write_failed and disk.writable():
+            self._write_failed = None
+        self._set_paused(disk.full_reason() or self._write_failed)
         try:
             self._tick(now)
         except Exception as exc:
             if disk.is_disk_full(exc):
-                self._pause(disk.reason_from(exc))
+                self._write_failed = self._write_failed or disk.reason_from(exc)
+                self._set_paused(self.paused or self._write_failed)
             else:
                 log.exception("the daemon's tick failed; trying again")
             self.has_active_work = True      # come back soon rather than after the idle poll
 
-    def _pause(self, reason: str | None, fresh: bool = False) -> None:
-        """Pause new starts for `reason` (None: no reason from this look). Logged once per episode."""
-        was = self.paused
-        self.paused = reason if fresh else (self.paused or reason)
-        self._advancer.starter.paused = self.paused
-        if self.paused and not was:
-            log.warning("paused: %s", self.paused)
-        elif was and not self.paused:
+    def _set_paused(self, reason: str | None) -> None:
+        """Pause new starts for `reason`, or resume (None). Logged once per episode."""
+        was, self.paused = self.paused, reason
+        self._advancer.starter.paused = reason
+        if reason and not was:
+            log.warning("paused: %s", reason)
+        elif was and not reason:
             log.warning("resumed: the disk has space again")
+
+    def _write_error(self, exc) -> None:
+        """A write failed for lack of space: paused until a probe write succeeds, not just
+        until the free space looks fine (no inodes left, a quota)."""
+        self._write_failed = self._write_failed or disk.reason_from(exc)
+        self._set_paused(self.paused or self._write_failed)
 
     def _tick(self, now) -> None:
         try:
@@ -77,7 +86,7 @@ class Daemon:
         except Exception as exc:          # a heartbeat that cannot be written must not stop the work
             if not disk.is_disk_full(exc):
                 raise
-            self._pause(disk.reason_from(exc))
+            self._write_error(exc)
         self._triggers(now)
         self.reaper.tick()
         try:
@@ -85,8 +94,7 @@ class Daemon:
         except Exception:                 # a cluster's trouble never stops the daemon
             log.exception("cluster upkeep failed")
         if not self.stopping and self.paused is None:
-            while (run := runs.claim_next(prepare.start_rows)) is not None:
-                prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
+            self._claim()
         active = self._active_runs()
         slots = _SlotCounter(self._task_slots(now))
         self._advancer.running_handles = []
@@ -95,6 +103,38 @@ class Daemon:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
         self.has_active_work = bool(active) or self.reaper.busy()
         self.more_to_start = self._advancer.starter.deferred     # the loop ticks again at once
+
+    def _claim(self) -> None:
+        """Claim queued runs with their rows. One that cannot be started (a broken stored
+        version, a bug) fails with the reason instead of blocking every run behind it."""
+        while True:
+            try:
+                run = runs.claim_next(prepare.start_rows)
+            except Exception as exc:
+                if disk.is_disk_full(exc):
+                    self._write_error(exc)
+                    return
+                if disk.is_transient(exc):
+                    log.warning("could not claim a run (%s); trying again", exc)
+                    return
+                if not self._fail_unclaimable(exc):
+                    return
+                continue
+            if run is None:
+                return
+            prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
+
+    def _fail_unclaimable(self, exc) -> bool:
+        log.exception("the oldest queued run cannot be started")
+        try:
+            with write_transaction():
+                run = Run.select().where(Run.status == Status.QUEUED.value).order_by(Run.id).first()
+                if run is None:
+                    return False
+                return runs.set_status(run, Status.FAILED, f"internal error: {exc}", detail=traceback.format_exc())
+        except Exception:
+            log.exception("could not record why the run cannot be started")
+            return False
 
     def _active_runs(self) -> list[Run]:
         """Active runs in id order. A narrow query each tick (status and the stop request, the
@@ -140,7 +180,10 @@ class Daemon:
             step(run, now)
         except Exception as exc:       # one bad run never stops the daemon
             if disk.is_disk_full(exc):  # not the run's fault: leave it, retry when space returns
-                self._pause(disk.reason_from(exc))
+                self._write_error(exc)
+                return
+            if disk.is_transient(exc):  # a locked database, an I/O error: try again next tick
+                log.warning("run %s: %s; trying again", run.id, exc)
                 return
             log.exception("run %s failed inside the daemon", run.id)
             self._fail_run(run, f"internal error: {exc}", traceback.format_exc())
@@ -148,6 +191,11 @@ class Daemon:
     def _fail_run(self, run: Run, reason: str, detail: str) -> None:
         """Record the run's failure and stop its processes: nothing it started keeps running untracked."""
         try:
+            try:      # an error message may quote a value: mask it like the log
+                masker = self._advancer.masker_of(run)
+                reason, detail = masker(reason), masker(detail)
+            except Exception:
+                pass
             fresh = Run.get_by_id(run.id)
             active = list(TaskRun.select().where((TaskRun.run == run.id) & TaskRun.status.in_(
                 [Status.PENDING.value, Status.WAITING.value, Status.RUNNING.value])))
@@ -156,6 +204,7 @@ class Daemon:
                     runs.set_status(task, Status.FAILED if task.status != "pending" else Status.SKIPPED, reason)
                 if fresh.status in (Status.RUNNING.value, Status.WAITING.value, Status.QUEUED.value):
                     runs.set_status(fresh, Status.FAILED, reason, detail=detail)
+                self._advancer.settle_stages(run)
             self._advancer.forget(run.id)
             for task in active:
                 self._advancer.stop_untracked(task)

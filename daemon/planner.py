@@ -62,6 +62,8 @@ def stage_status(stage: StageState) -> str:
             return bad
     if any(s == Status.RUNNING.value for s in statuses):
         return Status.RUNNING.value
+    if Status.SKIPPED.value in statuses and all(s in (Status.SUCCEEDED.value, Status.SKIPPED.value) for s in statuses):
+        return Status.SKIPPED.value      # part ran, the rest never will (the run was stopped between tasks)
     if any(s == Status.WAITING.value for s in statuses):
         return Status.WAITING.value
     if all(s in (Status.PENDING.value, Status.SKIPPED.value) for s in statuses):

@@ -17,6 +17,7 @@ from models.tables import Run, StageRun, TaskRun
 from models.variables import dynamic_values, substitute
 
 CHECKOUT_TASK = "checkout"
+NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60     # a pipeline without a timeout still ends some day
 
 
 def start_rows(run: Run) -> None:

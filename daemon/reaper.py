@@ -32,7 +32,7 @@ class Reaper:
             if now < deadline:
                 keep.append((deadline, name, handle))
                 continue
-            try:
+            try:      # cleanup also removes the raw output: the task will never be shipped again
                 self.executors[name].stop(handle, force=True)
                 self.executors[name].cleanup(handle)
             except Exception:

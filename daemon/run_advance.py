@@ -7,19 +7,20 @@ on every tick, so a daemon restart never resets a timeout, and time spent waitin
 """
 from __future__ import annotations
 
+import base64
 import json
 
 from daemon import planner, prepare, shipping
 from daemon.task_start import TaskStarter
 from models import registries, runs
-from models.db import write_transaction
+from models.db import utcnow, write_transaction
 from models.secrets import Masker, unseal
 from models.status import Status
 from models.tables import Run, StageRun, TaskRun
 from models.variables import parse_dynamic, store_dynamic
 
 TIMEOUT_ACTOR = "millrace (timeout)"
-NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60
+NO_TIMEOUT_LIMIT_MINUTES = prepare.NO_TIMEOUT_LIMIT_MINUTES
 STOP_GRACE_SECONDS = 10
 ACCOUNT_WRITE_SECONDS = 5.0     # a restart loses at most this much accounting
 _ACTIVE = (Status.RUNNING.value, Status.WAITING.value)
@@ -30,7 +31,6 @@ class RunAdvancer:
         self.executors = executors
         self.reaper = reaper
         self.starter = TaskStarter(executors)
-        self.disk_full_seen = set()   # task run ids that were running while the disk was full
         self.log_cap = None           # bytes of output kept per task (the log_cap_mb setting)
         self._cache = {}     # run id -> (spec, masker): parsed once per run, not per tick
         # run id -> (task runs, [(stage run, its task runs)]): read once per run, not per tick.
@@ -39,6 +39,7 @@ class RunAdvancer:
         # write is read again from the database rather than believed.
         self._rows = {}
         self._first_open = {}   # run id -> index of its first stage not yet succeeded
+        self._stored_waiting = {}   # task run id -> waiting_seconds as last stored
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
 
     def advance(self, run: Run, now, slots) -> None:
@@ -49,6 +50,8 @@ class RunAdvancer:
             raise
 
     def forget(self, run_id: int) -> None:
+        for task in self._rows.get(run_id, ((), ()))[0]:
+            self._stored_waiting.pop(task.id, None)
         self._cache.pop(run_id, None)
         self._rows.pop(run_id, None)
         self._first_open.pop(run_id, None)
@@ -74,8 +77,13 @@ class RunAdvancer:
             self.forget(run.id)
             return                        # the run changed under us (ended elsewhere): leave it
         if run.stop_requested_at is None and run.execution_seconds > 60 * (spec["timeout_minutes"] or NO_TIMEOUT_LIMIT_MINUTES):
-            Run.update(stop_requested_at=now, stop_requested_by=TIMEOUT_ACTOR).where(Run.id == run.id).execute()
-            run.stop_requested_at, run.stop_requested_by = now, TIMEOUT_ACTOR
+            # only if nobody asked to stop it meanwhile: a user's stop stays the user's
+            if Run.update(stop_requested_at=now, stop_requested_by=TIMEOUT_ACTOR) \
+                    .where((Run.id == run.id) & Run.stop_requested_at.is_null()).execute():
+                run.stop_requested_at, run.stop_requested_by = now, TIMEOUT_ACTOR
+            else:
+                fresh = Run.get_by_id(run.id)
+                run.stop_requested_at, run.stop_requested_by = fresh.stop_requested_at, fresh.stop_requested_by
         if run.stop_requested_at is not None:
             self._stop(run, spec, tasks, now, slots)
         else:
@@ -105,21 +113,31 @@ class RunAdvancer:
             self._rows[run.id] = (tasks, self._stages(run, tasks))
         return self._rows[run.id]
 
+    def masker_of(self, run):
+        return self._spec_and_masker(run)[1]
+
+    def settle_stages(self, run) -> None:
+        """Give each stage of a run ended outside the planner (an internal error) its final status."""
+        tasks = list(TaskRun.select().where(TaskRun.run == run.id))
+        self._update_stages(self._stages(run, tasks), utcnow())
+
     def _spec_and_masker(self, run):
         if run.id not in self._cache:
             spec = prepare.spec_of(run)
             secrets = [unseal(e["encrypted"]) for s in spec["stages"] for t in s["tasks"]
                        for e in t.get("env", []) if e.get("secret")]
-            # Registry passwords reach build tasks too: mask them wherever they might surface.
-            secrets += [r.password for r in registries.all_registries() if r.password_sealed]
+            # Registry passwords reach build tasks too, and as the user:password token of a docker
+            # config (kaniko): mask both wherever they might surface — rebuilt the same after a restart.
+            for registry in registries.all_registries():
+                if registry.password_sealed:
+                    secrets.append(registry.password)
+                    secrets.append(base64.b64encode(f"{registry.username}:{registry.password}".encode()).decode())
             self._cache[run.id] = (spec, Masker(secrets))
         return self._cache[run.id]
 
     def _poll(self, run, task, now, masker, slots) -> None:
         executor = self.executors[task.executor]
         handle = json.loads(task.handle_json)
-        if self.starter.paused:
-            self.disk_full_seen.add(task.id)
         try:
             result = executor.poll(handle)
             # Ship after polling: once the task is seen ended, reading takes everything it wrote.
@@ -171,18 +189,18 @@ class RunAdvancer:
             else:
                 reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
             reason = self._spec_and_masker(run)[1](reason)      # a task's own reason file may quote a secret
-            if task.id in self.disk_full_seen and not reason.startswith("disk full"):
+            if self.starter.paused and not reason.startswith("disk full"):   # it ended while the disk was full
                 reason = f"disk full: {reason}, while the data directory's disk was full (its log may be incomplete)"
-            self.disk_full_seen.discard(task.id)
             runs.set_status(task, Status.FAILED, reason, exit_code=result.exit_code, finished_at=now)
 
     def _account(self, run, tasks, now) -> bool:
-        """Add the time since the stored `accounted_at` to execution or waiting seconds.
-
-        The sum is stored at most every ACCOUNT_WRITE_SECONDS (and whenever the status changes or the
-        run ends): until then every tick recomputes it from the same stored pair, so
-        skipping a write loses nothing."""
+        """Add the time since the last tick to execution or waiting seconds (in memory, on the
+        cached run and tasks), and store the sums at most every ACCOUNT_WRITE_SECONDS — and
+        whenever the status changes or a task stops waiting — so a restart loses at most that
+        much of them. Returns False when the run changed under us (ended elsewhere)."""
         last = run.accounted_at or run.started_at or now
+        if getattr(run, "stored_accounted_at", None) is None:     # as read from the database
+            run.stored_accounted_at = last
         delta = max(0.0, (now - last).total_seconds())      # a clock step backwards adds nothing
         statuses = {t.status for t in tasks}
         all_waiting = Status.WAITING.value in statuses and Status.RUNNING.value not in statuses
@@ -190,9 +208,15 @@ class RunAdvancer:
             run.waiting_seconds += delta
         else:
             run.execution_seconds += delta
+        for task in tasks:
+            if task.status == Status.WAITING.value:
+                task.waiting_seconds += delta
         status = Status.WAITING.value if all_waiting else Status.RUNNING.value
         run.accounted_at = now
-        if status == run.status and delta < ACCOUNT_WRITE_SECONDS:
+        stored_at = run.stored_accounted_at
+        changed = [t for t in tasks if t.waiting_seconds != self._stored_waiting.get(t.id, 0.0)]
+        left_waiting = any(t.status != Status.WAITING.value for t in changed)
+        if status == run.status and not left_waiting and (now - stored_at).total_seconds() < ACCOUNT_WRITE_SECONDS:
             return True
         with write_transaction():
             # compare-and-set like every status write: a run that ended meanwhile is never revived
@@ -203,10 +227,10 @@ class RunAdvancer:
                             .where((Run.id == run.id) & (Run.status == run.status)).execute())
             if not ours:
                 return False
-            for task in tasks:
-                if task.status == Status.WAITING.value:
-                    task.waiting_seconds += delta
-                    TaskRun.update(waiting_seconds=task.waiting_seconds).where(TaskRun.id == task.id).execute()
+            for task in changed:
+                TaskRun.update(waiting_seconds=task.waiting_seconds).where(TaskRun.id == task.id).execute()
+        run.stored_accounted_at = now
+        self._stored_waiting.update((t.id, t.waiting_seconds) for t in changed)
         return True
 
     @staticmethod

@@ -31,7 +31,7 @@ def ship(executor, task_run: TaskRun, handle: dict, masker: Masker, now=None, ca
     cursor = json.loads(task_run.log_cursor_json) if task_run.log_cursor_json else None
     deadline = time.monotonic() + BUDGET_SECONDS
     while True:
-        data, new_cursor = executor.read_output(handle, cursor, safe_cut=lambda raw, cut: safe_cut(masker, raw, cut))
+        data, new_cursor = executor.read_output(handle, cursor, safe_cut=lambda raw, cut, final: safe_cut(masker, raw, cut, final))
         if not data and new_cursor == cursor:
             return True
         _store(task_run, data, cursor, new_cursor, masker, now, cap_bytes)
@@ -49,7 +49,7 @@ def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) ->
     if lines[-1] == "":
         lines.pop()                    # the text ended with its newline (else: the task's last, unterminated line)
     lines = [line[:-1] if line.endswith("\r") else line for line in lines]    # CRLF: the \r is the ending
-    if any(len(line) > MAX_LINE_BYTES for line in lines):     # chars ≤ bytes: a cheap first look
+    if any(len(line) > MAX_LINE_BYTES // 4 for line in lines):     # a character is at most 4 bytes
         lines = [piece for line in lines for piece in _pieces(masker, line)]
     truncated = None
     if cap_bytes is not None and task_run.log_bytes + len(data) > cap_bytes:
@@ -79,7 +79,7 @@ def _pieces(masker, line: str) -> list[str]:
     if len(body) <= MAX_LINE_BYTES:
         return [line]
     while len(raw) > MAX_LINE_BYTES:
-        cut = safe_cut(masker, raw, MAX_LINE_BYTES)
+        cut = safe_cut(masker, raw, MAX_LINE_BYTES)          # the whole line is there: final
         out.append(raw[:cut].decode("utf-8", errors="replace") + marker)
         raw = raw[cut:]
     return out + [raw.decode("utf-8", errors="replace")]
@@ -97,25 +97,34 @@ def _within(lines: list[str], room: int) -> tuple[list[str], int]:
     return kept, used
 
 
-def safe_cut(masker: Masker, raw: bytes, cut: int) -> int:
-    """Move a cut inside a long line back so that no secret form spans it, and onto a UTF-8
-    character boundary; the rest of the line comes in the next piece."""
-    for form in masker.values:
-        encoded = form.encode()
-        start = max(0, cut - len(encoded) + 1)
-        at = raw.find(encoded, start, cut + len(encoded) - 1)
-        while at != -1 and at < cut:
-            if at + len(encoded) > cut:
-                cut = at
-                break
-            at = raw.find(encoded, at + 1, cut + len(encoded) - 1)
+def safe_cut(masker: Masker, raw: bytes, cut: int, final: bool = True) -> int:
+    """Where to cut a long line's piece so that no secret form spans the cut: moved back
+    before any form across it (again until it stays put: moving it can put another form
+    across it), then onto a UTF-8 character boundary. While the task still runs, 0 ("wait")
+    unless enough of the line is there to see every form that could cross the cut — a
+    secret being written right at the cut must not be cut in two."""
+    longest = max((len(form.encode()) for form in masker.values), default=0)
+    if not final and len(raw) < cut + longest - 1:
+        return 0
+    forms = [form.encode() for form in masker.values]
+    moved = True
+    while moved and cut > 0:
+        moved = False
+        for form in forms:
+            at = raw.find(form, max(0, cut - len(form) + 1), cut + len(form) - 1)
+            while at != -1 and at < cut:
+                if at + len(form) > cut:
+                    cut, moved = at, True
+                    break
+                at = raw.find(form, at + 1, cut + len(form) - 1)
     while 0 < cut < len(raw) and (raw[cut] & 0xC0) == 0x80:     # inside a UTF-8 character
         cut -= 1
-    return cut if cut > 0 else min(len(raw), MAX_LINE_BYTES)    # a secret at the very start: cut after the limit
+    # a form longer than the limit at the very start cannot be kept whole: cut at the limit
+    return cut if cut > 0 else min(len(raw), MAX_LINE_BYTES)
 
 
 def note(task_run: TaskRun, text: str, now=None) -> None:
     """Millrace's own line(s) in a task log (not from the task); keeps the output cursor."""
     cursor = json.loads(task_run.log_cursor_json) if task_run.log_cursor_json else None
     with write_transaction():
-        logs.append(task_run, [f"[millrace] {line}" for line in text.splitlines()], cursor, at=now)
+        logs.append(task_run, [f"[millrace] {line}" for line in text.split("\n")], cursor, at=now)

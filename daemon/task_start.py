@@ -42,6 +42,8 @@ class TaskStarter:
         if self._deadline is not None and time.perf_counter() > self._deadline:
             self.deferred = True
             return
+        if self._adopt(task, now, slots):
+            return
         if self.paused:
             if task.status != Status.WAITING.value or task.reason != self.paused:
                 runs.set_status(task, Status.WAITING, self.paused)
@@ -53,16 +55,17 @@ class TaskStarter:
             return
         # build & publish image runs where the run-script tasks run: on a cluster, as a kaniko pod
         executor_name = placement(spec, "script" if task.task_type == "build_image" else task.task_type)
+        values = prepare.variables(run, spec)
         try:
-            plan = self._plan(run, spec, task, executor_name)
+            plan = self._plan(run, spec, task, executor_name, values)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
             slots.release()
-            shipping.note(task, str(exc), now)
-            runs.set_status(task, Status.FAILED, str(exc), started_at=now, finished_at=now)
+            reason = masker(str(exc))       # a message may quote a substituted value
+            shipping.note(task, reason, now)
+            runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
             return
         executor = self.executors[executor_name]
         task_dir = prepare.task_dir(task)
-        values = prepare.variables(run, spec)
         task_env = {k: str(v) for k, v in values.items()}
         task_env.update(plan.env)
         task_env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
@@ -72,14 +75,14 @@ class TaskStarter:
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
                         secret_values=plan.secret_values + dynamic_secrets(run), workspace=prepare.workspace(run.id), task_dir=task_dir,
                         image=plan.image, attempt=task.attempt, task_env=task_env,
-                        timeout_seconds=60 * (spec["timeout_minutes"] or 14 * 24 * 60),
+                        timeout_seconds=60 * (spec["timeout_minutes"] or prepare.NO_TIMEOUT_LIMIT_MINUTES),
                         scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
                         resources=(prepare.task_spec(spec, task) or {}).get("resources") or {},
                         source=({**spec["source"], "repository": values["MILLRACE_REPOSITORY"], "commit": run.commit_sha}
                                 if spec.get("source") else None))
         masker.add(plan.secret_values)
         for line in plan.notes:
-            shipping.note(task, line, now)
+            shipping.note(task, masker(line), now)
         if plan.image and executor_name == "local" and run.id not in self._host_noted:
             self._host_noted.add(run.id)      # once per run, on its first task that names an image
             shipping.note(task, f"running on this machine's shell: no container runtime is configured, "
@@ -89,7 +92,7 @@ class TaskStarter:
             handle = executor.start(launch)
         except OSError as exc:     # e.g. a full disk or an unwritable workspace: the task's failure, not the run's
             slots.release()
-            reason = f"{'disk full: ' if disk.is_disk_full(exc) else ''}could not start the task: {exc}"
+            reason = masker(f"{'disk full: ' if disk.is_disk_full(exc) else ''}could not start the task: {exc}")
             shipping.note(task, reason, now)
             runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
             return
@@ -100,8 +103,21 @@ class TaskStarter:
             runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))
 
-    def _plan(self, run, spec, task, executor_name) -> TaskPlan:
-        values = prepare.variables(run, spec)
+    def _adopt(self, task, now, slots) -> bool:
+        """A task whose process a daemon started and died before recording is adopted at once
+        — before waiting for a slot or a pause, since it runs already (and holds a slot)."""
+        if task.handle_json:
+            return False
+        handle = self.executors["local"].find_started(prepare.task_dir(task))
+        if handle is None:
+            return False
+        slots.busy += 1
+        with write_transaction():
+            runs.set_status(task, Status.RUNNING, "", started_at=task.started_at or now, executor="local",
+                            handle_json=json.dumps(handle))
+        return True
+
+    def _plan(self, run, spec, task, executor_name, values) -> TaskPlan:
         if task.task_type == "checkout":
             script, env = checkout.launch_parts(spec, values, run.commit_sha)
             return TaskPlan(script=script, env=env)

@@ -63,7 +63,7 @@ def substitute(text: str, values: dict, where: str = "") -> str:
 def parse_dynamic(text: str) -> dict:
     """KEY=VALUE lines a task appended to $MILLRACE_ENV; other lines are ignored."""
     out = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):         # one definition of a line: \x1c, \u2028 … stay inside a value
         m = _DYNAMIC_LINE.match(line.strip())
         if m:
             out[m.group(1)] = m.group(2)

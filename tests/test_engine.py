@@ -53,7 +53,9 @@ def test_parallel_tasks_overlap_in_time(home, daemon, tmp_path):
     # recorded times, not in how long the run took (a loaded machine may be slow at anything).
     marks = tmp_path / "marks"
     marks.mkdir()
-    body = ('date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.start"; i=0\n'
+    # the mark appears only once it holds its time (a plain `date > file` creates it empty first)
+    body = ('date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.tmp"; mv "$MARKS/$MILLRACE_TASK_NAME.tmp" '
+            '"$MARKS/$MILLRACE_TASK_NAME.start"; i=0\n'
             'while [ "$(ls "$MARKS" | grep -c start)" -lt 3 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n'
             'date +%s.%N > "$MARKS/$MILLRACE_TASK_NAME.end"')
     tasks = [script_task(n, body, env=[{"name": "MARKS", "value": str(marks)}, {"name": "MILLRACE_TASK_NAME", "value": n}])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from models import logs, pipelines, runs
+from models import daemon_state, logs, pipelines, runs
 from models.status import is_terminal
 from models.tables import Run, StageRun, TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
@@ -226,3 +226,58 @@ def test_a_run_directory_deleted_mid_run_fails_the_task_and_stops_its_process(ho
     assert done.status == "failed" and task.status == "failed"
     assert task.reason.startswith("the task's files were deleted while it ran (") and "its process was stopped" in task.reason
     tick_until(daemon, lambda: not _group_alive(pid), message="the task's process group to be stopped")
+
+
+def test_a_run_that_cannot_be_started_fails_and_does_not_hold_up_the_others(home, daemon):
+    broken = pipelines.create(pipeline_spec(name="broken", stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "true")]}]), "tester")
+    version = pipelines.current_version(broken)
+    bad = runs.enqueue_run(broken, "manual", "tester")
+    version.definition_json = "{not json"        # as a damaged row would be
+    version.save()
+    fine = pipelines.create(pipeline_spec(name="fine", stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "echo fine")]}]), "tester")
+    good = runs.enqueue_run(fine, "manual", "tester")
+    assert run_until_done(daemon, good.id).status == "succeeded"
+    failed = Run.get_by_id(bad.id)
+    assert failed.status == "failed" and failed.reason.startswith("internal error: ")
+
+
+def test_run_and_task_times_are_stored_while_the_run_is_active(home, daemon, clock):
+    daemon_state.set_setting("task_slots", "1", "tester")
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "parallel", "tasks": [
+        script_task("first", "sleep 30"), script_task("second", "sleep 30")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    tick_until(daemon, lambda: task_row(run.id, "second").status == "waiting", clock)
+    for _ in range(4):
+        clock.advance(3)
+        daemon.tick(clock.now())
+    stored = Run.get_by_id(run.id)
+    assert stored.execution_seconds >= 6, "stored during the run, not only at its end"
+    runs.request_stop(stored, "tester")
+    run_until_done(daemon, run.id, clock=clock)
+    assert task_row(run.id, "second").waiting_seconds >= 6
+
+
+def test_an_internal_error_leaves_no_raw_output_and_settles_the_stages(home, daemon, monkeypatch):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("loop", "echo secret-ish; while :; do sleep 0.3; done")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    tick_until(daemon, lambda: own_lines(task_row(run.id, "loop").id) == ["secret-ish"])
+    task_dir = Path(json.loads(task_row(run.id, "loop").handle_json)["task_dir"])
+    daemon.reaper.grace = 0                    # KILL at the next tick instead of after 10 s
+    monkeypatch.setattr(daemon._advancer, "_plan", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
+    daemon.tick()
+    monkeypatch.undo()
+    tick_until(daemon, lambda: not (task_dir / "output.log").exists(), message="the raw output to be removed")
+    assert {s.status for s in StageRun.select().where(StageRun.run == run.id)} == {"failed"}
+
+
+def test_a_task_with_a_path_of_its_own_and_default_interrupt_signals(home, daemon):
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("own-path", "/bin/grep SigIgn /proc/self/status",
+                    env=[{"name": "PATH", "value": "/nowhere"}])]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    assert run_until_done(daemon, run.id).status == "succeeded"
+    ignored = int(own_lines(task_row(run.id, "own-path").id)[0].split()[1], 16)
+    assert not ignored & (1 << (signal.SIGINT - 1)) and not ignored & (1 << (signal.SIGQUIT - 1))

@@ -111,3 +111,25 @@ def test_no_raw_copy_of_a_printed_secret_stays_under_the_data_directory(home, da
     hits = subprocess.run(["grep", "-rl", SECRET, str(home)], capture_output=True, text=True).stdout.split()
     assert hits == [], f"the secret is in {hits}"
     assert os.listdir(home)
+
+
+def test_a_long_line_of_multibyte_characters_is_pieced_on_character_boundaries(home, daemon):
+    run = one_task_run("python3 -c \"import sys; sys.stdout.write('é' * 40000 + '\\\\n')\"; echo end")
+    assert run_until_done(daemon, run.id).status == "succeeded"
+    lines = own_lines(task_of(run))
+    marker = " [millrace: line continues]"
+    assert lines[-1] == "end" and len(lines) >= 3 and all(len(p.encode()) <= MAX_LINE_BYTES + len(marker)
+                                                          for p in lines)
+    assert "".join(p.removesuffix(marker) for p in lines[:-1]) == "é" * 40000
+
+
+def test_safe_cut_moves_back_past_every_form_and_waits_for_a_secret_being_written():
+    from daemon.shipping import safe_cut
+    from models.secrets import Masker
+    masker = Masker(["AAAAAAAAAAAAAAAAxyzq", "qqqqAAAAAAAA"])
+    raw = b"." * 100 + b"qqqqAAAAAAAAAAAAAAAAxyzq" + b"." * 100
+    cut = safe_cut(masker, raw, 110)
+    assert cut <= 100 and all(not (raw.find(f.encode()) < cut < raw.find(f.encode()) + len(f))
+                              for f in masker.values if raw.find(f.encode()) != -1)
+    assert safe_cut(masker, b"." * 120, 110, final=False) == 0      # the rest of a secret may be coming
+    assert safe_cut(masker, b"." * 120, 110, final=True) == 110

@@ -68,7 +68,8 @@ class Executor:
         `cursor` is None at first. Reading from the same cursor twice returns the same bytes.
         The bytes are whole lines ("\\n"-terminated) — only once the task has ended may the
         last one lack its newline — or one piece of a line over MAX_LINE_BYTES ending in
-        CONTINUES, cut where `safe_cut(raw, cut)` says. b"" with the same cursor: nothing new."""
+        CONTINUES, cut where `safe_cut(raw, cut, final)` says (0: wait for more of the line).
+        b"" with the same cursor: nothing new."""
         raise NotImplementedError
 
     def read_outputs_file(self, handle: dict) -> str:

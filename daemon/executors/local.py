@@ -22,18 +22,23 @@ from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, P
 # The wrapper outlives a TERM sent to the group (its trap is set after the script started,
 # so the script keeps the default action or its own trap) and records how the script ended.
 # The output file is made private first (it holds the task's output unmasked until shipped).
+# A background job of sh starts with SIGINT and SIGQUIT ignored: env gives the script the
+# default actions back. The script's pid goes to "$4.pid", so a stop can tell whether the
+# script had already ended. Commands are called by path: the task's PATH is the task's.
 # On a full disk the exit-code file cannot be created: the code then goes into "$4.reserve",
 # a file made before the start whose blocks already exist, marked "disk-full".
 WRAPPER = r'''(umask 077; : >>"$3")
 cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
-if [ "$5" = exec ]; then "$2" >>"$3" 2>&1 </dev/null & else /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
+defaults="/usr/bin/env --default-signal=INT,QUIT"
+if [ "$5" = exec ]; then $defaults "$2" >>"$3" 2>&1 </dev/null & else $defaults /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
 child=$!
+echo "$child" >"$4.pid" 2>/dev/null
 trap : TERM
 while :; do
   wait "$child"; code=$?
   kill -0 "$child" 2>/dev/null || break
 done
-{ echo "$code" >"$4.tmp" && mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
+{ echo "$code" >"$4.tmp" && /bin/mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
 '''
 READ_BYTES = 256 * 1024
 RESERVE = b" " * 63 + b"\n"
@@ -173,7 +178,9 @@ class LocalExecutor(Executor):
         if cut:
             return data[:cut], offset + cut
         if len(data) >= MAX_LINE_BYTES:    # one line longer than the limit: a piece of it
-            cut = safe_cut(data, MAX_LINE_BYTES) if safe_cut else MAX_LINE_BYTES
+            cut = safe_cut(data, MAX_LINE_BYTES, final) if safe_cut else MAX_LINE_BYTES
+            if cut == 0:
+                return b"", offset         # a secret may be still being written across the cut
             return data[:cut] + CONTINUES, offset + cut
         if final:                          # the task's last line, without its newline
             return data, offset + len(data)
@@ -194,20 +201,30 @@ class LocalExecutor(Executor):
 
     def stop(self, handle: dict, force: bool = False) -> None:
         if not force:
-            try:      # when the first stop was sent, compared with when the exit code was written
-                os.close(os.open(Path(handle["task_dir"]) / "stop_sent", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            except OSError:
-                pass
+            self._note_first_stop(Path(handle["task_dir"]))
         self._signal_group(handle, signal.SIGKILL if force else signal.SIGTERM)
 
-    def ended_before_stop(self, handle: dict) -> bool:
-        task_dir = Path(handle["task_dir"])
+    def _note_first_stop(self, task_dir: Path) -> None:
+        """Record, before the first TERM, whether the script had already ended on its own
+        (its pid, written by the wrapper, is gone or a zombie, or the exit code is there)."""
         try:
-            ended = (task_dir / "exit_code").stat().st_mtime_ns
-            stopped = (task_dir / "stop_sent").stat().st_mtime_ns
+            fd = os.open(task_dir / "stop_sent", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return                         # not the first stop
+        try:
+            script = int((task_dir / "exit_code.pid").read_text().strip())
+            ended = _start_time(script) is None
+        except (OSError, ValueError):
+            ended = False
+        ended = ended or self._exit_status({"task_dir": str(task_dir)})[0] is not None
+        os.write(fd, b"ended\n" if ended else b"running\n")
+        os.close(fd)
+
+    def ended_before_stop(self, handle: dict) -> bool:
+        try:
+            return (Path(handle["task_dir"]) / "stop_sent").read_text().strip() == "ended"
         except OSError:
             return False
-        return ended < stopped
 
     def _signal_group(self, handle, sig) -> None:
         if handle["pid"] is None:
@@ -247,11 +264,14 @@ class LocalExecutor(Executor):
         if fd is not None:
             os.close(fd)
         self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
-        if handle.get("env_file"):                   # read by now; it may hold values the task wrote
-            try:
-                Path(handle["env_file"]).unlink()
-            except OSError:
-                pass
+        # Read by now, and they may hold what the task printed or wrote: values, its own reason.
+        task_dir = Path(handle["task_dir"])
+        for leftover in (handle.get("env_file"), task_dir / "reason", task_dir / "output.log"):
+            if leftover:
+                try:
+                    Path(leftover).unlink()
+                except OSError:
+                    pass
 
 
 def _find_wrapper(script: Path) -> int | None:
