@@ -81,7 +81,7 @@ class LocalExecutor(Executor):
         # page cache outlives a killed process (after a power cut the task died with it).
         (task_dir / "intent").write_bytes(b"start\n")
         mode = "exec" if launch.script.startswith("#!") else "sh"
-        # output.log is created by the wrapper's own redirection, so it exists iff the script was started
+        # output.log is created by the wrapper's first line: once it exists, the script may have run
         proc = subprocess.Popen(["/bin/sh", "-c", WRAPPER, "millrace-task", str(launch.workspace), str(script),
                                  str(task_dir / "output.log"), str(exit_file), mode],
                                 env=launch.env, start_new_session=True, stdin=subprocess.DEVNULL,
