@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.settings_forms import DEFAULT_CLUSTER, cluster_options, placement_choices
+from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
 from models import daemon_state, pipelines, runs
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError
 from models.tables import Pipeline, Run

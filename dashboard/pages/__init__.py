@@ -1,0 +1,1 @@
+"""One module per page, run by Dash Pages (`dash.register_page`)."""

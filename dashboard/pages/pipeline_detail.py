@@ -1,5 +1,5 @@
 """Pipeline detail (`/pipelines/<id>`): basic information, trigger rules (edited in the
-dialog of dashboard.triggers_panel) with recent fires and deliveries, advanced settings,
+dialog of dashboard.triggers.panel) with recent fires and deliveries, advanced settings,
 latest run, the read-only diagram, and the 50 latest run records as a timeline or a list.
 A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
@@ -14,11 +14,12 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import graph, ids, trigger_records, triggers_panel
+from dashboard import graph, ids
 from dashboard.components import (action_button, card, duration_text, field, more_menu, run_button, span_seconds,
                                   status_badge, time_text)
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
+from dashboard.triggers import panel as triggers_panel, records as trigger_records
 from models import pipelines, runs
 from models.db import utcnow
 from models.status import ACTIVE

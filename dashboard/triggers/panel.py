@@ -7,7 +7,7 @@ when the page is reached at `#triggers` (the "Trigger rules" entry of every More
 The URLs come from the host the browser asked. The webhook secret is sent to the browser
 only in the answer to the click that made it (first save with an event, or "New secret");
 reopening the dialog or reloading the page never shows it again. All data and writes go
-through dashboard.trigger_form.
+through dashboard.triggers.form.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import request
 
 from dashboard import ids
-from dashboard import trigger_form as form
 from dashboard.components import error_alert, ok_alert
-from dashboard.trigger_records import inactive_text
+from dashboard.triggers import form
+from dashboard.triggers.records import inactive_text
 from models import pipelines
 
 RULE_HELP = ('In words: "every 2 minutes", "every 2 hours at 28", "daily at 09:30", '

@@ -2,22 +2,23 @@
 panel, and redrawing the panel, the button bars, the canvas and the problems list.
 
 Each callback takes few inputs: form controls and buttons are pattern-matched by field
-path or operation name, and the pure work is done by graph, editor_commands,
-editor_history, editor_values and editor_forms. Registered by importing this module
-(dashboard/pages/editor.py does); the YAML tab and saving are in editor_save.
+path or operation name, and the pure work is done by graph, commands, history, values
+and forms. Registered by importing this module (dashboard/pages/editor.py does); the YAML
+tab and saving are in save.
 """
 from __future__ import annotations
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import editor_forms as forms, editor_ids as eid, graph
+from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor_commands import run_op
-from dashboard.editor_controls import error_for, toolbar_state
-from dashboard.editor_history import history_push, redo, reset, undo
-from dashboard.editor_problems import describe_path, errors_of
-from dashboard.editor_values import apply_form, current_pairs, to_widget
+from dashboard.editor import forms, ids as eid
+from dashboard.editor.commands import run_op
+from dashboard.editor.controls import error_for, toolbar_state
+from dashboard.editor.history import history_push, redo, reset, undo
+from dashboard.editor.problems import describe_path, errors_of
+from dashboard.editor.values import apply_form, current_pairs, to_widget
 
 FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
 TOGGLE_ALL = {"type": eid.TOGGLE, "path": ALL, "rev": ALL}

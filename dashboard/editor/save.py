@@ -2,7 +2,7 @@
 definition in step, and storing a new version (then, for "Save and run now", a run).
 
 Saving validates with models.spec; nothing invalid is stored, and the errors show on the
-nodes and fields they concern (editor_problems). A taken name or a secret to retype comes
+nodes and fields they concern (problems). A taken name or a secret to retype comes
 back on its field; anything else is said in the feedback area with the edits kept.
 Registered by importing this module (dashboard/pages/editor.py does).
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import editor_ids as eid, ids
+from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.editor_callbacks import FIELDS, form_pairs, with_form
-from dashboard.editor_history import history_push
-from dashboard.editor_yaml import from_yaml
+from dashboard.editor import ids as eid
+from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
+from dashboard.editor.history import history_push
+from dashboard.editor.yaml_text import from_yaml
 from models import pipelines, runs
 from models.spec import SpecError, dump_yaml, validate
 

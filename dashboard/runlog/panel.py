@@ -11,8 +11,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
 
-from dashboard import ids, logview
+from dashboard import ids
 from dashboard.components import status_badge
+from dashboard.runlog import view as logview
 from models import logs
 from models.tables import StageRun, TaskRun
 
