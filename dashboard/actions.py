@@ -5,22 +5,26 @@ Any button whose id is {"type": ROW_ACTION, "action", "pipeline"} or {"type": RU
 "action", "run"} lands here, on whichever page it sits. Actions that start or destroy
 something, or need an answer (a name, a timeout), open the dialog first; the others run
 at once. Every intent goes through models/ with the actor "dashboard", and a done action
-bumps ACTION_DONE so the page re-renders without waiting for its poll.
+bumps ACTION_DONE so the page re-renders without waiting for its poll. The dialog is part
+of the shell, so its callbacks (declared on `wiring`) are registered by app.create_app().
 """
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
 from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
+from dashboard.wiring import Callbacks
 from models import daemon_state, pipelines, runs
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError
 from models.tables import Pipeline, Run
 
 ACTOR = "dashboard"
 IMMEDIATE = {"activate", "deactivate"}
+
+wiring = Callbacks()
 
 
 def dialog() -> html.Div:
@@ -164,9 +168,9 @@ DIALOG_OUTPUTS = [Output(ids.DIALOG, "is_open", allow_duplicate=True), Output(id
                   Output(ids.ACTION_DONE, "data", allow_duplicate=True)]
 
 
-@callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
-          Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
-          prevent_initial_call=True)
+@wiring.callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
+                 Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
+                 prevent_initial_call=True)
 def ask(_row_clicks, _run_clicks, done):
     # Buttons re-rendered by a poll fire with n_clicks None: only a real click counts.
     if not ctx.triggered or not ctx.triggered[0]["value"]:
@@ -192,12 +196,12 @@ def ask(_row_clicks, _run_clicks, done):
             d["confirm"], d["colour"], None, no_update, no_update)
 
 
-@callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
-          Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
-          Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
-          State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
-          State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"), State(ids.DIALOG_SCHEDULING, "value"),
-          State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+@wiring.callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
+                 Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
+                 Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
+                 State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
+                 State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"),
+                 State(ids.DIALOG_SCHEDULING, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
 def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, done):
     if ctx.triggered_id == ids.DIALOG_CANCEL or not pending:
         return False, None, no_update, no_update, no_update

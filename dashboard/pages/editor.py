@@ -3,8 +3,8 @@
 This module owns the page's layout: the stores (the working definition and its undo
 history live in one, editor.ids.STATE), the undo/redo/save buttons, the canvas with its
 side panel, and the YAML tab. Its callbacks are in dashboard.editor.callbacks (canvas,
-forms, problems) and dashboard.editor.save (the YAML tab and saving), imported here so
-they register with the page. Encrypted secret values never reach the page.
+forms, problems) and dashboard.editor.save (the YAML tab and saving), registered here.
+Encrypted secret values never reach the page.
 """
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from dash import dcc, html
 
 from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor import callbacks, save  # noqa: F401 — registers the page's callbacks
-from dashboard.editor import forms, ids as eid
+from dashboard.editor import callbacks, forms, ids as eid, save
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
@@ -28,6 +27,8 @@ from models.spec import dump_yaml
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name="Edit pipeline",
                    title="Edit pipeline · Millrace")
+callbacks.wiring.register()     # canvas, forms, problems
+save.wiring.register()          # the YAML tab and saving
 
 
 def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):

@@ -1,6 +1,7 @@
 """Pipeline detail (`/pipelines/<id>`): basic information, trigger rules (edited in the
-dialog of dashboard.triggers.panel) with recent fires and deliveries, advanced settings,
-latest run, the read-only diagram, and the 50 latest run records as a timeline or a list.
+dialog of dashboard.triggers.panel, whose callbacks this page registers) with recent fires
+and deliveries, advanced settings, latest run, the read-only diagram, and the 50 latest
+run records as a timeline or a list.
 A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
 Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
@@ -27,6 +28,7 @@ from models.tables import Pipeline, PipelineVersion
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
                    title="Pipeline · Millrace")
+triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page shows
 
 POLL_MS = 2000
 RECORDS = 50
