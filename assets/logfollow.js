@@ -1,6 +1,6 @@
 /* Follow the tail of the live log until the reader scrolls up; scrolling back to the
    bottom (or choosing another task) follows again. The server only appends lines
-   (dashboard/logpanel.py); keeping the view at the bottom is the browser's job. */
+   (dashboard/runlog/panel.py); keeping the view at the bottom is the browser's job. */
 (function () {
   var NEAR = 40;
   function view() { return document.getElementById("log-view"); }

@@ -5,22 +5,28 @@ Any button whose id is {"type": ROW_ACTION, "action", "pipeline"} or {"type": RU
 "action", "run"} lands here, on whichever page it sits. Actions that start or destroy
 something, or need an answer (a name, a timeout), open the dialog first; the others run
 at once. Every intent goes through models/ with the actor "dashboard", and a done action
-bumps ACTION_DONE so the page re-renders without waiting for its poll.
+bumps ACTION_DONE so the page re-renders without waiting for its poll. The dialog is part
+of the shell, so its callbacks (declared on `wiring`) are registered by app.create_app().
 """
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.settings_forms import DEFAULT_CLUSTER, cluster_options, placement_choices
+from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
+from dashboard.wiring import Callbacks
 from models import daemon_state, pipelines, runs
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError
 from models.tables import Pipeline, Run
 
 ACTOR = "dashboard"
 IMMEDIATE = {"activate", "deactivate"}
+
+wiring = Callbacks()
 
 
 def dialog() -> html.Div:
@@ -151,53 +157,82 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-DIALOG_OUTPUTS = [Output(ids.DIALOG, "is_open", allow_duplicate=True), Output(ids.DIALOG_TITLE, "children"),
-                  Output(ids.DIALOG_BODY, "children"), Output(ids.DIALOG_PENDING, "data"),
-                  Output(ids.DIALOG_NAME, "value"), Output(ids.DIALOG_NAME_GROUP, "hidden"),
-                  Output(ids.DIALOG_SOURCE, "options"), Output(ids.DIALOG_SOURCE, "value"),
-                  Output(ids.DIALOG_SOURCE_GROUP, "hidden"), Output(ids.DIALOG_TIMEOUT, "value"),
-                  Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), Output(ids.DIALOG_CLUSTER, "options"),
-                  Output(ids.DIALOG_CLUSTER, "value"), Output(ids.DIALOG_SCHEDULING, "value"),
-                  Output(ids.DIALOG_PLACEMENT_GROUP, "hidden"), Output(ids.DIALOG_CONFIRM, "children"),
-                  Output(ids.DIALOG_CONFIRM, "color"), Output(ids.DIALOG_ERROR, "children", allow_duplicate=True),
-                  Output(ids.FEEDBACK, "children", allow_duplicate=True),
-                  Output(ids.ACTION_DONE, "data", allow_duplicate=True)]
+class Dialog(NamedTuple):
+    """What `ask` answers: one field per output of the dialog, in the order of DIALOG_OUTPUTS
+    (which holds each field's Output). A field left out stays as the page has it."""
+    is_open: Any = no_update
+    title: Any = no_update
+    body: Any = no_update
+    pending: Any = no_update            # the action confirm() carries out: {"action", "pipeline", "run"}
+    name: Any = no_update
+    name_hidden: Any = no_update
+    sources: Any = no_update            # the pipelines to copy from
+    source: Any = no_update
+    source_hidden: Any = no_update
+    timeout: Any = no_update
+    timeout_hidden: Any = no_update
+    clusters: Any = no_update           # where the pipeline may run
+    cluster: Any = no_update
+    scheduling: Any = no_update
+    placement_hidden: Any = no_update
+    confirm_label: Any = no_update
+    confirm_colour: Any = no_update
+    error: Any = no_update              # the dialog's own error line
+    feedback: Any = no_update           # the page's feedback area
+    done: Any = no_update               # ACTION_DONE, bumped when an action was carried out
 
 
-@callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
-          Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
-          prevent_initial_call=True)
-def ask(_row_clicks, _run_clicks, done):
+DIALOG_OUTPUTS = Dialog(
+    is_open=Output(ids.DIALOG, "is_open", allow_duplicate=True), title=Output(ids.DIALOG_TITLE, "children"),
+    body=Output(ids.DIALOG_BODY, "children"), pending=Output(ids.DIALOG_PENDING, "data"),
+    name=Output(ids.DIALOG_NAME, "value"), name_hidden=Output(ids.DIALOG_NAME_GROUP, "hidden"),
+    sources=Output(ids.DIALOG_SOURCE, "options"), source=Output(ids.DIALOG_SOURCE, "value"),
+    source_hidden=Output(ids.DIALOG_SOURCE_GROUP, "hidden"), timeout=Output(ids.DIALOG_TIMEOUT, "value"),
+    timeout_hidden=Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), clusters=Output(ids.DIALOG_CLUSTER, "options"),
+    cluster=Output(ids.DIALOG_CLUSTER, "value"), scheduling=Output(ids.DIALOG_SCHEDULING, "value"),
+    placement_hidden=Output(ids.DIALOG_PLACEMENT_GROUP, "hidden"),
+    confirm_label=Output(ids.DIALOG_CONFIRM, "children"), confirm_colour=Output(ids.DIALOG_CONFIRM, "color"),
+    error=Output(ids.DIALOG_ERROR, "children", allow_duplicate=True),
+    feedback=Output(ids.FEEDBACK, "children", allow_duplicate=True),
+    done=Output(ids.ACTION_DONE, "data", allow_duplicate=True))
+
+
+@wiring.callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
+                 Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
+                 prevent_initial_call=True)
+def ask(_row_clicks, _run_clicks, done) -> Dialog:
     # Buttons re-rendered by a poll fire with n_clicks None: only a real click counts.
     if not ctx.triggered or not ctx.triggered[0]["value"]:
-        return (no_update,) * len(DIALOG_OUTPUTS)
+        return Dialog()
     target = ctx.triggered_id
     # "settings@card": a second button for the same action on one page (ids must be unique).
     pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run")}
-    keep = [no_update] * (len(DIALOG_OUTPUTS) - 2)
     if pending["action"] in IMMEDIATE:
         try:
             message, _ = perform(pending)
-            return (*keep, ok_alert(message), (done or 0) + 1)
+            return Dialog(feedback=ok_alert(message), done=(done or 0) + 1)
         except Exception as exc:  # the model's words go to the user; nothing was changed
-            return (*keep, error_alert(_message(exc)), no_update)
+            return Dialog(feedback=error_alert(_message(exc)))
     try:
         d = describe(pending["action"], pending["pipeline"], pending["run"])
     except Exception as exc:
-        return (*keep, error_alert(_message(exc)), no_update)
+        return Dialog(feedback=error_alert(_message(exc)))
     sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
-    return (True, d["title"], d["text"], pending, d.get("name", ""), "name" not in d, sources,
-            sources[0]["value"] if sources else None, not d.get("source"), d.get("timeout"), "timeout" not in d,
-            d.get("clusters", []), d.get("cluster"), d.get("scheduling"), "clusters" not in d,
-            d["confirm"], d["colour"], None, no_update, no_update)
+    return Dialog(is_open=True, title=d["title"], body=d["text"], pending=pending,
+                  name=d.get("name", ""), name_hidden="name" not in d,
+                  sources=sources, source=sources[0]["value"] if sources else None, source_hidden=not d.get("source"),
+                  timeout=d.get("timeout"), timeout_hidden="timeout" not in d,
+                  clusters=d.get("clusters", []), cluster=d.get("cluster"), scheduling=d.get("scheduling"),
+                  placement_hidden="clusters" not in d,
+                  confirm_label=d["confirm"], confirm_colour=d["colour"], error=None)
 
 
-@callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
-          Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
-          Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
-          State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
-          State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"), State(ids.DIALOG_SCHEDULING, "value"),
-          State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+@wiring.callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
+                 Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
+                 Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
+                 State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
+                 State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"),
+                 State(ids.DIALOG_SCHEDULING, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
 def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, done):
     if ctx.triggered_id == ids.DIALOG_CANCEL or not pending:
         return False, None, no_update, no_update, no_update

@@ -1,9 +1,11 @@
 """`create_app()`: the Dash application — pages, shell, static assets, API and webhook blueprints.
 
 Pages are Dash Pages modules in dashboard/pages (the canvas editor's included, found by
-the same mechanism). Bootstrap is served from assets/ (no CDN). Each request uses its own
-SQLite connection, closed when the request ends, because Flask serves requests on many
-threads and a connection belongs to one.
+the same mechanism); each registers its own callbacks and those of the pieces it shows.
+The shell (layout: navbar, daemon status, the action dialog) is this module's, so its
+callbacks are registered here (dashboard.wiring). Bootstrap is served from assets/ (no
+CDN). Each request uses its own SQLite connection, closed when the request ends, because
+Flask serves requests on many threads and a connection belongs to one.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import dash
 from dash import Dash
 from flask import g
 
-from dashboard import api, layout
+from dashboard import actions, api, layout
 from models import home
 from models.db import database
 
@@ -59,6 +61,8 @@ def create_app(home_path=None) -> Dash:
                title="Millrace", suppress_callback_exceptions=True, update_title=None)
     _most_specific_first()
     app.layout = layout.shell
+    layout.wiring.register()      # the navbar's daemon status
+    actions.wiring.register()     # the action dialog every page's buttons open
     server = app.server
     server.register_blueprint(api.blueprint)
     try:

@@ -6,15 +6,15 @@ stage, side by side for a parallel one. Node ids name what they show (`source`,
 `stage-1`, `task-1-0`); the editor's ghost nodes (`add-stage-2`, `add-task-1`) are the
 canvas's "+" buttons. Validation errors (path, message) mark the node they concern.
 Elements are sent to the browser, so sealed secret values are stripped first
-(editor_yaml.strip_secrets: a stored secret becomes an empty value, which saving reads as
-"keep the stored one").
+(editor.yaml_text.strip_secrets: a stored secret becomes an empty value, which saving
+reads as "keep the stored one").
 """
 from __future__ import annotations
 
 import copy
 import re
 
-from dashboard.editor_yaml import strip_secrets
+from dashboard.editor.yaml_text import strip_secrets
 from models.spec import TASK_TYPE_LABELS
 
 COLUMN = 190          # width of one task column

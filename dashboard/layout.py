@@ -3,20 +3,24 @@ no daemon runs, the feedback area, the shared action dialog, and Dash Pages' con
 
 The daemon status comes from models.daemon_state.alive() (a fresh heartbeat); it is
 computed when the page loads and then every few seconds, so stopping or starting the
-daemon shows up without a reload.
+daemon shows up without a reload. The status poll's callback is declared on `wiring` and
+registered by app.create_app(), which owns the shell (with actions' dialog).
 """
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard import actions, ids
+from dashboard.wiring import Callbacks
 from models import daemon_state
 
 DAEMON_POLL_MS = 5000
 NAV_LINKS = (("Pipelines", "/pipelines"), ("Releases", "/releases"), ("Clusters", "/clusters"),
              ("Code repositories", "/repositories"), ("Settings", "/settings"))
+
+wiring = Callbacks()
 
 
 def daemon_status():
@@ -57,9 +61,9 @@ def shell():
     ])
 
 
-@callback(Output(ids.NAV_DAEMON, "children"), Output(ids.NAV_DAEMON, "color"),
-          Output(ids.NAV_DAEMON_WARNING, "is_open"), Input(ids.NAV_DAEMON_POLL, "n_intervals"),
-          prevent_initial_call=True)
+@wiring.callback(Output(ids.NAV_DAEMON, "children"), Output(ids.NAV_DAEMON, "color"),
+                 Output(ids.NAV_DAEMON_WARNING, "is_open"), Input(ids.NAV_DAEMON_POLL, "n_intervals"),
+                 prevent_initial_call=True)
 def refresh_daemon(_n):
     text, colour, hidden = daemon_status()
     return text, colour, not hidden

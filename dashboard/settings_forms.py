@@ -1,6 +1,6 @@
 """The pieces of the settings page (`/settings`): the registry table and "add a registry"
 form, the chart repository form, the daemon settings form, and where each model error
-belongs; plus the cluster choice a pipeline offers (editor and advanced settings).
+belongs. (The cluster choice a pipeline offers is dashboard.placement's.)
 
 Everything here reads models/ and builds components; nothing writes. A registry's
 password is never put into a component: the table says only whether one is stored.
@@ -13,16 +13,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import ids
-from models import clusters, daemon_state, registries
+from models import daemon_state, registries
 
 # Choices that mean "nothing chosen" get a value no name can have: a dbc.Select keeps "" for its placeholder.
 NO_RUNTIME = "(none)"            # container_runtime "": run scripts on this machine's shell
 BY_HOST = "(same host)"          # chart repository: the registry with the same host
-DEFAULT_CLUSTER = "(default)"    # a pipeline without `cluster`: the default cluster, else this machine
 RUNTIMES = ((NO_RUNTIME, "none: run scripts on this machine's shell"), ("podman", "podman"), ("docker", "docker"))
 NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")      # what the local executor accepts
-# The checkout time limit's controls. Kept here rather than in ids.py only because that file was
-# outside this change's reach; they belong with the other DAEMON_* ids.
 
 
 def registry_rows() -> list[dict]:
@@ -178,20 +175,3 @@ def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x",
     if not NETWORK.match(network):
         errors[ids.DAEMON_NETWORK] = "a network name: letters, digits, '_', '.', ':' or '-' (e.g. bridge, host, none)"
     return errors
-
-
-def placement_choices() -> dict:
-    """The registered clusters and the default one, as JSON-able data for cluster_options()."""
-    chosen = clusters.default()
-    return {"clusters": [c.name for c in clusters.all_clusters()], "default": chosen.name if chosen else None}
-
-
-def cluster_options(choices: dict | None, current: str | None = None) -> list[tuple[str, str]]:
-    """(value, label) of where a pipeline may run: the default, this machine, each registered
-    cluster; a name no longer registered stays choosable so that saving does not drop it."""
-    names, chosen = (choices or {}).get("clusters") or [], (choices or {}).get("default")
-    out = [(DEFAULT_CLUSTER, f"default ({f'cluster {chosen}' if chosen else 'this machine: no default cluster'})"),
-           (clusters.LOCAL, "this machine (local processes)")] + [(n, f"cluster {n}") for n in names]
-    if current and current not in names and current != clusters.LOCAL:
-        out.append((current, f"cluster {current} (not registered)"))
-    return out

@@ -1,7 +1,7 @@
-"""Log lines → safe, coloured spans (dashboard.logview): what a reader of the run page sees."""
+"""Log lines → safe, coloured spans (dashboard.runlog.view): what a reader of the run page sees."""
 import datetime as dt
 
-from dashboard.logview import line, segments
+from dashboard.runlog.view import line, segments
 
 
 def test_plain_text_is_one_unstyled_segment():

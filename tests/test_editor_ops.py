@@ -1,8 +1,7 @@
 """The canvas editor's operations on a definition, its undo history, and its form values."""
 import pytest
 
-from dashboard import editor_commands as commands, editor_history as history, editor_ops as ops
-from dashboard import editor_tasks as tasks, editor_yaml as page_yaml
+from dashboard.editor import commands, history, ops, tasks, yaml_text as page_yaml
 from models.spec import SpecError, TASK_TYPES, validate
 
 
@@ -173,9 +172,7 @@ def test_env_operations_keep_the_selection():
 
 
 # --- the side panel's forms and the YAML tab ----------------------------------------
-from dashboard import editor_controls as controls, editor_forms as forms  # noqa: E402
-from dashboard import editor_problems as problems, editor_values as values  # noqa: E402
-from dashboard import editor_ids as eid  # noqa: E402
+from dashboard.editor import controls, forms, ids as eid, problems, values  # noqa: E402
 
 
 def ids_in(component, kind):

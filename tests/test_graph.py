@@ -1,6 +1,6 @@
 """Definition ⇄ cytoscape elements: layout, order edges, error marks, and the round trip."""
 from dashboard import graph
-from dashboard.editor_ops import new_spec
+from dashboard.editor.ops import new_spec
 from models.spec import SpecError, validate
 
 

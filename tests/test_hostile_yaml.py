@@ -112,7 +112,7 @@ def test_an_alias_alone_is_refused_at_its_own_line():
 
 
 def test_the_editor_yaml_tab_refuses_the_bomb_with_its_reason():
-    from dashboard.editor_yaml import from_yaml
+    from dashboard.editor.yaml_text import from_yaml
     spec, error = from_yaml(pipeline_with_bomb("env"))
     assert spec is None
     assert error.startswith(f"line {BOMB_LINE}: YAML anchors and aliases are not accepted")

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from dashboard import editor_ids as eid, ids
+from dashboard import ids
+from dashboard.editor import ids as eid
 from models import logs, pipelines, runs
 from models.tables import Run, StageRun, TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task

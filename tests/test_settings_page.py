@@ -7,7 +7,8 @@ import json
 import pytest
 from dash import no_update
 
-from dashboard import actions, editor_values, ids, settings_forms as forms
+from dashboard import actions, ids, placement, settings_forms as forms
+from dashboard.editor import values as editor_values
 from models import clusters, daemon_state, pipelines, registries
 from tests.conftest import pipeline_spec, script_task
 
@@ -97,22 +98,22 @@ def test_daemon_settings_are_validated_on_their_fields_before_anything_is_stored
 
 
 def test_cluster_choices_name_the_default_this_machine_and_each_registered_cluster(home):
-    assert forms.cluster_options(forms.placement_choices()) == [
+    assert placement.cluster_options(placement.placement_choices()) == [
         ("(default)", "default (this machine: no default cluster)"), ("local", "this machine (local processes)")]
     clusters.add("prod", "tester", kubeconfig=KUBECONFIG)
-    options = forms.cluster_options(forms.placement_choices(), "gone")
+    options = placement.cluster_options(placement.placement_choices(), "gone")
     assert options[0] == ("(default)", "default (cluster prod)") and ("prod", "cluster prod") in options
     assert options[-1] == ("gone", "cluster gone (not registered)")
 
 
 def test_the_editor_form_writes_cluster_and_scheduling_timeout(home):
     spec, changed = editor_values.apply_form(pipelines.current_spec(pipelines.create(SPEC, "tester")),
-                                            [("cluster", forms.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
+                                            [("cluster", placement.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
     assert changed == []                                         # the default stays unwritten
     spec, changed = editor_values.apply_form(spec, [("cluster", "local"), ("scheduling_timeout_minutes", 15)])
     assert changed == ["cluster", "scheduling_timeout_minutes"]
     assert (spec["cluster"], spec["scheduling_timeout_minutes"]) == ("local", 15)
-    spec, changed = editor_values.apply_form(spec, [("cluster", forms.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
+    spec, changed = editor_values.apply_form(spec, [("cluster", placement.DEFAULT_CLUSTER), ("scheduling_timeout_minutes", None)])
     assert changed == ["cluster", "scheduling_timeout_minutes"]
 
 
@@ -120,7 +121,7 @@ def test_advanced_settings_store_the_cluster_in_a_new_version(home):
     clusters.add("prod", "tester", kubeconfig=KUBECONFIG)
     p = pipelines.create(SPEC, "tester")
     d = actions.describe("settings", p.id, None)
-    assert d["cluster"] == forms.DEFAULT_CLUSTER and {"label": "cluster prod", "value": "prod"} in d["clusters"]
+    assert d["cluster"] == placement.DEFAULT_CLUSTER and {"label": "cluster prod", "value": "prod"} in d["clusters"]
     message, _ = actions.perform({"action": "settings", "pipeline": p.id}, timeout=10,
                                  placement={"cluster": "prod", "scheduling": 5})
     assert message == "Saved the timeout of 'app' (10 min, runs on cluster prod)."
@@ -130,6 +131,6 @@ def test_advanced_settings_store_the_cluster_in_a_new_version(home):
     actions.perform({"action": "settings", "pipeline": p.id}, timeout=10)        # no placement: kept
     assert pipelines.current_spec(pipelines.get(p.id))["cluster"] == "prod"
     actions.perform({"action": "settings", "pipeline": p.id}, timeout=10,
-                    placement={"cluster": forms.DEFAULT_CLUSTER, "scheduling": None})
+                    placement={"cluster": placement.DEFAULT_CLUSTER, "scheduling": None})
     spec = pipelines.current_spec(pipelines.get(p.id))
     assert "cluster" not in spec and "scheduling_timeout_minutes" not in spec

@@ -120,8 +120,8 @@ def test_a_pipeline_whose_stages_are_all_empty_is_refused_on_the_first_stage():
 
 
 def test_the_editor_shows_the_empty_pipeline_error_on_the_first_stage():
-    from dashboard.editor_ops import new_spec
-    from dashboard.editor_problems import describe_path, errors_of
+    from dashboard.editor.ops import new_spec
+    from dashboard.editor.problems import describe_path, errors_of
     from dashboard.graph import errors_by_node
     draft = {**new_spec(), "name": "fresh"}
     errors = errors_of({"present": draft, "show_errors": True})

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard import actions, trigger_form as form, trigger_records
+from dashboard import actions
+from dashboard.triggers import form, records as trigger_records
 from models import audit, pipelines, triggers
 from models.tables import Pipeline
 from models.triggers import TimerFire, WebhookRule

@@ -1,10 +1,10 @@
 """The canvas editor: `/pipelines/new` (from scratch) and `/pipelines/<pipeline_id>/edit`.
 
 This module owns the page's layout: the stores (the working definition and its undo
-history live in one, editor_ids.STATE), the undo/redo/save buttons, the canvas with its
-side panel, and the YAML tab. Its callbacks are in dashboard.editor_callbacks (canvas,
-forms, problems) and dashboard.editor_save (the YAML tab and saving), imported here so
-they register with the page. Encrypted secret values never reach the page.
+history live in one, editor.ids.STATE), the undo/redo/save buttons, the canvas with its
+side panel, and the YAML tab. Its callbacks are in dashboard.editor.callbacks (canvas,
+forms, problems) and dashboard.editor.save (the YAML tab and saving), registered here.
+Encrypted secret values never reach the page.
 """
 from __future__ import annotations
 
@@ -13,20 +13,22 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import dcc, html
 
-from dashboard import editor_callbacks, editor_save  # noqa: F401 — registers the page's callbacks
-from dashboard import editor_forms as forms, editor_ids as eid, graph
+from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor_controls import toolbars
-from dashboard.editor_history import history_new
-from dashboard.editor_ops import new_spec
-from dashboard.editor_pipeline_form import header
-from dashboard.editor_yaml import strip_secrets
-from dashboard.settings_forms import placement_choices
+from dashboard.editor import callbacks, forms, ids as eid, save
+from dashboard.editor.controls import toolbars
+from dashboard.editor.history import history_new
+from dashboard.editor.ops import new_spec
+from dashboard.editor.pipeline_form import header
+from dashboard.editor.yaml_text import strip_secrets
+from dashboard.placement import placement_choices
 from models import pipelines
 from models.spec import dump_yaml
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name="Edit pipeline",
                    title="Edit pipeline · Millrace")
+callbacks.wiring.register()     # canvas, forms, problems
+save.wiring.register()          # the YAML tab and saving
 
 
 def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):

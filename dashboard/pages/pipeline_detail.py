@@ -1,6 +1,7 @@
 """Pipeline detail (`/pipelines/<id>`): basic information, trigger rules (edited in the
-dialog of dashboard.triggers_panel) with recent fires and deliveries, advanced settings,
-latest run, the read-only diagram, and the 50 latest run records as a timeline or a list.
+dialog of dashboard.triggers.panel, whose callbacks this page registers) with recent fires
+and deliveries, advanced settings, latest run, the read-only diagram, and the 50 latest
+run records as a timeline or a list.
 A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
 Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
@@ -14,11 +15,12 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import graph, ids, trigger_records, triggers_panel
+from dashboard import graph, ids
 from dashboard.components import (action_button, card, duration_text, field, more_menu, run_button, span_seconds,
                                   status_badge, time_text)
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
+from dashboard.triggers import panel as triggers_panel, records as trigger_records
 from models import pipelines, runs
 from models.db import utcnow
 from models.status import ACTIVE
@@ -26,6 +28,7 @@ from models.tables import Pipeline, PipelineVersion
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
                    title="Pipeline · Millrace")
+triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page shows
 
 POLL_MS = 2000
 RECORDS = 50

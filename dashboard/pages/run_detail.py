@@ -1,7 +1,8 @@
 """Run detail (`/pipelines/<id>/runs/<n>`): status, duration, cause, start; the run's graph
 with every stage and task coloured by live status and labelled with its duration; the
 task list, with a download of the whole run's log (every task, in order); a Gantt of the
-tasks; and the selected task's live log (dashboard.logpanel).
+tasks; and the selected task's live log (dashboard.runlog.panel, whose callbacks this
+page registers).
 
 The page polls while the run is active and re-renders only when what it shows changed;
 once the run has ended the poll switches itself off. Until the reader picks a task (in
@@ -16,8 +17,9 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import graph, ids, logpanel
+from dashboard import graph, ids
 from dashboard.components import duration_text, field, run_button, span_seconds, status_badge, time_text
+from dashboard.runlog import panel as logpanel
 from dashboard.timeline import bar, tasks_figure
 from models import pipelines
 from models.db import utcnow
@@ -25,6 +27,7 @@ from models.status import ACTIVE, Status
 from models.tables import Pipeline, Run, StageRun, TaskRun
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<number>", name="Run", title="Run · Millrace")
+logpanel.wiring.register()          # the live log panel this page shows
 
 POLL_MS = 1500
 ACTIVE_VALUES = {s.value for s in ACTIVE}

@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from dashboard import editor_ids as eid
+from dashboard.editor import ids as eid
 from tests.browser.conftest import screenshot
 from tests.conftest import wait_for
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.support.ui import Select
 
-from dashboard import editor_ids as eid, ids
+from dashboard import ids
+from dashboard.editor import ids as eid
 from tests.browser.conftest import ROOT, screenshot
 from tests.conftest import wait_for
 from tests.browser.pages import Page

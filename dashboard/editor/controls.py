@@ -1,7 +1,7 @@
 """The side panel's building blocks: a labelled field that shows its error, a select, an
 operation button, and the stage and task button bars.
 
-Every control's id carries its field path (editor_ids.field), and an error for that path
+Every control's id carries its field path (ids.field), and an error for that path
 shows on it (invalid + message). The button bars stay in the page and are only shown or
 hidden for the selected kind of node, with the moves that are impossible disabled.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import editor_ids as eid
-from dashboard.editor_values import to_widget
+from dashboard.editor import ids as eid
+from dashboard.editor.values import to_widget
 from dashboard.graph import parse_node
 
 STAGE_OPS = (("+ Stage after", "add-stage-after", "primary"), ("+ Task", "add-task", "primary"),

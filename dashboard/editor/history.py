@@ -1,6 +1,6 @@
 """The canvas editor's undo history: present, past, future and the definition it opened with.
 
-A JSON-able dict kept in a dcc.Store (editor_ids.STATE), so every function is pure and
+A JSON-able dict kept in a dcc.Store (editor.ids.STATE), so every function is pure and
 returns a new history. Consecutive edits of one field make one undo step; reset goes back
 to the opening definition and can itself be undone.
 """

@@ -7,18 +7,20 @@ when the page is reached at `#triggers` (the "Trigger rules" entry of every More
 The URLs come from the host the browser asked. The webhook secret is sent to the browser
 only in the answer to the click that made it (first save with an event, or "New secret");
 reopening the dialog or reloading the page never shows it again. All data and writes go
-through dashboard.trigger_form.
+through dashboard.triggers.form. The callbacks are declared on `wiring` and registered by
+the page that shows the dialog (pages/pipeline_detail.py calls `wiring.register()`).
 """
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
 from dashboard import ids
-from dashboard import trigger_form as form
 from dashboard.components import error_alert, ok_alert
-from dashboard.trigger_records import inactive_text
+from dashboard.triggers import form
+from dashboard.triggers.records import inactive_text
+from dashboard.wiring import Callbacks
 from models import pipelines
 
 RULE_HELP = ('In words: "every 2 minutes", "every 2 hours at 28", "daily at 09:30", '
@@ -32,6 +34,8 @@ CONCURRENCY_OPTIONS = [{"label": "allow: start another run alongside", "value": 
 EVENT_OPTIONS = [{"label": "push to the branch", "value": "push"},
                  {"label": "merge (pull/merge request merged into the branch)", "value": "merge"},
                  {"label": "tag pushed", "value": "tag"}]
+
+wiring = Callbacks()
 
 
 def _labelled(label, control, *extra, **kwargs):
@@ -102,7 +106,8 @@ OPEN_OUTPUTS = [Output(ids.TRIG_DIALOG, "is_open"), Output(ids.TRIG_TITLE, "chil
                 Output(ids.TRIG_MESSAGE, "children"), Output(ids.TRIG_LOCATION, "hash")]
 
 
-@callback(*OPEN_OUTPUTS, Input(ids.TRIG_LOCATION, "hash"), Input(ids.TRIG_OPEN, "n_clicks"), State(ids.DETAIL_ID, "data"))
+@wiring.callback(*OPEN_OUTPUTS, Input(ids.TRIG_LOCATION, "hash"), Input(ids.TRIG_OPEN, "n_clicks"),
+                 State(ids.DETAIL_ID, "data"))
 def open_dialog(hash_, clicks, pipeline_id):
     # The button re-rendered by the page's poll fires with n_clicks None: only a real click counts.
     if (ctx.triggered_id == ids.TRIG_OPEN and not clicks) or (ctx.triggered_id != ids.TRIG_OPEN
@@ -116,9 +121,9 @@ def open_dialog(hash_, clicks, pipeline_id):
             v["misfire"], v["deadline"], v["concurrency"], not v["has_timer"], None, "")
 
 
-@callback(Output(ids.TRIG_PREVIEW, "children"), Output(ids.TRIG_RULE, "invalid"),
-          Output(ids.TRIG_RULE_FEEDBACK, "children"), Output(ids.TRIG_TZ, "invalid"),
-          Output(ids.TRIG_TZ_FEEDBACK, "children"), Input(ids.TRIG_RULE, "value"), Input(ids.TRIG_TZ, "value"))
+@wiring.callback(Output(ids.TRIG_PREVIEW, "children"), Output(ids.TRIG_RULE, "invalid"),
+                 Output(ids.TRIG_RULE_FEEDBACK, "children"), Output(ids.TRIG_TZ, "invalid"),
+                 Output(ids.TRIG_TZ_FEEDBACK, "children"), Input(ids.TRIG_RULE, "value"), Input(ids.TRIG_TZ, "value"))
 def show_preview(text, tz_name):
     lines, rule_error, tz_error = form.preview_lines(text, tz_name)
     if lines:
@@ -131,19 +136,21 @@ def show_preview(text, tz_name):
     return shown, bool(rule_error), rule_error, bool(tz_error), tz_error
 
 
-@callback(Output(ids.TRIG_DEADLINE_GROUP, "hidden"), Input(ids.TRIG_MISFIRE, "value"))
+@wiring.callback(Output(ids.TRIG_DEADLINE_GROUP, "hidden"), Input(ids.TRIG_MISFIRE, "value"))
 def show_deadline(misfire):
     return misfire != "run_once"
 
 
-@callback(Output(ids.TRIG_DIALOG, "is_open", allow_duplicate=True), Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
-          Output(ids.TRIG_SECRET, "children", allow_duplicate=True),
-          Output(ids.TRIG_REMOVE_TIMER, "disabled", allow_duplicate=True),
-          Output(ids.FEEDBACK, "children", allow_duplicate=True), Output(ids.ACTION_DONE, "data", allow_duplicate=True),
-          Input(ids.TRIG_SAVE, "n_clicks"), Input(ids.TRIG_CANCEL, "n_clicks"), State(ids.TRIG_PIPELINE, "data"),
-          State(ids.TRIG_EVENTS, "value"), State(ids.TRIG_RULE, "value"), State(ids.TRIG_TZ, "value"),
-          State(ids.TRIG_MISFIRE, "value"), State(ids.TRIG_DEADLINE, "value"), State(ids.TRIG_CONCURRENCY, "value"),
-          State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+@wiring.callback(Output(ids.TRIG_DIALOG, "is_open", allow_duplicate=True),
+                 Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
+                 Output(ids.TRIG_SECRET, "children", allow_duplicate=True),
+                 Output(ids.TRIG_REMOVE_TIMER, "disabled", allow_duplicate=True),
+                 Output(ids.FEEDBACK, "children", allow_duplicate=True),
+                 Output(ids.ACTION_DONE, "data", allow_duplicate=True),
+                 Input(ids.TRIG_SAVE, "n_clicks"), Input(ids.TRIG_CANCEL, "n_clicks"), State(ids.TRIG_PIPELINE, "data"),
+                 State(ids.TRIG_EVENTS, "value"), State(ids.TRIG_RULE, "value"), State(ids.TRIG_TZ, "value"),
+                 State(ids.TRIG_MISFIRE, "value"), State(ids.TRIG_DEADLINE, "value"),
+                 State(ids.TRIG_CONCURRENCY, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
 def save_or_close(_save, _close, pipeline_id, events, rule, tz_name, misfire, deadline, concurrency, done):
     # The modal's buttons fire with n_clicks None when it first shows them: only a real click counts.
     if not (_close if ctx.triggered_id == ids.TRIG_CANCEL else _save):
@@ -166,11 +173,11 @@ def save_or_close(_save, _close, pipeline_id, events, rule, tz_name, misfire, de
     return False, None, no_update, not has_timer, ok_alert(message), (done or 0) + 1
 
 
-@callback(Output(ids.TRIG_SECRET, "children", allow_duplicate=True),
-          Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
-          Output(ids.ACTION_DONE, "data", allow_duplicate=True), Input(ids.TRIG_NEW_SECRET, "n_clicks"),
-          State(ids.TRIG_PIPELINE, "data"), State(ids.TRIG_EVENTS, "value"), State(ids.ACTION_DONE, "data"),
-          prevent_initial_call=True)
+@wiring.callback(Output(ids.TRIG_SECRET, "children", allow_duplicate=True),
+                 Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
+                 Output(ids.ACTION_DONE, "data", allow_duplicate=True), Input(ids.TRIG_NEW_SECRET, "n_clicks"),
+                 State(ids.TRIG_PIPELINE, "data"), State(ids.TRIG_EVENTS, "value"), State(ids.ACTION_DONE, "data"),
+                 prevent_initial_call=True)
 def make_new_secret(clicks, pipeline_id, events, done):
     if not clicks or not pipeline_id:
         return no_update, no_update, no_update
@@ -181,11 +188,11 @@ def make_new_secret(clicks, pipeline_id, events, done):
     return secret_block(secret, True), None, (done or 0) + 1
 
 
-@callback(Output(ids.TRIG_RULE, "value", allow_duplicate=True),
-          Output(ids.TRIG_REMOVE_TIMER, "disabled", allow_duplicate=True),
-          Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
-          Output(ids.ACTION_DONE, "data", allow_duplicate=True), Input(ids.TRIG_REMOVE_TIMER, "n_clicks"),
-          State(ids.TRIG_PIPELINE, "data"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+@wiring.callback(Output(ids.TRIG_RULE, "value", allow_duplicate=True),
+                 Output(ids.TRIG_REMOVE_TIMER, "disabled", allow_duplicate=True),
+                 Output(ids.TRIG_MESSAGE, "children", allow_duplicate=True),
+                 Output(ids.ACTION_DONE, "data", allow_duplicate=True), Input(ids.TRIG_REMOVE_TIMER, "n_clicks"),
+                 State(ids.TRIG_PIPELINE, "data"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
 def remove_timer(clicks, pipeline_id, done):
     if not clicks or not pipeline_id:
         return no_update, no_update, no_update, no_update

@@ -5,14 +5,18 @@ appends them with a Patch. A long log opens at its tail (TAIL lines) with a "loa
 earlier" button that prepends PAGE lines at a time; a reader who falls far behind (a
 task printing faster than the poll) jumps to the tail instead of receiving everything.
 Following the tail until the reader scrolls up is done in the browser (assets/logfollow.js).
+The callbacks are declared on `wiring` and registered by the run page
+(pages/run_detail.py calls `wiring.register()`).
 """
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
 
-from dashboard import ids, logview
+from dashboard import ids
 from dashboard.components import status_badge
+from dashboard.runlog import view as logview
+from dashboard.wiring import Callbacks
 from models import logs
 from models.tables import StageRun, TaskRun
 
@@ -20,6 +24,8 @@ TAIL = 1000          # lines shown when a log opens
 PAGE = 1000          # lines added by one "load earlier"
 MAX_PER_POLL = 2000  # beyond this many new lines, jump to the tail
 POLL_MS = 1000
+
+wiring = Callbacks()
 
 
 def _task(task_id) -> TaskRun | None:
@@ -67,11 +73,11 @@ def _hidden(flag: bool):
     return {"display": "none"} if flag else None
 
 
-@callback(Output(ids.LOG_LINES, "children"), Output(ids.LOG_CURSOR, "data"), Output(ids.LOG_TITLE, "children"),
-          Output(ids.LOG_OLDER, "children"), Output(ids.LOG_FIRST, "data", allow_duplicate=True),
-          Output(ids.LOG_DOWNLOAD, "href"), Output(ids.LOG_EARLIER, "style", allow_duplicate=True),
-          Input(ids.LOG_POLL, "n_intervals"), Input(ids.LOG_TASK, "data"), State(ids.LOG_CURSOR, "data"),
-          prevent_initial_call=True)
+@wiring.callback(Output(ids.LOG_LINES, "children"), Output(ids.LOG_CURSOR, "data"), Output(ids.LOG_TITLE, "children"),
+                 Output(ids.LOG_OLDER, "children"), Output(ids.LOG_FIRST, "data", allow_duplicate=True),
+                 Output(ids.LOG_DOWNLOAD, "href"), Output(ids.LOG_EARLIER, "style", allow_duplicate=True),
+                 Input(ids.LOG_POLL, "n_intervals"), Input(ids.LOG_TASK, "data"), State(ids.LOG_CURSOR, "data"),
+                 prevent_initial_call=True)
 def follow(_tick, task_id, cursor):
     cursor = cursor or {}
     if ctx.triggered_id == ids.LOG_TASK or cursor.get("task") != task_id:
@@ -95,9 +101,9 @@ def _reset(task_id):
     return o["lines"], o["cursor"], o["title"], [], o["first"], o["href"], _hidden(o["earlier_hidden"])
 
 
-@callback(Output(ids.LOG_OLDER, "children", allow_duplicate=True), Output(ids.LOG_FIRST, "data"),
-          Output(ids.LOG_EARLIER, "style"), Input(ids.LOG_EARLIER, "n_clicks"), State(ids.LOG_FIRST, "data"),
-          prevent_initial_call=True)
+@wiring.callback(Output(ids.LOG_OLDER, "children", allow_duplicate=True), Output(ids.LOG_FIRST, "data"),
+                 Output(ids.LOG_EARLIER, "style"), Input(ids.LOG_EARLIER, "n_clicks"), State(ids.LOG_FIRST, "data"),
+                 prevent_initial_call=True)
 def earlier(clicks, first):
     if not clicks or not first or first.get("first", 1) <= 1:
         return no_update, no_update, no_update

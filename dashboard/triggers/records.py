@@ -16,7 +16,7 @@ from dash import html
 
 from dashboard import ids
 from dashboard.components import action_button, card, field, time_text
-from dashboard.trigger_form import zone_label
+from dashboard.triggers.form import zone_label
 from models import triggers
 from models.schedule import preview, zone
 from models.tables import Pipeline

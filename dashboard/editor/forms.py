@@ -3,7 +3,7 @@
 Code source (repository, branch), stage (name, serial/parallel), task (name, type, then
 exactly the fields models.spec.TASK_TYPES gives that type, and environment rows with a
 "secret" switch), or, with nothing selected, the pipeline's own settings
-(editor_pipeline_form). Controls come from editor_controls and are stamped with the panel
+(pipeline_form). Controls come from controls and are stamped with the panel
 revision they were built for. Secret values are never filled in: an empty one keeps the
 stored value on save.
 """
@@ -14,10 +14,10 @@ import json
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import editor_ids as eid
-from dashboard.editor_controls import op_button, select_field, text_field
-from dashboard.editor_pipeline_form import pipeline_form
-from dashboard.editor_yaml import secret_key
+from dashboard.editor import ids as eid
+from dashboard.editor.controls import op_button, select_field, text_field
+from dashboard.editor.pipeline_form import pipeline_form
+from dashboard.editor.yaml_text import secret_key
 from dashboard.graph import parse_node
 from models.spec import STAGE_MODES, TASK_TYPE_LABELS, TASK_TYPES
 

@@ -6,8 +6,8 @@ Paths read as the user sees them: "stage 'Build' › task 'compile' › Image".
 """
 from __future__ import annotations
 
-from dashboard.editor_forms import LABELS
-from dashboard.editor_ops import get_field
+from dashboard.editor.forms import LABELS
+from dashboard.editor.ops import get_field
 from models.spec import SpecError, validate
 
 

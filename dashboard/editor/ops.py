@@ -3,8 +3,8 @@
 Every operation takes the working definition (a plain dict, possibly invalid while the
 user edits it) and returns a new one; the input is never mutated. Fields are addressed by
 the same paths `models.spec.validate()` uses in its errors (`stages[1].tasks[0].image`),
-so an error lands on the field that produced it. Task operations are in editor_tasks,
-the undo history in editor_history, the button → operation dispatch in editor_commands.
+so an error lands on the field that produced it. Task operations are in editor.tasks,
+the undo history in editor.history, the button → operation dispatch in editor.commands.
 """
 from __future__ import annotations
 

@@ -3,15 +3,15 @@
 Mappings (parameters) show as key=value lines, minutes as whole numbers (blank: none / the
 default), the default cluster as its own choice, secret switches as booleans. What cannot
 be converted is kept as typed for validation to name. Only controls built for the current
-panel revision are read (editor_ids explains the revision).
+panel revision are read (editor.ids explains the revision).
 """
 from __future__ import annotations
 
 import re
 
-from dashboard.editor_ops import MISSING, get_field, set_field
-from dashboard.editor_tasks import set_task_type
-from dashboard.settings_forms import DEFAULT_CLUSTER
+from dashboard.editor.ops import MISSING, get_field, set_field
+from dashboard.editor.tasks import set_task_type
+from dashboard.placement import DEFAULT_CLUSTER
 
 MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")

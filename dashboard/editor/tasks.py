@@ -1,6 +1,6 @@
 """Pure editing operations on the tasks of a pipeline definition and their variables.
 
-Same contract as editor_ops: a new definition back, the input never mutated. A new task
+Same contract as editor.ops: a new definition back, the input never mutated. A new task
 has exactly the fields models.spec.TASK_TYPES gives its type; changing the type rebuilds
 the task. Tasks move only within their stage.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from dashboard.editor_ops import set_field, swap, unique_name
+from dashboard.editor.ops import set_field, swap, unique_name
 from models.spec import TASK_TYPES
 
 NEW_TASK_DEFAULTS = {"script": {"image": "debian", "tag": "bookworm-slim"}}

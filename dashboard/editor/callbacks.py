@@ -2,26 +2,30 @@
 panel, and redrawing the panel, the button bars, the canvas and the problems list.
 
 Each callback takes few inputs: form controls and buttons are pattern-matched by field
-path or operation name, and the pure work is done by graph, editor_commands,
-editor_history, editor_values and editor_forms. Registered by importing this module
-(dashboard/pages/editor.py does); the YAML tab and saving are in editor_save.
+path or operation name, and the pure work is done by graph, commands, history, values
+and forms. Declared on `wiring` and registered by the editor page (pages/editor.py calls
+`wiring.register()`; dashboard.wiring says why); the YAML tab and saving are in save.
 """
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import editor_forms as forms, editor_ids as eid, graph
+from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor_commands import run_op
-from dashboard.editor_controls import error_for, toolbar_state
-from dashboard.editor_history import history_push, redo, reset, undo
-from dashboard.editor_problems import describe_path, errors_of
-from dashboard.editor_values import apply_form, current_pairs, to_widget
+from dashboard.editor import forms, ids as eid
+from dashboard.editor.commands import run_op
+from dashboard.editor.controls import error_for, toolbar_state
+from dashboard.editor.history import history_push, redo, reset, undo
+from dashboard.editor.problems import describe_path, errors_of
+from dashboard.editor.values import apply_form, current_pairs, to_widget
+from dashboard.wiring import Callbacks
 
 FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
 TOGGLE_ALL = {"type": eid.TOGGLE, "path": ALL, "rev": ALL}
 FIELDS = [State(FIELD_ALL, "id"), State(FIELD_ALL, "value"), State(TOGGLE_ALL, "id"), State(TOGGLE_ALL, "value")]
+
+wiring = Callbacks()
 
 
 def form_pairs(rev, field_ids, values, toggle_ids, toggles):
@@ -34,11 +38,11 @@ def with_form(state, pairs):
     return history_push(state, spec) if changed else state
 
 
-@callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.SELECTED, "data"),
-          Output(eid.FORM_REV, "data", allow_duplicate=True),
-          Input({"type": eid.OP, "op": ALL}, "n_clicks"), Input(eid.CANVAS, "tapNode"),
-          State(eid.STATE, "data"), State(eid.SELECTED, "data"), State(eid.FORM_REV, "data"), *FIELDS,
-          prevent_initial_call=True)
+@wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.SELECTED, "data"),
+                 Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Input({"type": eid.OP, "op": ALL}, "n_clicks"), Input(eid.CANVAS, "tapNode"),
+                 State(eid.STATE, "data"), State(eid.SELECTED, "data"), State(eid.FORM_REV, "data"), *FIELDS,
+                 prevent_initial_call=True)
 def operate(_clicks, tap, state, selected, rev, *fields):
     """Buttons, canvas "+" nodes and node selection."""
     if not ctx.triggered or not ctx.triggered[0]["value"]:
@@ -61,9 +65,9 @@ def operate(_clicks, tap, state, selected, rev, *fields):
     return history_push(state, spec), selected, (rev or 0) + 1
 
 
-@callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
-          Input(FIELD_ALL, "value"), Input(TOGGLE_ALL, "value"), State(FIELD_ALL, "id"), State(TOGGLE_ALL, "id"),
-          State(eid.STATE, "data"), State(eid.FORM_REV, "data"), prevent_initial_call=True)
+@wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Input(FIELD_ALL, "value"), Input(TOGGLE_ALL, "value"), State(FIELD_ALL, "id"), State(TOGGLE_ALL, "id"),
+                 State(eid.STATE, "data"), State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def edit(values, toggles, field_ids, toggle_ids, state, rev):
     """Typing in a form: one undo step per field; a new type or secret flag rebuilds the form."""
     spec, changed = apply_form(state["present"], form_pairs(rev, field_ids, values, toggle_ids, toggles))
@@ -74,9 +78,9 @@ def edit(values, toggles, field_ids, toggle_ids, state, rev):
     return state, (rev or 0) + 1 if rebuild else no_update
 
 
-@callback(Output(eid.PANEL, "children"), Output(eid.field("name"), "value"),
-          Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"), State(eid.META, "data"),
-          prevent_initial_call=True)
+@wiring.callback(Output(eid.PANEL, "children"), Output(eid.field("name"), "value"),
+                 Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"),
+                 State(eid.META, "data"), prevent_initial_call=True)
 def show_form(selected, rev, state, meta):
     """Rebuild the side panel for the selection (the name field stays: only its value follows)."""
     spec = state["present"]
@@ -85,17 +89,17 @@ def show_form(selected, rev, state, meta):
                        meta.get("placement")), name
 
 
-@callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),
-          *(Output(eid.op(name), "disabled") for name in ("stage-left", "stage-right", "task-up", "task-down")),
-          Input(eid.SELECTED, "data"), Input(eid.STATE, "data"))
+@wiring.callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),
+                 *(Output(eid.op(name), "disabled") for name in ("stage-left", "stage-right", "task-up", "task-down")),
+                 Input(eid.SELECTED, "data"), Input(eid.STATE, "data"))
 def show_toolbars(selected, state):
     shown = toolbar_state(state["present"], selected)
     return shown["stage"], shown["task"], shown["stage-left"], shown["stage-right"], shown["task-up"], shown["task-down"]
 
 
-@callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
-          Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"), Output(eid.op("reset"), "disabled"),
-          Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
+@wiring.callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
+                 Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"),
+                 Output(eid.op("reset"), "disabled"), Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
 def show_canvas(state, selected):
     spec, errors = state["present"], errors_of(state)
     problems = None
@@ -107,8 +111,8 @@ def show_canvas(state, selected):
             not state["past"], not state["future"], spec == state["initial"])
 
 
-@callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),
-          Input(eid.STATE, "data"), prevent_initial_call=True)
+@wiring.callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),
+                 Input(eid.STATE, "data"), prevent_initial_call=True)
 def mark_fields(state):
     errors = errors_of(state)
     invalid = [bool(error_for(errors, o["id"]["path"])) for o in ctx.outputs_list[0]]
@@ -117,7 +121,7 @@ def mark_fields(state):
 
 
 # A canvas drawn while its tab was hidden has no size: measure and fit it again once shown.
-clientside_callback(
+wiring.clientside(
     """function(tab) {
         if (tab === "%s") {
             setTimeout(function() {

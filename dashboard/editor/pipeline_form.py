@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.editor_controls import select_field, text_field
-from dashboard.settings_forms import DEFAULT_CLUSTER, cluster_options
+from dashboard.editor.controls import select_field, text_field
+from dashboard.placement import DEFAULT_CLUSTER, cluster_options
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES
 
 
@@ -19,7 +19,7 @@ def header(spec: dict, errors) -> html.Div:
 
 
 def pipeline_form(spec, errors, placement=None):
-    """`placement`: the registered clusters and the default (settings_forms.placement_choices())."""
+    """`placement`: the registered clusters and the default (placement.placement_choices())."""
     return [html.H5("Pipeline settings"),
             html.P("Click a card on the canvas to edit it; the + buttons add stages and tasks.", className="text-muted"),
             text_field("Description", "description", spec.get("description"), errors, multiline=True),

@@ -2,31 +2,35 @@
 definition in step, and storing a new version (then, for "Save and run now", a run).
 
 Saving validates with models.spec; nothing invalid is stored, and the errors show on the
-nodes and fields they concern (editor_problems). A taken name or a secret to retype comes
+nodes and fields they concern (problems). A taken name or a secret to retype comes
 back on its field; anything else is said in the feedback area with the edits kept.
-Registered by importing this module (dashboard/pages/editor.py does).
+Declared on `wiring` and registered by the editor page (pages/editor.py).
 """
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import editor_ids as eid, ids
+from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.editor_callbacks import FIELDS, form_pairs, with_form
-from dashboard.editor_history import history_push
-from dashboard.editor_yaml import from_yaml
+from dashboard.editor import ids as eid
+from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
+from dashboard.editor.history import history_push
+from dashboard.editor.yaml_text import from_yaml
+from dashboard.wiring import Callbacks
 from models import pipelines, runs
 from models.spec import SpecError, dump_yaml, validate
 
 ACTOR = "dashboard"
 
+wiring = Callbacks()
 
-@callback(Output(eid.YAML, "value"), Output(eid.YAML, "invalid"), Output(eid.YAML_ERROR, "children"),
-          Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
-          Output(eid.SELECTED, "data", allow_duplicate=True),
-          Input(eid.YAML, "value"), Input(eid.TABS, "active_tab"), Input(eid.STATE, "data"),
-          State(eid.FORM_REV, "data"), prevent_initial_call=True)
+
+@wiring.callback(Output(eid.YAML, "value"), Output(eid.YAML, "invalid"), Output(eid.YAML_ERROR, "children"),
+                 Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Output(eid.SELECTED, "data", allow_duplicate=True),
+                 Input(eid.YAML, "value"), Input(eid.TABS, "active_tab"), Input(eid.STATE, "data"),
+                 State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def sync_yaml(text, tab, state, rev):
     """Both tabs edit one definition: text left in the box (on blur) replaces it, and any
     other change (canvas, undo) rewrites the box while the YAML tab is open."""
@@ -51,13 +55,13 @@ def sync_yaml(text, tab, state, rev):
     return no_update, False, "", state, (rev or 0) + 1, None
 
 
-@callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
-          Output(eid.YAML_ERROR, "children", allow_duplicate=True), Output(eid.YAML, "invalid", allow_duplicate=True),
-          Output(eid.REDIRECT, "href"),
-          Output(ids.FEEDBACK, "children", allow_duplicate=True),
-          Input(eid.SAVE, "n_clicks"), Input(eid.SAVE_RUN, "n_clicks"),
-          State(eid.STATE, "data"), State(eid.META, "data"), State(eid.FORM_REV, "data"),
-          State(eid.TABS, "active_tab"), State(eid.YAML, "value"), *FIELDS, prevent_initial_call=True)
+@wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Output(eid.YAML_ERROR, "children", allow_duplicate=True),
+                 Output(eid.YAML, "invalid", allow_duplicate=True), Output(eid.REDIRECT, "href"),
+                 Output(ids.FEEDBACK, "children", allow_duplicate=True),
+                 Input(eid.SAVE, "n_clicks"), Input(eid.SAVE_RUN, "n_clicks"),
+                 State(eid.STATE, "data"), State(eid.META, "data"), State(eid.FORM_REV, "data"),
+                 State(eid.TABS, "active_tab"), State(eid.YAML, "value"), *FIELDS, prevent_initial_call=True)
 def save(_save, _run, state, meta, rev, tab, text, *fields):
     if not ctx.triggered[0]["value"]:
         raise PreventUpdate

@@ -1,14 +1,14 @@
 """The editor's commands: a button's operation name, or a tapped canvas "+" node, applied
 to the selected node.
 
-One pure function, `run_op`, turns the name into an operation from editor_ops (source,
-stages) or editor_tasks (tasks, variables) and says which node to select afterwards;
-a move past either end changes nothing. Undo, redo and reset are editor_history's.
+One pure function, `run_op`, turns the name into an operation from ops (source, stages)
+or tasks (tasks, variables) and says which node to select afterwards; a move past either
+end changes nothing. Undo, redo and reset are history's.
 """
 from __future__ import annotations
 
-from dashboard.editor_ops import add_source, add_stage_after, copy_stage, delete_source, delete_stage, insert_stage, move_stage
-from dashboard.editor_tasks import add_env, add_task, copy_task, delete_env, delete_task, move_task
+from dashboard.editor.ops import add_source, add_stage_after, copy_stage, delete_source, delete_stage, insert_stage, move_stage
+from dashboard.editor.tasks import add_env, add_task, copy_task, delete_env, delete_task, move_task
 from dashboard.graph import parse_node, stage_id, task_id
 
 
