@@ -11,12 +11,12 @@ import logging
 import traceback
 
 from daemon import disk, prepare, triggers
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
 from daemon.executors.local import LocalExecutor
+from daemon.executors.registry import Executors
 from daemon.reaper import Reaper
 from daemon.run_advance import RunAdvancer
 from daemon.sweeper import Sweeper
+from daemon.upkeep import Upkeep
 from models import daemon_state, runs
 from models.db import utcnow, write_transaction
 from models.status import Status

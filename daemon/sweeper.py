@@ -15,8 +15,8 @@ import logging
 
 from kubernetes import client
 
-from daemon.executors import kube_names
-from daemon.executors.kube_calls import ClusterError, call
+from daemon.kube import names as kube_names
+from daemon.kube.client import ClusterError, call
 from models.clusters import Cluster
 from models.tables import TaskRun
 

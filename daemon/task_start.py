@@ -11,7 +11,7 @@ import os
 import time
 
 from daemon import disk, faults, prepare, shipping
-from daemon.clusters import placement, pod_plan
+from daemon.upkeep import placement, pod_plan
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
 from daemon.tasks import checkout, kaniko

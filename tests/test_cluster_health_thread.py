@@ -19,11 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from daemon import clusters as daemon_clusters
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
+from daemon import upkeep as daemon_clusters
 from daemon.executors.local import LocalExecutor
+from daemon.executors.registry import Executors
 from daemon.main import Daemon
+from daemon.upkeep import Upkeep
 from models import clusters
 from models.db import utcnow
 from tests.conftest import wait_for
@@ -129,7 +129,7 @@ WARMS = """
 import sys
 from models import home
 home.open_home(sys.argv[1])
-from daemon import clusters
+from daemon import upkeep as clusters
 from daemon.main import Daemon
 API = "kubernetes.client.api.core_v1_api"
 assert API not in sys.modules, "loaded before the daemon was made: this test would prove nothing"

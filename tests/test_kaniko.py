@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from kubernetes import client
 
-from daemon.executors import kube_spec
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes import KubernetesExecutor
+from daemon.executors.kubernetes import spec as kube_spec
+from daemon.executors.kubernetes.executor import KubernetesExecutor
 from daemon.tasks import TaskUnavailable, kaniko
 from models import daemon_state, registries
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)

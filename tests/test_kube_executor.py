@@ -13,8 +13,8 @@ import pytest
 from kubernetes import client
 
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes import KubernetesExecutor
-from daemon.executors.kube_names import SELECTOR
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.kube.names import SELECTOR
 from tests.conftest import wait_for
 from tests.fakekube.fixture import api_client, fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import run_pod
@@ -360,7 +360,7 @@ def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path)
     """Stop deletes the pod with a grace period: the kubelet sends SIGTERM to PID 1 (the
     wrapper), which must hand it to the task so the task can clean up in time."""
     import signal
-    from daemon.executors import kube_spec
+    from daemon.executors.kubernetes import spec as kube_spec
     task, out = tmp_path / "task", tmp_path / "out"
     task.mkdir()
     out.mkdir()

@@ -236,7 +236,7 @@ def test_build_image_refuses_a_dockerfile_or_context_outside_the_checkout(tmp_pa
 
 
 def test_kaniko_refuses_a_dockerfile_symlink_in_the_pod(tmp_path):
-    from daemon.executors import kube_spec
+    from daemon.executors.kubernetes import spec as kube_spec
     from daemon.tasks import kaniko
     task, out, ws = tmp_path / "task", tmp_path / "out", tmp_path / "ws"
     for d in (task, out, ws):

@@ -99,7 +99,7 @@ def _numbered(say, i: int, total: int, template: str):
 
 def _reason(exc: Exception, cluster: str) -> str:
     if _is_api_error(exc):
-        from daemon.executors.kube_calls import describe
+        from daemon.kube.client import describe
         return str(describe(exc, cluster))
     return str(exc)
 
@@ -109,7 +109,7 @@ def main() -> int:
     work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
     work.mkdir(parents=True, exist_ok=True)
     charts, repo = repository_from_env(env, work)
-    from daemon.clusters import api_client
+    from daemon.upkeep import api_client
     from daemon.tasks.yaml_apply import DeployError
     from models import home, runs
 

@@ -87,7 +87,7 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
 
 
 def main() -> int:
-    from daemon.clusters import api_client
+    from daemon.upkeep import api_client
     from daemon.tasks.yaml_apply import DeployError
     from models import home
     cluster, namespace, file = (os.environ[k] for k in ("MILLRACE_DEPLOY_CLUSTER", "MILLRACE_DEPLOY_NAMESPACE",
@@ -102,7 +102,7 @@ def main() -> int:
     except (DeployError, ValueError, LookupError) as exc:
         return _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
-        from daemon.executors.kube_calls import describe
+        from daemon.kube.client import describe
         return _fail(str(describe(exc, cluster)) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
     print(f"applied {count} object(s) from {file} to namespace {namespace} on cluster '{cluster}'", flush=True)
     return 0

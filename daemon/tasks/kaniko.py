@@ -20,7 +20,7 @@ import json
 import posixpath
 import re
 
-from daemon.executors.kube_spec import OUT_DIR, TASK_DIR, WORKSPACE
+from daemon.executors.kubernetes.spec import OUT_DIR, TASK_DIR, WORKSPACE
 from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks import paths, registry as reg
 from daemon.tasks.build_image import registry_for

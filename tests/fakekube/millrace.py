@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
 from daemon.executors.local import LocalExecutor
+from daemon.executors.registry import Executors
 from daemon.main import Daemon
 from daemon.sweeper import Sweeper
+from daemon.upkeep import Upkeep
 from models import clusters
 from models.db import utcnow
 from models.tables import TaskRun

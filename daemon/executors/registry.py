@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from daemon.executors.base import Executor, Poll
-from daemon.executors.kubernetes import KubernetesExecutor
+from daemon.executors.kubernetes.executor import KubernetesExecutor
 
 log = logging.getLogger("millrace.kube")
 PREFIX = "kubernetes:"
@@ -57,7 +57,7 @@ class Executors(dict):
     def __missing__(self, key: str) -> Executor:
         if not key.startswith(PREFIX):
             raise KeyError(key)
-        from daemon.clusters import api_client
+        from daemon.upkeep import api_client
         from models.clusters import Cluster
         name = key[len(PREFIX):]
         row = Cluster.get_or_none(Cluster.name == name)

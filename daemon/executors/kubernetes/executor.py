@@ -15,12 +15,13 @@ import time
 
 from kubernetes import client
 
-from daemon.executors import kube_logs, kube_names, kube_spec
 from daemon.executors.base import Executor, Launch, Poll
 from daemon.executors.diagnose import diagnose
-from daemon.executors.kube_calls import ClusterError, call
-from daemon.executors.kube_output import PodOutput
-from daemon.executors.kube_watch import PodView
+from daemon.executors.kubernetes import spec as kube_spec
+from daemon.executors.kubernetes.output import PodOutput
+from daemon.kube import logs as kube_logs, names as kube_names
+from daemon.kube.client import ClusterError, call
+from daemon.kube.watch import PodView
 from daemon.tasks import kaniko
 
 DOWN_SECONDS = 10

@@ -25,7 +25,7 @@ import threading
 
 from kubernetes import client, config
 
-from daemon.executors.kube_calls import ClusterError, call
+from daemon.kube.client import ClusterError, call
 from daemon.tasks import TaskPlan, task_environment
 from models import clusters
 from models.clusters import Cluster

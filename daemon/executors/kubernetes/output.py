@@ -8,8 +8,9 @@ A mixin of `KubernetesExecutor`, which provides `_call`, `_read_pod`, `_events`,
 """
 from __future__ import annotations
 
-from daemon.executors import kube_logs, kube_spec
-from daemon.executors.kube_calls import ClusterError
+from daemon.executors.kubernetes import spec as kube_spec
+from daemon.kube import logs as kube_logs
+from daemon.kube.client import ClusterError
 
 
 class PodOutput:
