@@ -53,7 +53,8 @@ def _read(path: str) -> str:
 
 
 def add(args) -> int:
-    from daemon.upkeep import api_client, probe
+    from daemon.kube.client import api_client
+    from daemon.upkeep import probe
     clusters.check_name(args.name)
     if clusters.Cluster.get_or_none(clusters.Cluster.name == args.name) is not None:
         raise ValueError(f"a cluster named '{args.name}' already exists (remove it first to change it)")

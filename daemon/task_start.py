@@ -11,9 +11,8 @@ import os
 import time
 
 from daemon import disk, faults, prepare, shipping
-from daemon.upkeep import placement, pod_plan
 from daemon.executors.base import Launch
-from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
+from daemon.tasks import TaskPlan, TaskUnavailable, placement, pod_plan, prepare_task
 from daemon.tasks import checkout, kaniko
 from models import runs
 from models.db import write_transaction
@@ -72,6 +71,7 @@ class TaskStarter:
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
                         secret_values=plan.secret_values + dynamic_secrets(run), workspace=prepare.workspace(run.id), task_dir=task_dir,
                         image=plan.image, attempt=task.attempt, task_env=task_env,
+                        shape_pod=plan.shape_pod, explain=plan.explain,
                         timeout_seconds=60 * (spec["timeout_minutes"] or 14 * 24 * 60),
                         scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
                         resources=(prepare.task_spec(spec, task) or {}).get("resources") or {},

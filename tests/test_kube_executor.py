@@ -13,7 +13,7 @@ import pytest
 from kubernetes import client
 
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
 from daemon.kube.names import SELECTOR
 from tests.conftest import wait_for
 from tests.fakekube.fixture import api_client, fake_kube  # noqa: F401  (pytest fixture)
@@ -30,7 +30,8 @@ def sleeps():
 def make_executor(fake, clock, sleeps, api=None, **kw):
     # No watch and no poll throttle: each poll asks the API server, so a test sees every change at once.
     kw = {"watch": False, "poll_interval": 0, "events_interval": 0, **kw}
-    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod", clock=clock, sleep=sleeps.append, **kw)
+    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod",
+                              options=KubeOptions(clock=clock, sleep=sleeps.append, **kw))
 
 
 @pytest.fixture

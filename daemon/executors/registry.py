@@ -1,21 +1,25 @@
 """The daemon's executors by name: "local", and one Kubernetes executor per registered
-cluster ("kubernetes:<cluster>"), built on first use from the cluster's stored kubeconfig.
+cluster ("kubernetes:<cluster>"), built on first use from the cluster's stored row.
 
-A task row stores the executor's name, so after a restart its cluster's executor is
-built again and the pod adopted. A name whose cluster was removed, or whose kubeconfig
-cannot be used, gets an executor that fails its tasks with that reason instead of
-raising inside the tick. `refresh()` (called after each round of health checks) drops
-executors whose cluster changed or vanished, so new credentials take effect.
+`executors[name]` returns the executor, building a cluster's on its first use: that
+reads the cluster's row from the database and makes an API client from its sealed
+kubeconfig (`build()`, the one place this happens). `get(name)` only returns one already
+built. A task row stores the executor's name, so after a restart its cluster's executor
+is built again and the pod adopted. A name whose cluster was removed, or whose
+kubeconfig cannot be used, gets an executor that fails its tasks with that reason
+instead of raising inside the tick. `refresh()` (called after each round of health
+checks) drops executors whose cluster changed or vanished, so new credentials take effect.
 """
 from __future__ import annotations
 
 import logging
 
-from daemon.executors.base import Executor, Poll
-from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.base import KUBERNETES, Executor, Poll, cluster_of, executor_name
+from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
+from daemon.kube.client import api_client
+from models.clusters import Cluster
 
 log = logging.getLogger("millrace.kube")
-PREFIX = "kubernetes:"
 
 
 class Unusable(Executor):
@@ -48,36 +52,44 @@ def _fingerprint(row) -> tuple:
     return (row.id, row.kubeconfig_sealed, row.context, row.in_cluster, row.namespace, row.owner_label)
 
 
-class Executors(dict):
-    def __init__(self, base: dict, **kube_options):
-        super().__init__(base)
-        self.kube_options = kube_options
-        self._built: dict[str, tuple | None] = {}
+class Executors:
+    """Executors by name: the fixed ones given (`base`: "local"), and the clusters' built on use."""
 
-    def __missing__(self, key: str) -> Executor:
-        if not key.startswith(PREFIX):
-            raise KeyError(key)
-        from daemon.upkeep import api_client
-        from models.clusters import Cluster
-        name = key[len(PREFIX):]
-        row = Cluster.get_or_none(Cluster.name == name)
+    def __init__(self, base: dict[str, Executor], options: KubeOptions | None = None):
+        self.options = options or KubeOptions()
+        self._executors: dict[str, Executor] = dict(base)
+        self._built: dict[str, tuple | None] = {}     # name → the cluster row's fingerprint when built
+
+    def __getitem__(self, name: str) -> Executor:
+        found = self._executors.get(name)
+        return found if found is not None else self.build(name)
+
+    def get(self, name: str, default=None) -> Executor | None:
+        """The executor if it exists already; never builds one."""
+        return self._executors.get(name, default)
+
+    def build(self, name: str) -> Executor:
+        """Build a cluster's executor from its row (a database read and an API client)."""
+        if not name.startswith(f"{KUBERNETES}:"):
+            raise KeyError(name)
+        cluster = cluster_of(name)
+        row = Cluster.get_or_none(Cluster.name == cluster)
         if row is None:
-            executor = Unusable(f"cluster '{name}' is not registered (removed?)")
+            executor = Unusable(f"cluster '{cluster}' is not registered (removed?)")
         else:
             try:
-                executor = KubernetesExecutor(api_client(row), row.namespace, row.name, owner=row.owner_label,
-                                              **self.kube_options)
+                executor = KubernetesExecutor(api_client(row), row.namespace, row.name, row.owner_label, self.options)
             except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot load
-                log.warning("cluster %s cannot be used: %s", name, exc)
-                executor = Unusable(f"cluster '{name}' cannot be used: {exc}")
-        self[key], self._built[key] = executor, _fingerprint(row) if row is not None else None
+                log.warning("cluster %s cannot be used: %s", cluster, exc)
+                executor = Unusable(f"cluster '{cluster}' cannot be used: {exc}")
+        self._executors[name], self._built[name] = executor, _fingerprint(row) if row is not None else None
         return executor
 
     def refresh(self, rows) -> None:
-        now = {f"{PREFIX}{r.name}": _fingerprint(r) for r in rows}
-        for key in [k for k in self._built if now.get(k) != self._built[k]]:
-            executor = self.pop(key, None)
-            del self._built[key]
+        now = {executor_name(KUBERNETES, r.name): _fingerprint(r) for r in rows}
+        for name in [k for k in self._built if now.get(k) != self._built[k]]:
+            executor = self._executors.pop(name, None)
+            del self._built[name]
             close = getattr(executor, "close", None)
             if close is not None:
                 close()

@@ -109,7 +109,7 @@ def main() -> int:
     work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
     work.mkdir(parents=True, exist_ok=True)
     charts, repo = repository_from_env(env, work)
-    from daemon.upkeep import api_client
+    from daemon.kube.client import api_client
     from daemon.tasks.yaml_apply import DeployError
     from models import home, runs
 

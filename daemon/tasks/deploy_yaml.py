@@ -87,7 +87,7 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
 
 
 def main() -> int:
-    from daemon.upkeep import api_client
+    from daemon.kube.client import api_client
     from daemon.tasks.yaml_apply import DeployError
     from models import home
     cluster, namespace, file = (os.environ[k] for k in ("MILLRACE_DEPLOY_CLUSTER", "MILLRACE_DEPLOY_NAMESPACE",

@@ -20,7 +20,7 @@ import json
 import posixpath
 import re
 
-from daemon.executors.kubernetes.spec import OUT_DIR, TASK_DIR, WORKSPACE
+from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
 from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks import paths, registry as reg
 from daemon.tasks.build_image import registry_for
@@ -100,7 +100,7 @@ def plan(task: dict, values: dict, where: str, cluster: str = "") -> TaskPlan:
         secrets = [s for s in (registry.password, token, env[CONFIG_ENV]) if s]
     builder = daemon_state.get_setting("kaniko_image").strip()
     where_to = f" on cluster '{cluster}'" if cluster else ""
-    return TaskPlan(script=SCRIPT, env=env, secret_values=secrets, image=builder,
+    return TaskPlan(script=SCRIPT, env=env, secret_values=secrets, image=builder, shape_pod=shape, explain="kaniko",
                     notes=[f"building {dockerfile} with kaniko ({builder}){where_to} and pushing {image}"])
 
 
@@ -125,7 +125,7 @@ def executor_args(env: dict) -> list[str]:
 
 
 def shape(pod: dict, secret: dict, env: dict) -> None:
-    """Make a task run's Pod and Secret (from kube_spec) a kaniko build; `env` as for executor_args."""
+    """Make a task run's Pod and Secret (daemon.executors.kubernetes.spec) a kaniko build; `env` as for executor_args."""
     spec, data = pod["spec"], secret["stringData"]
     main = spec["containers"][0]
     main["args"] = executor_args(env)
