@@ -13,7 +13,8 @@ import time
 from daemon import disk, faults, prepare, shipping
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable, placement, pod_plan, prepare_task
-from daemon.tasks import checkout, kaniko
+from daemon.tasks import checkout
+from daemon.tasks.lib import kaniko
 from models import runs
 from models.db import write_transaction
 from models.secrets import SecretError

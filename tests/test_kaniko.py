@@ -13,7 +13,8 @@ from kubernetes import client
 from daemon.executors.base import Launch
 from daemon.executors.kubernetes import spec as kube_spec
 from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
-from daemon.tasks import TaskUnavailable, kaniko
+from daemon.tasks import TaskUnavailable
+from daemon.tasks.lib import kaniko
 from models import daemon_state, registries
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 

@@ -46,7 +46,7 @@ def task_environment(task: dict, values: dict, where: str) -> tuple[dict, list[s
 
 def explain(name: str, log: str) -> str | None:
     """Why a task whose pod ran no Python failed, from its log, by its plan's explainer."""
-    from daemon.tasks import kaniko
+    from daemon.tasks.lib import kaniko
     explainer = {"kaniko": kaniko.explain}.get(name)
     return explainer(log) if explainer else None
 

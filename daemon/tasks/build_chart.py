@@ -1,11 +1,11 @@
 """Build & publish chart as an engine task: `plan()` for the daemon, `main()` for the process.
 
 `plan()` needs the configured chart repository (`python run.py chart-repo set oci://…` or
-`http(s)://…`, the latter an HTTP repository with an index, daemon.tasks.chart_http)
+`http(s)://…`, the latter an HTTP repository with an index, daemon.tasks.lib.chart_http)
 and substitutes `${VAR}` in the chart name and version. The task runs as a durable local
 process, `python -m daemon.tasks.build_chart`, which takes everything from the environment
 (the run's variables arrive as JSON for the values.yaml substitution), then prepares,
-packages and pushes the chart through daemon.tasks.charts. It appends `CHART_REF=` and
+packages and pushes the chart through daemon.tasks.lib.charts. It appends `CHART_REF=` and
 `CHART_DIGEST=` to $MILLRACE_ENV; a failure's one-line message goes to $MILLRACE_REASON_FILE.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks.build_image import python_env
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.registry import Registry
 from models import registries
 from models.variables import substitute
 
@@ -60,13 +60,13 @@ def repository_from_env(env, work: Path):
     if env.get("MILLRACE_CHART_REGISTRY_CA"):
         (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
         os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
-    from daemon.tasks import charts
+    from daemon.tasks.lib import charts
     registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
                         env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
                         env.get("MILLRACE_CHART_REGISTRY_CA", ""))
     url = env["MILLRACE_CHART_REPOSITORY"]
     if registries.is_http(url):
-        from daemon.tasks.chart_http import HttpChartRepository
+        from daemon.tasks.lib.chart_http import HttpChartRepository
         return charts, HttpChartRepository(url, registry)
     return charts, charts.ChartRepository(registry, url[len("oci://"):].split("/", 1)[1])
 

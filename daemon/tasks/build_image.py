@@ -8,7 +8,7 @@ the build script, keeps its output, and on success appends `IMAGE_DIGEST=sha256:
 `IMAGE_REF=…` to $MILLRACE_ENV. Only after a failure does it start Python
 (`python -m daemon.tasks.build_image LOG CODE`), which writes `explain_failure()`'s
 one-line message to $MILLRACE_REASON_FILE, the task's reason. This is the daemon's machine;
-when the pipeline runs on a cluster, `daemon.tasks.kaniko` plans a kaniko pod instead.
+when the pipeline runs on a cluster, `daemon.tasks.lib.kaniko` plans a kaniko pod instead.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from daemon.tasks import TaskPlan, TaskUnavailable
-from daemon.tasks.container_build import BuildError, explain_failure, plan_build
-from daemon.tasks.local_container import heredoc
-from daemon.tasks.registry import Registry, from_settings
+from daemon.tasks.lib.container_build import BuildError, explain_failure, plan_build
+from daemon.tasks.lib.local_container import heredoc
+from daemon.tasks.lib.registry import Registry, from_settings
 from models import registries
 from models.variables import substitute
 

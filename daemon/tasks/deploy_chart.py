@@ -3,7 +3,7 @@
 Installs or upgrades release `<name>` the way Argo CD does: pull the chart version from the
 chart repository (one published earlier in the same run too: `${VAR}` in the version is
 substituted), render it with the parameter overrides, server-side apply the objects in
-Helm's install order through daemon.tasks.yaml_apply, prune the release's objects the chart
+Helm's install order through daemon.tasks.lib.yaml_apply, prune the release's objects the chart
 no longer has, wait for the rollouts and record the revision (models.releases). It runs
 as a durable local process, `python -m daemon.tasks.deploy_chart`, every value from the
 environment; it appends `RELEASE_REVISION=` to $MILLRACE_ENV, and a failure's one line
@@ -57,9 +57,9 @@ def deploy(api, repo, *, release: str, chart: str, version: str, values: dict, c
            work: Path, run_id: int | None = None, rollback_of: int | None = None, say=print,
            rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> releases.ReleaseRevision:
     """Fetch, render, apply, prune, wait; record the revision (also when the cluster part fails)."""
-    from daemon.tasks import charts
-    from daemon.tasks.release_manifests import arrange, prune
-    from daemon.tasks.yaml_apply import Applier
+    from daemon.tasks.lib import charts
+    from daemon.tasks.lib.release_manifests import arrange, prune
+    from daemon.tasks.lib.yaml_apply import Applier
     say(f"fetching chart {chart} {version} from {repo.root}")
     archive = charts.fetch_chart(repo, chart, version, work)
     revision = releases.next_revision(release, cluster, namespace)
@@ -110,7 +110,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     charts, repo = repository_from_env(env, work)
     from daemon.kube.client import api_client
-    from daemon.tasks.yaml_apply import DeployError
+    from daemon.tasks.lib.yaml_apply import DeployError
     from models import home, runs
 
     release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]

@@ -17,7 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, paths, task_environment
+from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
+from daemon.tasks.lib import paths
 from models import clusters, safe_yaml
 from models.variables import UndefinedVariable, substitute
 
@@ -71,7 +72,7 @@ def _substituted(text: str, file: str) -> str:
 def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=print,
            rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> int:
     """Apply the file and wait for its rollouts; returns how many objects were applied."""
-    from daemon.tasks.yaml_apply import Applier, documents
+    from daemon.tasks.lib.yaml_apply import Applier, documents
     # resolved and kept in the checkout (a symlink to /etc/… is refused), at most the size cap
     data = paths.read_inside(workspace, file, "the YAML file", safe_yaml.MANIFEST_MAX_BYTES)
     try:
@@ -88,7 +89,7 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
 
 def main() -> int:
     from daemon.kube.client import api_client
-    from daemon.tasks.yaml_apply import DeployError
+    from daemon.tasks.lib.yaml_apply import DeployError
     from models import home
     cluster, namespace, file = (os.environ[k] for k in ("MILLRACE_DEPLOY_CLUSTER", "MILLRACE_DEPLOY_NAMESPACE",
                                                         "MILLRACE_DEPLOY_FILE"))

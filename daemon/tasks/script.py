@@ -1,13 +1,14 @@
 """Run-script tasks: the user's script, run in the task's image, in the run's workspace.
 
 With a local container runtime configured (`python run.py settings container_runtime
-podman`) the script runs inside its image (daemon.tasks.local_container). Without one
+podman`) the script runs inside its image (daemon.tasks.lib.local_container). Without one
 the local executor runs the script on the host; the log says so once, naming the image
 that was not used.
 """
 from __future__ import annotations
 
-from daemon.tasks import TaskPlan, local_container, task_environment
+from daemon.tasks import TaskPlan, task_environment
+from daemon.tasks.lib import local_container
 from models import daemon_state
 from models.variables import substitute
 

@@ -19,8 +19,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daemon.tasks import paths, registry as reg
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib import paths, registry as reg
+from daemon.tasks.lib.registry import Registry
 
 BUILDERS = ("buildah", "podman", "docker")
 

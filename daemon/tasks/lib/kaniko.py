@@ -22,9 +22,9 @@ import re
 
 from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
 from daemon.tasks import TaskPlan, TaskUnavailable
-from daemon.tasks import paths, registry as reg
+from daemon.tasks.lib import paths, registry as reg
 from daemon.tasks.build_image import registry_for
-from daemon.tasks.container_build import explain_failure
+from daemon.tasks.lib.container_build import explain_failure
 from models import daemon_state
 from models.variables import substitute
 
