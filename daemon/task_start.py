@@ -10,11 +10,9 @@ import json
 import os
 import time
 
-from daemon import disk, faults, prepare, shipping
+from daemon import disk, faults, prepare, shipping, tasks
 from daemon.executors.base import Launch
-from daemon.tasks import TaskPlan, TaskUnavailable, placement, pod_plan, prepare_task
-from daemon.tasks import checkout
-from daemon.tasks.lib import kaniko
+from daemon.tasks import TaskPlan, TaskUnavailable
 from models import runs
 from models.db import write_transaction
 from models.secrets import SecretError
@@ -51,8 +49,7 @@ class TaskStarter:
             if task.status != Status.WAITING.value or task.reason != reason:
                 runs.set_status(task, Status.WAITING, reason)
             return
-        # build & publish image runs where the run-script tasks run: on a cluster, as a kaniko pod
-        executor_name = placement(spec, "script" if task.task_type == "build_image" else task.task_type)
+        executor_name = tasks.placement(spec, task.task_type)
         try:
             plan = self._plan(run, spec, task, executor_name)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
@@ -102,17 +99,5 @@ class TaskStarter:
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle))
 
     def _plan(self, run, spec, task, executor_name) -> TaskPlan:
-        values = prepare.variables(run, spec)
-        if task.task_type == "checkout":
-            script, env = checkout.launch_parts(spec, values, run.commit_sha)
-            return TaskPlan(script=script, env=env)
-        position = task.stage_run.position
-        where = f"stages[{position - 1}].tasks[{task.position}]"
-        task_spec = prepare.task_spec(spec, task)
-        if executor_name != "local":
-            if task.task_type == "build_image":
-                return kaniko.plan(task_spec, values, where, executor_name.split(":", 1)[-1])
-            return pod_plan(task_spec, values, where)
-        if task.task_type in ("deploy_yaml", "deploy_chart") and not task_spec.get("cluster"):
-            task_spec = {**task_spec, "cluster": spec.get("cluster", "")}   # deploy where the pipeline runs
-        return prepare_task(task_spec, values, where)
+        return tasks.plan(spec, task.stage_run.position, task.position, prepare.variables(run, spec), run.commit_sha,
+                          executor_name)

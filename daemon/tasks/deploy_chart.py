@@ -1,4 +1,4 @@
-"""Deploy chart as an engine task: `plan()` for the daemon, `main()` for the process.
+"""Deploy chart as an engine task: its plan for the daemon, `main()` for the process.
 
 Installs or upgrades release `<name>` the way Argo CD does: pull the chart version from the
 chart repository (one published earlier in the same run too: `${VAR}` in the version is
@@ -17,18 +17,21 @@ import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
-from daemon.tasks.build_chart import _repository, repository_env, repository_from_env
-from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error, target_cluster
-from models import clusters, releases
+from daemon.executors.base import LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, task_environment
+from daemon.tasks.deploy_yaml import _fail, _is_api_error
+from daemon.tasks.lib.chart_repo import repository, repository_env, repository_from_env
+from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
+from models import clusters, releases, task_types
 from models.variables import substitute
 
 RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")    # Helm's rule
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_chart\n'
 
 
-def plan(task: dict, values: dict, where: str) -> TaskPlan:
-    url, registry = _repository(task)
+def on_this_machine(ctx: Context) -> TaskPlan:
+    task, values, where = on_pipeline_cluster(ctx.task, ctx.pipeline), ctx.values, ctx.where
+    url, registry = repository(task)
     env, secrets = task_environment(task, values, where)
     release = substitute(task["release"], values, f"{where}.release")
     chart = substitute(task["chart"], values, f"{where}.chart")
@@ -38,8 +41,7 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     if not RELEASE.match(release) or len(release) > 53:
         raise TaskUnavailable(f"task '{task['name']}': release name {release!r} is not valid (lowercase letters, "
                               "digits, '-' and '.', at most 53)")
-    if not NAMESPACE.match(namespace):
-        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+    check_namespace(task, namespace)
     row = target_cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"), "a chart")
     env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
                 "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
@@ -51,6 +53,9 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     return TaskPlan(script=SCRIPT, env=env, secret_values=secrets,
                     notes=[f"{what}: chart {chart} {version} from {url} to namespace {namespace} "
                            f"on cluster '{row.name}' ({row.server})"])
+
+
+TYPE = TaskType(task_types.DEPLOY_CHART, plans={LOCAL: on_this_machine})
 
 
 def deploy(api, repo, *, release: str, chart: str, version: str, values: dict, cluster: str, namespace: str,

@@ -1,8 +1,8 @@
 """Deploy-YAML tasks: substitute `${VAR}` in a YAML file of the run's checkout and apply
 every document in it to a cluster and namespace, then wait for the rollouts.
 
-`plan()` (in the daemon) resolves the cluster — the task's, else the pipeline's, else
-the default — and returns a fixed script that starts `python -m daemon.tasks.deploy_yaml`
+The plan (`on_this_machine`, in the daemon) resolves the cluster — the task's, else the
+pipeline's, else the default (daemon.tasks.lib.deploy_target) — and returns a fixed script that starts `python -m daemon.tasks.deploy_yaml`
 as a durable local process, so a restarted daemon adopts it like any task. `main()`
 reads the file from the daemon's own checkout of the run's pinned commit (the run's
 workspace), substitutes only Millrace's variables (their names come in
@@ -13,39 +13,27 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
+from daemon.executors.base import LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, task_environment
 from daemon.tasks.lib import paths
-from models import clusters, safe_yaml
+from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
+from daemon.tasks.process import python_env
+from models import clusters, safe_yaml, task_types
 from models.variables import UndefinedVariable, substitute
 
-ROOT = Path(__file__).resolve().parents[2]
-NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout still applies
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_yaml\n'
 
 
-def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
-    """The registered cluster a deploy task names, or the default one; else a message saying what to do."""
-    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
-    if row is None:
-        raise TaskUnavailable(
-            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
-            else f"task '{task['name']}' deploys {what} but names no cluster and no cluster is the default: "
-                 "python run.py cluster add NAME --kubeconfig FILE --default")
-    return row
-
-
-def plan(task: dict, values: dict, where: str) -> TaskPlan:
+def on_this_machine(ctx: Context) -> TaskPlan:
+    task, values, where = on_pipeline_cluster(ctx.task, ctx.pipeline), ctx.values, ctx.where
     env, secrets = task_environment(task, values, where)
     file = substitute(task["file"], values, f"{where}.file")
     namespace = substitute(task["namespace"], values, f"{where}.namespace")
     name = substitute(task.get("cluster") or "", values, f"{where}.cluster")
-    if not NAMESPACE.match(namespace):
-        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+    check_namespace(task, namespace)
     try:
         paths.lexical(file, "the YAML file")      # before the checkout exists; deploy() resolves it
     except paths.PathOutside as e:
@@ -53,10 +41,13 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),
-                "MILLRACE_PYTHON": sys.executable,
-                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)})
+                **python_env()})
     return TaskPlan(script=SCRIPT, env=env, secret_values=secrets,
                     notes=[f"applying {file} to namespace {namespace} on cluster '{row.name}' ({row.server})"])
+
+
+
+TYPE = TaskType(task_types.DEPLOY_YAML, plans={LOCAL: on_this_machine})
 
 
 def _substituted(text: str, file: str) -> str:
