@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import LOCAL
-from daemon.tasks import Context, TaskPlan, TaskType
+from daemon.tasks import Context, TaskPlan, TaskType, process
 from daemon.tasks.lib.chart_repo import repository, repository_env, repository_from_env
 from models import registries, task_types
 from models.variables import substitute
@@ -45,28 +45,21 @@ TYPE = TaskType(task_types.BUILD_CHART, plans={LOCAL: on_this_machine})
 
 def main() -> int:
     env = os.environ
-    work = Path(env["MILLRACE_TASK_DIR"]) / "chart-build"
-    work.mkdir(parents=True, exist_ok=True)
+    work = process.work_dir("chart-build")
     charts, repo = repository_from_env(env, work)
     name, version, chart_dir = env["MILLRACE_CHART_NAME"], env["MILLRACE_CHART_VERSION"], env["MILLRACE_CHART_DIR"]
     values = json.loads(env["MILLRACE_CHART_VALUES_JSON"])
-    try:
-        print(f"Preparing chart {name} from {chart_dir}/ (substituting ${{VAR}} in values.yaml)", flush=True)
+
+    def build() -> None:
+        process.say(f"Preparing chart {name} from {chart_dir}/ (substituting ${{VAR}} in values.yaml)")
         chart = charts.prepare_chart(Path(env["MILLRACE_WORKSPACE"]), chart_dir, values, work, name)
         archive = charts.package_chart(chart, version, work / "packages")
-        print(f"Packaged {archive.name}; {'uploading' if registries.is_http(repo.root) else 'pushing'} it to "
-              f"{repo.root}", flush=True)
+        process.say(f"Packaged {archive.name}; {'uploading' if registries.is_http(repo.root) else 'pushing'} it to "
+                    f"{repo.root}")
         published = charts.publish_chart(archive, repo, work)
-    except charts.ChartError as e:
-        password = repo.registry.password
-        reason = str(e).replace(password, "***") if password else str(e)
-        Path(env["MILLRACE_REASON_FILE"]).write_text(reason + "\n")
-        print(f"millrace: failed: {reason}", flush=True)
-        return 1
-    print(f"millrace: pushed chart {published.ref} {published.digest}", flush=True)
-    with open(env["MILLRACE_ENV"], "a") as fh:
-        fh.write(f"CHART_REF={published.ref}\nCHART_DIGEST={published.digest}\n")
-    return 0
+        process.say(f"millrace: pushed chart {published.ref} {published.digest}")
+        process.outputs(CHART_REF=published.ref, CHART_DIGEST=published.digest)
+    return process.main(build, expected=(charts.ChartError,), secrets=[repo.registry.password])
 
 
 if __name__ == "__main__":

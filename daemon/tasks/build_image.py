@@ -14,7 +14,6 @@ cluster, daemon.tasks.lib.kaniko plans a kaniko pod instead, whose failures its 
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from daemon.tasks.lib import kaniko
 from daemon.tasks.lib.container_build import BuildError, build_fields, explain_failure, plan_build
 from daemon.tasks.lib.local_container import heredoc
 from daemon.tasks.lib.registry import registry_for
-from daemon.tasks.process import python_env
+from daemon.tasks import process
 from models import task_types
 
 _PLACEHOLDER = Path("/nonexistent/millrace-build")     # work paths are set again under $MILLRACE_TASK_DIR
@@ -67,7 +66,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
     if "DOCKER_CONFIG" in env:
         env["MILLRACE_DOCKER_CONFIG"] = "1"
         del env["DOCKER_CONFIG"]
-    env.update(python_env())
+    env.update(process.python_env())
     script = _HEAD + heredoc('"$work/build-image.sh"', build.script) + _TAIL
     return TaskPlan(script=script, env=env, secret_values=build.secret_values,
                     notes=[f"building {fields['dockerfile']} with {build.builder} and pushing {build.image}"])
@@ -85,10 +84,8 @@ def main(argv: list[str]) -> int:
     """After a failed build: say in one line what went wrong (`build.log`, exit code)."""
     output = Path(argv[0]).read_text(errors="replace")
     code = int(argv[1])
-    reason = explain_failure(output) if code else "the image was pushed but its digest could not be read"
-    Path(os.environ["MILLRACE_REASON_FILE"]).write_text(reason + "\n")
-    print(f"millrace: failed: {reason}", flush=True)
-    return 0
+    process.fail(explain_failure(output) if code else "the image was pushed but its digest could not be read")
+    return 0       # the build's own exit code is the task's (the script exits with it)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import LOCAL
-from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, task_environment
-from daemon.tasks.deploy_yaml import _fail, _is_api_error
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
 from daemon.tasks.lib.chart_repo import repository, repository_env, repository_from_env
 from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
 from models import clusters, releases, task_types
@@ -103,41 +102,35 @@ def _numbered(say, i: int, total: int, template: str):
 
 
 def _reason(exc: Exception, cluster: str) -> str:
-    if _is_api_error(exc):
-        from daemon.kube.client import describe
-        return str(describe(exc, cluster))
-    return str(exc)
+    """The reason a failed revision records: the cluster's answer, or the error's own text."""
+    from daemon.kube.client import describe, is_api_error
+    return str(describe(exc, cluster)) if is_api_error(exc) else str(exc)
 
 
 def main() -> int:
     env = os.environ
-    work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
-    work.mkdir(parents=True, exist_ok=True)
+    work = process.work_dir("chart-deploy")
     charts, repo = repository_from_env(env, work)
     from daemon.kube.client import api_client
     from daemon.tasks.lib.yaml_apply import DeployError
-    from models import home, runs
+    from models import runs
 
     release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]
-    try:
-        home.open_home(env["MILLRACE_HOME"])
+    rollback_of = int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None
+
+    def install() -> None:
+        process.open_home()
         run = runs.get_run(env["MILLRACE_RUN"])
         api = api_client(clusters.get(cluster))
         rev = deploy(api, repo, release=release, chart=env["MILLRACE_CHART_NAME"], version=env["MILLRACE_CHART_VERSION"],
                      values=json.loads(env["MILLRACE_RELEASE_VALUES_JSON"]), cluster=cluster, namespace=namespace,
-                     work=work, run_id=run.id, rollback_of=int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None,
-                     say=lambda line: print(line, flush=True), cache_file=str(work / "discovery.json"))
-    except (charts.ChartError, DeployError, ValueError, LookupError) as exc:
-        reason = str(exc)
-        password = repo.registry.password
-        return _fail(reason.replace(password, "***") if password else reason)
-    except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
-        return _fail(_reason(exc, cluster) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
-    print(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
-          f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'", flush=True)
-    with open(env["MILLRACE_ENV"], "a") as fh:
-        fh.write(f"RELEASE_REVISION={rev.revision}\n")
-    return 0
+                     work=work, run_id=run.id, rollback_of=rollback_of, say=process.say,
+                     cache_file=str(work / "discovery.json"))
+        process.say(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
+                    f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'")
+        process.outputs(RELEASE_REVISION=rev.revision)
+    return process.main(install, expected=(charts.ChartError, DeployError, ValueError, LookupError), cluster=cluster,
+                        secrets=[repo.registry.password])
 
 
 if __name__ == "__main__":

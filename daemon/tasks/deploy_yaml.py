@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import LOCAL
-from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, task_environment
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
 from daemon.tasks.lib import paths
 from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
-from daemon.tasks.process import python_env
 from models import clusters, safe_yaml, task_types
 from models.variables import UndefinedVariable, substitute
 
@@ -41,7 +40,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
     row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),
-                **python_env()})
+                **process.python_env()})
     return TaskPlan(script=SCRIPT, env=env, secret_values=secrets,
                     notes=[f"applying {file} to namespace {namespace} on cluster '{row.name}' ({row.server})"])
 
@@ -81,37 +80,17 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
 def main() -> int:
     from daemon.kube.client import api_client
     from daemon.tasks.lib.yaml_apply import DeployError
-    from models import home
     cluster, namespace, file = (os.environ[k] for k in ("MILLRACE_DEPLOY_CLUSTER", "MILLRACE_DEPLOY_NAMESPACE",
                                                         "MILLRACE_DEPLOY_FILE"))
-    try:
-        home.open_home(os.environ["MILLRACE_HOME"])
-        row = clusters.get(cluster)
-        api = api_client(row)
+
+    def apply() -> None:
+        process.open_home()
+        api = api_client(clusters.get(cluster))
         count = deploy(api, cluster, namespace, file, Path(os.environ.get("MILLRACE_WORKSPACE") or os.getcwd()),
-                       say=lambda line: print(line, flush=True),
+                       say=process.say,
                        cache_file=str(Path(os.environ.get("MILLRACE_TASK_DIR", "/tmp")) / "discovery.json"))
-    except (DeployError, ValueError, LookupError) as exc:
-        return _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
-        from daemon.kube.client import describe
-        return _fail(str(describe(exc, cluster)) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
-    print(f"applied {count} object(s) from {file} to namespace {namespace} on cluster '{cluster}'", flush=True)
-    return 0
-
-
-def _is_api_error(exc: Exception) -> bool:
-    from kubernetes.client.rest import ApiException
-    from urllib3.exceptions import HTTPError
-    return isinstance(exc, (ApiException, HTTPError, ConnectionError, TimeoutError))
-
-
-def _fail(reason: str) -> int:
-    print(f"deploy failed: {reason}", flush=True)
-    reason_file = os.environ.get("MILLRACE_REASON_FILE")
-    if reason_file:
-        Path(reason_file).write_text(reason + "\n")
-    return 1
+        process.say(f"applied {count} object(s) from {file} to namespace {namespace} on cluster '{cluster}'")
+    return process.main(apply, expected=(DeployError, ValueError, LookupError), cluster=cluster)
 
 
 if __name__ == "__main__":
