@@ -12,7 +12,7 @@ import traceback
 
 from daemon import disk, prepare, tasks, triggers
 from daemon.executors.base import LOCAL
-from daemon.executors.kubernetes.executor import KubeOptions
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.local import LocalExecutor
 from daemon.executors.registry import Executors
 from daemon.reaper import Reaper

@@ -2,8 +2,9 @@
 
 `materialize` creates the stage and task runs from the run's stored version (the
 implicit checkout comes first as the 'source' stage at models.task_types.SOURCE_STAGE;
-the pipeline's stages follow at 1..n; daemon.tasks.definition reads them back). `variables` gives the values `${X}` and the environment see: built-ins,
-static parameters (with the run's overrides), and dynamic parameters set so far.
+the pipeline's stages follow at 1..n; daemon.tasks.definition reads them back).
+`variables` gives the values `${X}` and the environment see: built-ins, static
+parameters (with the run's overrides), and dynamic parameters set so far.
 """
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ def has_rows(run: Run) -> bool:
 def materialize(run: Run, spec: dict) -> None:
     """Create stage/task rows for the run. Call inside write_transaction()."""
     if spec.get("source"):
-        stage = StageRun.create(run=run, position=tasks.SOURCE_STAGE, name="Code source", mode="serial", kind="source")
-        TaskRun.create(run=run, stage_run=stage, position=0, name=tasks.CHECKOUT.name, task_type=tasks.CHECKOUT.name)
+        stage = StageRun.create(run=run, position=tasks.SOURCE_STAGE, name="Code source", mode="serial",
+                                kind="source")
+        TaskRun.create(run=run, stage_run=stage, position=0, name=tasks.CHECKOUT.name,
+                       task_type=tasks.CHECKOUT.name)
     for i, stage_spec in enumerate(spec["stages"], start=1):
         stage = StageRun.create(run=run, position=i, name=stage_spec["name"], mode=stage_spec["mode"])
         for j, task in enumerate(stage_spec["tasks"]):

@@ -12,7 +12,8 @@ from kubernetes import client
 
 from daemon.executors.base import Launch
 from daemon.executors.kubernetes import spec as kube_spec
-from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.tasks import TaskUnavailable
 from daemon.tasks.lib import kaniko
 from models import daemon_state, registries

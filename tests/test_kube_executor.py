@@ -13,7 +13,8 @@ import pytest
 from kubernetes import client
 
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.kube.names import SELECTOR
 from tests.conftest import wait_for
 from tests.fakekube.fixture import api_client, fake_kube  # noqa: F401  (pytest fixture)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 
 from daemon.executors.base import KUBERNETES, Executor, Poll, cluster_of, executor_name
-from daemon.executors.kubernetes.executor import KubeOptions, KubernetesExecutor
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.kube.client import api_client
 from models.clusters import Cluster
 

@@ -1,8 +1,9 @@
 """Build & publish chart as an engine task: its plan for the daemon, `main()` for the process.
 
-The plan (`on_this_machine`: it runs on the daemon's machine) needs the configured chart repository (`python run.py chart-repo set oci://…` or
-`http(s)://…`, the latter an HTTP repository with an index, daemon.tasks.lib.chart_http)
-and substitutes `${VAR}` in the chart name and version. The task runs as a durable local
+The plan (`on_this_machine`: it runs on the daemon's machine) needs the configured chart
+repository (`python run.py chart-repo set oci://…` or `http(s)://…`, the latter an HTTP
+repository with an index, daemon.tasks.lib.chart_http; daemon.tasks.lib.chart_repo finds
+it) and substitutes `${VAR}` in the chart name and version. The task runs as a durable local
 process, `python -m daemon.tasks.build_chart`, which takes everything from the environment
 (the run's variables arrive as JSON for the values.yaml substitution), then prepares,
 packages and pushes the chart through daemon.tasks.lib.charts. It appends `CHART_REF=` and

@@ -2,8 +2,9 @@
 every document in it to a cluster and namespace, then wait for the rollouts.
 
 The plan (`on_this_machine`, in the daemon) resolves the cluster — the task's, else the
-pipeline's, else the default (daemon.tasks.lib.deploy_target) — and returns a fixed script that starts `python -m daemon.tasks.deploy_yaml`
-as a durable local process, so a restarted daemon adopts it like any task. `main()`
+pipeline's, else the default (daemon.tasks.lib.deploy_target) — and returns a fixed
+script that starts `python -m daemon.tasks.deploy_yaml` as a durable local process, so a
+restarted daemon adopts it like any task. `main()` (through daemon.tasks.process)
 reads the file from the daemon's own checkout of the run's pinned commit (the run's
 workspace), substitutes only Millrace's variables (their names come in
 MILLRACE_DEPLOY_VARIABLES, their values as environment), applies with server-side apply

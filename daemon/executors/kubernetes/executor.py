@@ -9,47 +9,22 @@ none); `cleanup` deletes pod and Secret. Output reading is `output.PodOutput`'s.
 A task's plan may shape its pod (`Launch.shape_pod`) and name an explainer
 (`Launch.explain`) that says from the log why it failed; the explainers come in the
 options, so the executor knows no task type. The API client, clocks and sleep are
-injected (`KubeOptions`); nothing here knows it may talk to a fake.
+injected (`options.KubeOptions`); nothing here knows it may talk to a fake.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Callable
 
 from kubernetes import client
 
 from daemon.executors.base import Executor, Launch, Poll
 from daemon.executors.diagnose import diagnose
 from daemon.executors.kubernetes import spec
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.kubernetes.output import PodOutput
 from daemon.kube import names
 from daemon.kube.client import Calls, ClusterError
 from daemon.kube.watch import PodView
-
-
-def _no_explainer(name: str, log: str) -> str | None:
-    return None
-
-
-@dataclass(frozen=True)
-class KubeOptions:
-    """How every Kubernetes executor of a daemon behaves; tests inject clocks and intervals."""
-    clock: Callable[[], float] = time.monotonic      # intervals, outages
-    wall: Callable[[], float] = time.time            # a pod's age (scheduling timeout), across restarts
-    sleep: Callable[[float], None] = time.sleep      # retry backoff
-    default_image: str = "alpine:3.20"
-    git_image: str = "alpine/git:2.45.2"
-    grace_seconds: int = 30
-    deadline_seconds: int = 24 * 3600
-    unreachable_seconds: float = 120                 # an outage longer than this fails running tasks
-    read_interval: float = 1.0
-    read_interval_max: float = 4.0
-    poll_interval: float = 2.0
-    events_interval: float = 5.0
-    watch: bool = True
-    # (explainer name, the pod's log before the trailer) → one-line reason, or None
-    explain: Callable[[str, str], str | None] = _no_explainer
 
 
 @dataclass

@@ -124,7 +124,8 @@ def executor_args(env: dict) -> list[str]:
 
 
 def shape(pod: dict, secret: dict, env: dict) -> None:
-    """Make a task run's Pod and Secret (daemon.executors.kubernetes.spec) a kaniko build; `env` as for executor_args."""
+    """Make a task run's Pod and Secret (daemon.executors.kubernetes.spec) a kaniko build;
+    `env` as for executor_args. The plan's `shape_pod`: the executor calls it at start."""
     spec, data = pod["spec"], secret["stringData"]
     main = spec["containers"][0]
     main["args"] = executor_args(env)
