@@ -17,6 +17,7 @@ from models.status import Status
 from models.tables import Run, StageRun, TaskRun
 from models.variables import dynamic_values, substitute
 
+
 def start_rows(run: Run) -> None:
     """What the claim does inside its transaction: the run's rows, or its failure when the
     stored version has nothing to run (saved before empty pipelines were refused)."""
@@ -62,7 +63,7 @@ def spec_of(run: Run) -> dict:
     return pipelines.definition(run.version)
 
 
-def task_spec(spec: dict, task_run: TaskRun) -> dict | None:
+def task_spec(spec: dict, task_run: TaskRun) -> dict:
     """The task run's task as defined (the checkout's: the code source)."""
     return tasks.definition(spec, task_run.stage_run.position, task_run.position)[0]
 
