@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from daemon.tasks.container_build import plan_build  # noqa: E402
-from daemon.tasks.registry import Registry  # noqa: E402
+from daemon.tasks.lib.container_build import plan_build  # noqa: E402
+from daemon.tasks.lib.registry import Registry  # noqa: E402
 from models import home as home_mod, pipelines, registries, runs  # noqa: E402
 from bench.support import wait_run  # noqa: E402
 from models.tables import TaskRun  # noqa: E402

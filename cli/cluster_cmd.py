@@ -53,7 +53,8 @@ def _read(path: str) -> str:
 
 
 def add(args) -> int:
-    from daemon.clusters import api_client, probe
+    from daemon.kube.client import api_client
+    from daemon.upkeep import probe
     clusters.check_name(args.name)
     if clusters.Cluster.get_or_none(clusters.Cluster.name == args.name) is not None:
         raise ValueError(f"a cluster named '{args.name}' already exists (remove it first to change it)")
@@ -131,7 +132,7 @@ def set_default(args) -> int:
 
 
 def check(args) -> int:
-    from daemon.clusters import check as check_now
+    from daemon.upkeep import check as check_now
     facts = check_now(clusters.get(args.name), create_namespace=True)
     print(f"cluster '{args.name}': {facts['health']} — {facts['health_message']}")
     return 0 if facts["health"] == "healthy" else 1

@@ -1,0 +1,1 @@
+"""The daemon: the one process that runs pipelines (docs/architecture.md has its module map)."""

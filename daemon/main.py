@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import traceback
 
-from daemon import disk, prepare, triggers
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
+from daemon import disk, prepare, tasks, triggers
+from daemon.executors.base import LOCAL
+from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.local import LocalExecutor
+from daemon.executors.registry import Executors
 from daemon.reaper import Reaper
 from daemon.run_advance import RunAdvancer
 from daemon.sweeper import Sweeper
+from daemon.upkeep import Upkeep
 from models import daemon_state, runs
 from models.db import utcnow, write_transaction
 from models.status import Status
@@ -29,10 +31,15 @@ TIMER_RECHECK_SECONDS = 5.0
 SETTINGS_EVERY_SECONDS = 2.0
 
 
+def make_executors(**kube_options) -> Executors:
+    """The daemon's executors: this machine's ("local"), and each registered cluster's
+    ("kubernetes:<cluster>", built on first use), whose pods' failures the task types explain."""
+    return Executors({LOCAL: LocalExecutor()}, KubeOptions(explain=tasks.explain, **kube_options))
+
+
 class Daemon:
     def __init__(self, executors=None, upkeep=None):
-        # "local", and "kubernetes:<cluster>" built on first use from the registered cluster.
-        self.executors = executors or Executors({"local": LocalExecutor()})
+        self.executors = executors or make_executors()
         # cluster health (checked in a thread of its own: a silent cluster never stalls a tick), sweeping
         self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors), background=True)
         self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running

@@ -1,22 +1,22 @@
 """Turning a claimed run into rows and directories, and computing a task's variables.
 
 `materialize` creates the stage and task runs from the run's stored version (the
-implicit checkout comes first as the 'source' stage at position 0; the pipeline's stages
-follow at 1..n). `variables` gives the values `${X}` and the environment see: built-ins,
-static parameters (with the run's overrides), and dynamic parameters set so far.
+implicit checkout comes first as the 'source' stage at models.task_types.SOURCE_STAGE;
+the pipeline's stages follow at 1..n; daemon.tasks.definition reads them back).
+`variables` gives the values `${X}` and the environment see: built-ins, static
+parameters (with the run's overrides), and dynamic parameters set so far.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from daemon import faults
+from daemon import faults, tasks
 from models import home, pipelines, runs
 from models.status import Status
 from models.tables import Run, StageRun, TaskRun
 from models.variables import dynamic_values, substitute
 
-CHECKOUT_TASK = "checkout"
 NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60     # a pipeline without a timeout still ends some day
 
 
@@ -39,8 +39,10 @@ def has_rows(run: Run) -> bool:
 def materialize(run: Run, spec: dict) -> None:
     """Create stage/task rows for the run. Call inside write_transaction()."""
     if spec.get("source"):
-        stage = StageRun.create(run=run, position=0, name="Code source", mode="serial", kind="source")
-        TaskRun.create(run=run, stage_run=stage, position=0, name=CHECKOUT_TASK, task_type="checkout")
+        stage = StageRun.create(run=run, position=tasks.SOURCE_STAGE, name="Code source", mode="serial",
+                                kind="source")
+        TaskRun.create(run=run, stage_run=stage, position=0, name=tasks.CHECKOUT.name,
+                       task_type=tasks.CHECKOUT.name)
     for i, stage_spec in enumerate(spec["stages"], start=1):
         stage = StageRun.create(run=run, position=i, name=stage_spec["name"], mode=stage_spec["mode"])
         for j, task in enumerate(stage_spec["tasks"]):
@@ -63,11 +65,9 @@ def spec_of(run: Run) -> dict:
     return pipelines.definition(run.version)
 
 
-def task_spec(spec: dict, task_run: TaskRun) -> dict | None:
-    position = task_run.stage_run.position
-    if position == 0:
-        return None        # the checkout
-    return spec["stages"][position - 1]["tasks"][task_run.position]
+def task_spec(spec: dict, task_run: TaskRun) -> dict:
+    """The task run's task as defined (the checkout's: the code source)."""
+    return tasks.definition(spec, task_run.stage_run.position, task_run.position)[0]
 
 
 def variables(run: Run, spec: dict) -> dict:

@@ -12,6 +12,7 @@ import json
 
 from daemon import planner, prepare, shipping
 from daemon.task_start import TaskStarter
+from daemon.tasks import CHECKOUT
 from models import registries, runs
 from models.db import utcnow, write_transaction
 from models.secrets import Masker, unseal
@@ -298,7 +299,7 @@ class RunAdvancer:
             runs.set_status(run, Status.SUCCEEDED, finished_at=now, **self.accounting(run))
         elif decision.outcome == Status.FAILED.value:
             failed = next(t for t in tasks if t.status in (Status.FAILED.value, Status.TIMED_OUT.value, Status.STOPPED.value))
-            reason = failed.reason if failed.task_type == "checkout" else \
+            reason = failed.reason if failed.task_type == CHECKOUT.name else \
                 f"task '{failed.name}' in stage '{failed.stage_run.name}' failed: {failed.reason}"
             runs.set_status(run, Status.FAILED, reason, finished_at=now, **self.accounting(run))
 

@@ -15,8 +15,9 @@ import logging
 
 from kubernetes import client
 
-from daemon.executors import kube_names
-from daemon.executors.kube_calls import ClusterError, call
+from daemon.executors.base import KUBERNETES, executor_name
+from daemon.kube import names
+from daemon.kube.client import ClusterError, call
 from models.clusters import Cluster
 from models.tables import TaskRun
 
@@ -39,7 +40,7 @@ class Sweeper:
         self._last = now
         # read to the end first: no snapshot held open across the API calls below
         for row in list(Cluster.select().where(Cluster.health == "healthy")):
-            executor = self.executors[f"kubernetes:{row.name}"]
+            executor = self.executors[executor_name(KUBERNETES, row.name)]
             core = getattr(executor, "core", None)
             if core is None:
                 continue
@@ -55,7 +56,7 @@ class Sweeper:
             # went silent since its last check may hold the loop only this long (then it is skipped).
             return call(fn, *args, cluster=row.name, sleep=lambda s: None, attempts=1, _request_timeout=SWEEP_TIMEOUT,
                         **kwargs)
-        selector = kube_names.selector(row.owner_label)
+        selector = names.selector(row.owner_label)
         found = {"Pod": ask(core.list_namespaced_pod, row.namespace, label_selector=selector).items,
                  "Secret": ask(core.list_namespaced_secret, row.namespace, label_selector=selector).items}
         live = _live_attempts([o.metadata.labels or {} for items in found.values() for o in items])
@@ -63,10 +64,10 @@ class Sweeper:
         for kind, items in found.items():
             for obj in items:
                 labels = obj.metadata.labels or {}
-                if labels.get(kube_names.OWNER) != row.owner_label:
+                if labels.get(names.OWNER) != row.owner_label:
                     continue          # belt and braces: the selector already said so
                 key = (row.name, kind, obj.metadata.name)
-                if (labels.get(kube_names.TASK_RUN), labels.get(kube_names.ATTEMPT)) in live:
+                if (labels.get(names.TASK_RUN), labels.get(names.ATTEMPT)) in live:
                     continue
                 seen.add(key)
                 first = self._orphans.setdefault(key, now)
@@ -84,7 +85,7 @@ class Sweeper:
 
 def _live_attempts(labels: list[dict]) -> set[tuple[str, str]]:
     """(task run id, attempt) pairs among `labels` whose task run is still pending or active."""
-    ids = {int(l[kube_names.TASK_RUN]) for l in labels if l.get(kube_names.TASK_RUN, "").isdigit()}
+    ids = {int(l[names.TASK_RUN]) for l in labels if l.get(names.TASK_RUN, "").isdigit()}
     if not ids:
         return set()
     rows = TaskRun.select(TaskRun.id, TaskRun.attempt).where(TaskRun.id.in_(ids) & TaskRun.status.in_(_LIVE))

@@ -10,11 +10,9 @@ import json
 import os
 import time
 
-from daemon import disk, faults, prepare, shipping
-from daemon.clusters import placement, pod_plan
+from daemon import disk, faults, prepare, shipping, tasks
 from daemon.executors.base import Launch
-from daemon.tasks import TaskPlan, TaskUnavailable, prepare_task
-from daemon.tasks import checkout, kaniko
+from daemon.tasks import TaskPlan, TaskUnavailable
 from models import runs
 from models.db import write_transaction
 from models.secrets import SecretError
@@ -53,8 +51,7 @@ class TaskStarter:
             if task.status != Status.WAITING.value or task.reason != reason:
                 runs.set_status(task, Status.WAITING, reason)
             return
-        # build & publish image runs where the run-script tasks run: on a cluster, as a kaniko pod
-        executor_name = placement(spec, "script" if task.task_type == "build_image" else task.task_type)
+        executor_name = tasks.placement(spec, task.task_type)
         values = prepare.variables(run, spec)
         try:
             plan = self._plan(run, spec, task, executor_name, values)
@@ -75,6 +72,7 @@ class TaskStarter:
                         task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
                         secret_values=plan.secret_values + dynamic_secrets(run), workspace=prepare.workspace(run.id), task_dir=task_dir,
                         image=plan.image, attempt=task.attempt, task_env=task_env,
+                        shape_pod=plan.shape_pod, explain=plan.explain,
                         timeout_seconds=60 * (spec["timeout_minutes"] or prepare.NO_TIMEOUT_LIMIT_MINUTES),
                         scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
                         resources=(prepare.task_spec(spec, task) or {}).get("resources") or {},
@@ -118,16 +116,4 @@ class TaskStarter:
         return True
 
     def _plan(self, run, spec, task, executor_name, values) -> TaskPlan:
-        if task.task_type == "checkout":
-            script, env = checkout.launch_parts(spec, values, run.commit_sha)
-            return TaskPlan(script=script, env=env)
-        position = task.stage_run.position
-        where = f"stages[{position - 1}].tasks[{task.position}]"
-        task_spec = prepare.task_spec(spec, task)
-        if executor_name != "local":
-            if task.task_type == "build_image":
-                return kaniko.plan(task_spec, values, where, executor_name.split(":", 1)[-1])
-            return pod_plan(task_spec, values, where)
-        if task.task_type in ("deploy_yaml", "deploy_chart") and not task_spec.get("cluster"):
-            task_spec = {**task_spec, "cluster": spec.get("cluster", "")}   # deploy where the pipeline runs
-        return prepare_task(task_spec, values, where)
+        return tasks.plan(spec, task.stage_run.position, task.position, values, run.commit_sha, executor_name)

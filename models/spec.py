@@ -4,6 +4,7 @@ A definition is a plain dict (JSON-able), normalised by `validate()` into one ca
 form with a fixed key order, so `load_yaml(dump_yaml(spec)) == spec`. Validation
 collects every problem with the path of the offending field
 (`stages[1].tasks[0].image: required`); nothing invalid ever reaches the database.
+A task's fields are its type's, as models.task_types declares them.
 Secret environment values are sealed (encrypted) by `models.pipelines` before storage; a
 secret typed in that is too short to be masked in logs (models.secrets.secret_problem:
 fewer than 6 characters on every line) is refused on its `value` field.
@@ -14,20 +15,13 @@ import re
 
 import yaml
 
-from models import safe_yaml
+from models import safe_yaml, task_types
 from models.secrets import secret_problem
 from models.variables import BUILTIN_VARIABLES, references
 
-TASK_TYPES = {
-    # type: (required fields, optional fields with defaults) — PRODUCT.md §3
-    "script": (("image", "script"), {"tag": "latest"}),
-    "build_image": (("image", "tag", "workspace"), {"dockerfile": "Dockerfile", "context": ".", "registry": ""}),
-    "deploy_yaml": (("file", "namespace"), {"cluster": ""}),
-    "build_chart": (("chart_dir", "chart_name", "chart_version"), {}),
-    "deploy_chart": (("release", "chart", "chart_version", "namespace"), {"cluster": "", "parameters": {}}),
-}
-TASK_TYPE_LABELS = {"script": "run script", "build_image": "build & publish image", "deploy_yaml": "deploy YAML",
-                    "build_chart": "build & publish chart", "deploy_chart": "deploy chart"}
+# Live views of models.task_types: type → (required fields, optional fields with defaults), type → label
+TASK_TYPES = task_types.FIELDS
+TASK_TYPE_LABELS = task_types.LABELS
 STAGE_MODES = ("serial", "parallel")
 DEFAULT_STAGES = ("Source", "Build", "Test", "Deploy")
 MAX_TIMEOUT_MINUTES = 14 * 24 * 60
@@ -35,7 +29,6 @@ DEFAULT_SCHEDULING_TIMEOUT_MINUTES = 60    # how long a task's pod may wait for 
 CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")
 PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-NOT_SUBSTITUTED = {"script"}   # the shell expands ${X} in scripts from the environment
 
 
 class SpecError(ValueError):
@@ -291,8 +284,10 @@ class _Validator:
 
 
 def _substituted_fields(task):
+    declared = task_types.get(task.get("type"))
     for field, value in task.items():
-        if field in NOT_SUBSTITUTED or field in ("name", "type"):
+        own = declared.field_named(field) if declared else None
+        if (own is not None and not own.substituted) or field in ("name", "type"):
             continue
         if isinstance(value, str):
             yield field, value

@@ -19,11 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from daemon import clusters as daemon_clusters
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
 from daemon.executors.local import LocalExecutor
+from daemon.executors.registry import Executors
+from daemon.kube import client as kube_client
 from daemon.main import Daemon
+from daemon.upkeep import Upkeep
 from models import clusters
 from models.db import utcnow
 from tests.conftest import wait_for
@@ -106,9 +106,9 @@ class CountingSweeper:
 
 def test_the_sweeper_waits_in_the_daemon_until_the_client_is_warm(home, fake_kube, monkeypatch):
     register(fake_kube, "prod", health="unreachable")
-    not_yet = daemon_clusters.threading.Event()
-    monkeypatch.setattr(daemon_clusters, "_warm", not_yet)
-    monkeypatch.setattr(daemon_clusters, "_warm_thread", object())     # "started", and never done
+    not_yet = kube_client.threading.Event()
+    monkeypatch.setattr(kube_client, "_warm", not_yet)
+    monkeypatch.setattr(kube_client, "_warm_thread", object())     # "started", and never done
     executors = Executors({"local": LocalExecutor()})
     in_daemon, in_tests = CountingSweeper(), CountingSweeper()
     upkeeps = [Upkeep(executors, in_daemon, background=True), Upkeep(executors, in_daemon, background=True)]
@@ -129,7 +129,7 @@ WARMS = """
 import sys
 from models import home
 home.open_home(sys.argv[1])
-from daemon import clusters
+from daemon.kube import client as clusters
 from daemon.main import Daemon
 API = "kubernetes.client.api.core_v1_api"
 assert API not in sys.modules, "loaded before the daemon was made: this test would prove nothing"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from daemon import clusters as daemon_clusters
-from daemon.executors import kube_names
+from daemon import upkeep as daemon_clusters
+from daemon.kube import names as kube_names
 from daemon.sweeper import Sweeper
 from models import clusters, pipelines
 from models.db import database, utcnow

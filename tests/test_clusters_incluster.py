@@ -12,7 +12,7 @@ import pytest
 from kubernetes.config import incluster_config
 
 from cli.main import main
-from daemon import clusters as daemon_clusters
+from daemon import upkeep as daemon_clusters
 from models import clusters, logs, pipelines, runs
 from models.tables import Run
 from tests.conftest import pipeline_spec, script_task, tick_until

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from daemon.prepare import workspace
-from daemon.tasks.charts import ChartRepository, fetch_chart, render_chart
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.charts import ChartRepository, fetch_chart, render_chart
+from daemon.tasks.lib.registry import Registry
 from models import daemon_state, logs, pipelines, registries, runs
 from models.tables import TaskRun
 from tests.delivery.examples import example_nginx_chart

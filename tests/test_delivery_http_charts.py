@@ -8,9 +8,9 @@ import json
 import pytest
 import yaml
 
-from daemon.tasks.chart_http import HttpChartRepository
-from daemon.tasks.charts import fetch_chart, render_chart
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.chart_http import HttpChartRepository
+from daemon.tasks.lib.charts import fetch_chart, render_chart
+from daemon.tasks.lib.registry import Registry
 from models import logs, pipelines, registries, releases, runs
 from tests.conftest import pipeline_spec
 from tests.delivery.fixtures import *  # noqa: F401,F403

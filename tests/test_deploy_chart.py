@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from daemon.tasks.charts import ChartError, ChartRepository, build_and_publish
-from daemon.tasks.registry import Registry
-from daemon.tasks.release_manifests import arrange
+from daemon.tasks.lib.charts import ChartError, ChartRepository, build_and_publish
+from daemon.tasks.lib.registry import Registry
+from daemon.tasks.lib.release_manifests import arrange
 from models import logs, pipelines, registries, releases, runs
 from models.tables import PipelineVersion, Run, TaskRun
 from tests.conftest import pipeline_spec, tick_until
@@ -200,7 +200,7 @@ def test_objects_removed_from_the_chart_are_pruned_and_others_are_left(home, fak
 @slow
 def test_render_errors_and_cluster_faults_say_what_happened(home, fake_kube, registry, tmp_path):
     from daemon.tasks.deploy_chart import deploy
-    from daemon.tasks.yaml_apply import DeployError
+    from daemon.tasks.lib.yaml_apply import DeployError
     repo = use_registry(registry)
     register(fake_kube)
     broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.nope.deeper }}\n"

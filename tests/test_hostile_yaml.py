@@ -128,7 +128,7 @@ def test_nesting_too_deep_is_refused_not_a_recursion_error():
 
 
 def test_a_manifest_bomb_is_refused_naming_the_document():
-    from daemon.tasks.yaml_apply import DeployError, documents
+    from daemon.tasks.lib.yaml_apply import DeployError, documents
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\n" + laughs() + \
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata: {v: *top}\n"
     with pytest.raises(DeployError) as err:
@@ -138,7 +138,7 @@ def test_a_manifest_bomb_is_refused_naming_the_document():
 
 
 def test_manifests_keep_their_legitimate_anchors():
-    from daemon.tasks.yaml_apply import documents
+    from daemon.tasks.lib.yaml_apply import documents
     text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
             "apiVersion: v1\nkind: List\nmetadata: {name: l}\nitems:\n"
             "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b, labels: &labels {app: web}}, data: &data {k: v}}\n"
@@ -149,13 +149,13 @@ def test_manifests_keep_their_legitimate_anchors():
 
 
 def test_a_recursive_alias_in_a_manifest_is_refused():
-    from daemon.tasks.yaml_apply import DeployError, documents
+    from daemon.tasks.lib.yaml_apply import DeployError, documents
     with pytest.raises(DeployError, match="a YAML alias inside its own anchor"):
         documents("apiVersion: v1\nkind: List\nmetadata: {name: l}\nitems: &x [*x]\n", "app.yaml")
 
 
 def test_a_chart_rendering_a_bomb_is_refused(tmp_path):
-    from daemon.tasks.charts import ChartError, render_chart
+    from daemon.tasks.lib.charts import ChartError, render_chart
     chart = tmp_path / "boom"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: boom\nversion: 0.1.0\n")
@@ -192,9 +192,9 @@ class _IndexHandler(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_chart_repository_serving_a_bomb_index_is_refused(tmp_path):
-    from daemon.tasks.chart_http import HttpChartRepository, read_index
-    from daemon.tasks.charts import ChartError
-    from daemon.tasks.registry import Registry
+    from daemon.tasks.lib.chart_http import HttpChartRepository, read_index
+    from daemon.tasks.lib.charts import ChartError
+    from daemon.tasks.lib.registry import Registry
     handler = type("Handler", (_IndexHandler,), {"body": ("apiVersion: v1\n" + laughs() + "entries: {x: *top}\n").encode()})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

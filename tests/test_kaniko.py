@@ -10,10 +10,12 @@ import subprocess
 import pytest
 from kubernetes import client
 
-from daemon.executors import kube_spec
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes import KubernetesExecutor
-from daemon.tasks import TaskUnavailable, kaniko
+from daemon.executors.kubernetes import spec as kube_spec
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.options import KubeOptions
+from daemon.tasks import TaskUnavailable
+from daemon.tasks.lib import kaniko
 from models import daemon_state, registries
 from tests.fakekube.fixture import fake_kube  # noqa: F401  (pytest fixture)
 
@@ -32,7 +34,8 @@ def launch_of(plan, tmp_path):
     return Launch(task_run_id=9, run_id=4, run_number=7, pipeline_name="jack-2048", task_name="image",
                   task_type="build_image", script=plan.script, env={"PATH": "/usr/bin:/bin", **own}, task_env=own,
                   secret_values=plan.secret_values, workspace=tmp_path / "ws", task_dir=tmp_path / "task",
-                  image=plan.image, source={"repository": "http://git.example/jack-2048.git", "branch": "master"})
+                  image=plan.image, source={"repository": "http://git.example/jack-2048.git", "branch": "master"},
+                  shape_pod=plan.shape_pod, explain=plan.explain)
 
 
 def test_plan_names_the_image_and_builder_and_keeps_the_password_in_secret_values(home):
@@ -70,7 +73,8 @@ def test_the_pod_runs_kaniko_with_its_argv_and_the_credentials_only_in_the_secre
     registries.add("secure", "https://registry.example:5000", "tester", username="alice", password=PASSWORD,
                    ca_cert=CA)
     plan = kaniko.plan(build_task(context="docker"), VALUES, "w", "prod")
-    executor = KubernetesExecutor(fake_kube.api(), fake_kube.namespace, "prod", watch=False, sleep=lambda s: None)
+    executor = KubernetesExecutor(fake_kube.api(), fake_kube.namespace, "prod",
+                                  options=KubeOptions(watch=False, sleep=lambda s: None))
     handle = executor.start(launch_of(plan, tmp_path))
     assert handle["explain"] == "kaniko"
     pod = fake_kube.pod(handle["pod"])

@@ -126,7 +126,7 @@ def test_a_bad_file_fails_the_task_naming_the_document(home, repo, fake_kube, da
 
 def test_a_rollout_that_never_finishes_fails_with_what_is_missing(home, fake_kube, tmp_path):
     from daemon.tasks.deploy_yaml import deploy
-    from daemon.tasks.yaml_apply import DeployError
+    from daemon.tasks.lib.yaml_apply import DeployError
     fake_kube.auto_rollout = False
     (tmp_path / "d.yaml").write_text(GAME_2048.replace("${REGISTRY}", "r").replace("${BUILD_ID}", "1"))
     said = []

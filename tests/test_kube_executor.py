@@ -13,8 +13,9 @@ import pytest
 from kubernetes import client
 
 from daemon.executors.base import Launch
-from daemon.executors.kubernetes import KubernetesExecutor
-from daemon.executors.kube_names import SELECTOR
+from daemon.executors.kubernetes.executor import KubernetesExecutor
+from daemon.executors.kubernetes.options import KubeOptions
+from daemon.kube.names import SELECTOR
 from tests.conftest import wait_for
 from tests.fakekube.fixture import api_client, fake_kube  # noqa: F401  (pytest fixture)
 from tests.fakekube.kubelet import run_pod
@@ -30,7 +31,8 @@ def sleeps():
 def make_executor(fake, clock, sleeps, api=None, **kw):
     # No watch and no poll throttle: each poll asks the API server, so a test sees every change at once.
     kw = {"watch": False, "poll_interval": 0, "events_interval": 0, **kw}
-    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod", clock=clock, sleep=sleeps.append, **kw)
+    return KubernetesExecutor(api or fake.api(), fake.namespace, "prod",
+                              options=KubeOptions(clock=clock, sleep=sleeps.append, **kw))
 
 
 @pytest.fixture
@@ -360,7 +362,7 @@ def test_the_wrapper_passes_sigterm_to_the_script_and_keeps_its_status(tmp_path)
     """Stop deletes the pod with a grace period: the kubelet sends SIGTERM to PID 1 (the
     wrapper), which must hand it to the task so the task can clean up in time."""
     import signal
-    from daemon.executors import kube_spec
+    from daemon.executors.kubernetes import spec as kube_spec
     task, out = tmp_path / "task", tmp_path / "out"
     task.mkdir()
     out.mkdir()

@@ -66,9 +66,9 @@ def installed(tmp_path_factory):
 
 def test_the_code_comes_from_the_wheel_not_the_checkout(installed):
     python, _, site, env, outside = installed
-    where = json.loads(run(python, "-c", "import json, cli.main, models.spec, daemon.tasks.paths, dashboard.pages, "
+    where = json.loads(run(python, "-c", "import json, cli.main, models.spec, daemon.tasks.lib.paths, dashboard.pages, "
                            "migrations; print(json.dumps([m.__file__ for m in (cli.main, models.spec, "
-                           "daemon.tasks.paths, dashboard.pages, migrations)]))", cwd=outside, env=env))
+                           "daemon.tasks.lib.paths, dashboard.pages, migrations)]))", cwd=outside, env=env))
     assert all(Path(f).is_relative_to(site) for f in where), where
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.tasks import paths
+from daemon.tasks.lib import paths
 from models import pipelines, runs
 from models.tables import Run
 from tests.conftest import git, pipeline_spec, tick_until
@@ -182,7 +182,7 @@ def test_build_chart_refuses_anything_of_the_chart_outside_the_checkout(tmp_path
 
 
 def test_a_chart_with_links_inside_the_checkout_is_copied_with_them_resolved(tmp_path):
-    from daemon.tasks.charts import prepare_chart
+    from daemon.tasks.lib.charts import prepare_chart
     ws = tmp_path / "ws"
     (ws / "shared").mkdir(parents=True)
     (ws / "shared" / "common.yaml").write_text(CONFIGMAP.replace("name: c", "name: common"))
@@ -211,8 +211,8 @@ def test_a_chart_whose_links_multiply_it_is_refused(tmp_path):
 
 # --- build & publish image -------------------------------------------------------------------
 def _plan_build(ws: Path, dockerfile="Dockerfile", context="."):
-    from daemon.tasks.container_build import plan_build
-    from daemon.tasks.registry import Registry
+    from daemon.tasks.lib.container_build import plan_build
+    from daemon.tasks.lib.registry import Registry
     return plan_build(ws, dockerfile, Registry("127.0.0.1:5000", insecure=True), "devops", "app", "1",
                       ws.parent / "work", context=context, which=lambda name: f"/usr/bin/{name}")
 
@@ -226,7 +226,7 @@ def _plan_build(ws: Path, dockerfile="Dockerfile", context="."):
     (lambda ws: None, {"context": "../"}, "build context '../' points outside the checkout"),
 ], ids=["dockerfile-symlink", "context-symlink", "dockerfile-dot-dot", "context-dot-dot"])
 def test_build_image_refuses_a_dockerfile_or_context_outside_the_checkout(tmp_path, make, kw, reason):
-    from daemon.tasks.container_build import BuildError
+    from daemon.tasks.lib.container_build import BuildError
     ws = tmp_path / "ws"
     ws.mkdir()
     make(ws)
@@ -236,8 +236,8 @@ def test_build_image_refuses_a_dockerfile_or_context_outside_the_checkout(tmp_pa
 
 
 def test_kaniko_refuses_a_dockerfile_symlink_in_the_pod(tmp_path):
-    from daemon.executors import kube_spec
-    from daemon.tasks import kaniko
+    from daemon.executors.kubernetes import spec as kube_spec
+    from daemon.tasks.lib import kaniko
     task, out, ws = tmp_path / "task", tmp_path / "out", tmp_path / "ws"
     for d in (task, out, ws):
         d.mkdir()

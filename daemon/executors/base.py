@@ -1,15 +1,35 @@
 """The executor interface: how the daemon starts, watches and stops one task.
 
-Two implementations (local durable processes, Kubernetes pods) are picked by name
-from `daemon.executors.EXECUTORS`. Everything an executor needs to find its work
-again after a daemon restart lives in the JSON-able `handle` it returns from
+Two kinds of executor (local durable processes, Kubernetes pods) are found by name in
+`daemon.executors.registry.Executors`: "local", and "kubernetes:<cluster>" for each
+registered cluster (`executor_name`, `kind_of`). Everything an executor needs to find
+its work again after a daemon restart lives in the JSON-able `handle` it returns from
 `start()`; the daemon stores it on the task run row. Calls never block for long:
 the daemon's tick calls `poll()` and `read_output()` on every running task.
+An executor knows no task type: what differs between types comes in the `Launch`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+LOCAL, KUBERNETES = "local", "kubernetes"       # the executor kinds; a task type plans for each it supports
+
+
+def executor_name(kind: str, cluster: str = "") -> str:
+    """"local", or "kubernetes:<cluster>": the name a task run row stores."""
+    return f"{kind}:{cluster}" if cluster else kind
+
+
+def kind_of(name: str) -> str:
+    """The kind of the executor called `name` ("kubernetes:prod" → "kubernetes")."""
+    return name.split(":", 1)[0]
+
+
+def cluster_of(name: str) -> str:
+    """The cluster of a Kubernetes executor's name ("kubernetes:prod" → "prod"; "" for "local")."""
+    return name.split(":", 1)[1] if ":" in name else ""
 
 
 # A line longer than this is handed to the shipper in pieces, each ending in CONTINUES.
@@ -38,6 +58,11 @@ class Launch:
     task_env: dict[str, str] = field(default_factory=dict)   # the task's own variables (env minus the daemon's environment)
     timeout_seconds: int | None = None    # the pipeline's execution limit (for backstops such as activeDeadlineSeconds)
     scheduling_timeout_seconds: int | None = None   # how long a pod may wait for cluster resources before failing
+    # From the task's plan, for executors that run pods: a change to the Pod and Secret before
+    # they are made (kaniko's argv and config file), and the name of the explainer that says
+    # from the pod's log why it failed (the executor is given explainers by name).
+    shape_pod: Callable[[dict, dict, dict], None] | None = None
+    explain: str | None = None
 
 
 @dataclass

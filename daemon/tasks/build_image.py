@@ -1,29 +1,31 @@
-"""Build & publish image as an engine task: `plan()` for the daemon, `main()` for a failure.
+"""Build & publish image as an engine task: its plans for the daemon, `main()` for a failure.
 
-`plan()` resolves the task's registry (the one it names, else the default), substitutes
+On this machine (`on_this_machine`) it resolves the task's registry (the one it names,
+else the default, daemon.tasks.lib.registry.registry_for), substitutes
 `${VAR}` in its fields and checks them through `container_build.plan_build`, so a bad
 name, tag or Dockerfile path fails the task before anything starts. The task runs as a
 durable local process: a fixed shell script (every value from the environment) that runs
 the build script, keeps its output, and on success appends `IMAGE_DIGEST=sha256:…` and
 `IMAGE_REF=…` to $MILLRACE_ENV. Only after a failure does it start Python
 (`python -m daemon.tasks.build_image LOG CODE`), which writes `explain_failure()`'s
-one-line message to $MILLRACE_REASON_FILE, the task's reason. This is the daemon's machine;
-when the pipeline runs on a cluster, `daemon.tasks.kaniko` plans a kaniko pod instead.
+one-line message to $MILLRACE_REASON_FILE, the task's reason. When the pipeline runs on a
+cluster, daemon.tasks.lib.kaniko plans a kaniko pod instead, whose failures its explainer
+("kaniko") reads from the pod's log.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable
-from daemon.tasks.container_build import BuildError, explain_failure, plan_build
-from daemon.tasks.local_container import heredoc
-from daemon.tasks.registry import Registry, from_settings
-from models import registries
-from models.variables import substitute
+from daemon.executors.base import KUBERNETES, LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable
+from daemon.tasks.lib import kaniko
+from daemon.tasks.lib.container_build import BuildError, build_fields, explain_failure, plan_build
+from daemon.tasks.lib.local_container import heredoc
+from daemon.tasks.lib.registry import registry_for
+from daemon.tasks import process
+from models import task_types
 
-ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDER = Path("/nonexistent/millrace-build")     # work paths are set again under $MILLRACE_TASK_DIR
 _WORK_KEYS = ("MILLRACE_WORK_DIR", "MILLRACE_DIGEST_FILE", "MILLRACE_AUTH_FILE", "MILLRACE_CERT_DIR")
 # No Python on the way to a successful push (its start-up would cost more than a small build):
@@ -51,32 +53,9 @@ exit "$code"
 '''
 
 
-def python_env() -> dict[str, str]:
-    """How a supervisor process finds this interpreter and this source tree."""
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return {"MILLRACE_PYTHON": sys.executable, "PYTHONPATH": path}
-
-
-def registry_for(task: dict, values: dict, where: str) -> Registry:
-    name = substitute(task.get("registry") or "", values, f"{where}.registry")
-    if name:
-        try:
-            return from_settings(registries.get(name))
-        except registries.NotFound as e:
-            raise TaskUnavailable(f"task '{task['name']}' pushes to registry '{name}', which is not configured: "
-                                  f"{e}") from None
-    row = registries.default()
-    if row is None:
-        raise TaskUnavailable(f"task '{task['name']}' is a build & publish image task and no container registry is "
-                              "configured to push to: add one with "
-                              "python run.py registry add NAME --url HOST[:PORT] [--username U --password-stdin]")
-    return from_settings(row)
-
-
-def plan(task: dict, values: dict, where: str) -> TaskPlan:
-    fields = {k: substitute(task.get(k) or default, values, f"{where}.{k}")
-              for k, default in (("image", ""), ("tag", ""), ("workspace", ""), ("dockerfile", "Dockerfile"),
-                                 ("context", "."))}
+def on_this_machine(ctx: Context) -> TaskPlan:
+    task, values, where = ctx.task, ctx.values, ctx.where
+    fields = build_fields(task, values, where)
     registry = registry_for(task, values, where)
     try:
         build = plan_build(Path(values["MILLRACE_WORKSPACE"]), fields["dockerfile"], registry, fields["workspace"],
@@ -87,20 +66,26 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     if "DOCKER_CONFIG" in env:
         env["MILLRACE_DOCKER_CONFIG"] = "1"
         del env["DOCKER_CONFIG"]
-    env.update(python_env())
+    env.update(process.python_env())
     script = _HEAD + heredoc('"$work/build-image.sh"', build.script) + _TAIL
     return TaskPlan(script=script, env=env, secret_values=build.secret_values,
                     notes=[f"building {fields['dockerfile']} with {build.builder} and pushing {build.image}"])
+
+
+def on_cluster(ctx: Context) -> TaskPlan:
+    return kaniko.plan(ctx.task, ctx.values, ctx.where, ctx.cluster)
+
+
+TYPE = TaskType(task_types.BUILD_IMAGE, plans={LOCAL: on_this_machine, KUBERNETES: on_cluster},
+                explainers={"kaniko": kaniko.explain})
 
 
 def main(argv: list[str]) -> int:
     """After a failed build: say in one line what went wrong (`build.log`, exit code)."""
     output = Path(argv[0]).read_text(errors="replace")
     code = int(argv[1])
-    reason = explain_failure(output) if code else "the image was pushed but its digest could not be read"
-    Path(os.environ["MILLRACE_REASON_FILE"]).write_text(reason + "\n")
-    print(f"millrace: failed: {reason}", flush=True)
-    return 0
+    process.fail(explain_failure(output) if code else "the image was pushed but its digest could not be read")
+    return 0       # the build's own exit code is the task's (the script exits with it)
 
 
 if __name__ == "__main__":

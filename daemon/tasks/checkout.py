@@ -1,5 +1,8 @@
 """The implicit first task of a run with a code source: fetch the branch, pin its commit.
 
+A task type like the others (`TYPE`, fields: none), run on the daemon's machine; its task
+run is the one task of the run's code-source stage (models.task_types.SOURCE_STAGE).
+
 A fixed script (no user text in it): repository, branch and an optional pinned commit
 arrive as environment variables. It writes the pinned SHA to $MILLRACE_ENV so every
 later task sees MILLRACE_COMMIT_SHA, and a missing branch fails with the reason
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import re
 
-from models import daemon_state
+from daemon.executors.base import LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType
+from models import daemon_state, task_types
 from models.variables import substitute
 
 # git's HTTP low-speed abort (GIT_HTTP_LOW_SPEED_LIMIT / _TIME, curl's CURLOPT_LOW_SPEED_*).
@@ -117,3 +122,11 @@ def duration_text(seconds: float) -> str:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     shown = f"{seconds:.1f}".rstrip("0").rstrip(".")
     return f"{shown} second{'s' if shown != '1' else ''}"
+
+
+def on_this_machine(ctx: Context) -> TaskPlan:
+    script, env = launch_parts(ctx.pipeline, ctx.values, ctx.commit)
+    return TaskPlan(script=script, env=env)
+
+
+TYPE = TaskType(task_types.CHECKOUT, plans={LOCAL: on_this_machine})

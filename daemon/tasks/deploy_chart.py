@@ -1,9 +1,9 @@
-"""Deploy chart as an engine task: `plan()` for the daemon, `main()` for the process.
+"""Deploy chart as an engine task: its plan for the daemon, `main()` for the process.
 
 Installs or upgrades release `<name>` the way Argo CD does: pull the chart version from the
 chart repository (one published earlier in the same run too: `${VAR}` in the version is
 substituted), render it with the parameter overrides, server-side apply the objects in
-Helm's install order through daemon.tasks.yaml_apply, prune the release's objects the chart
+Helm's install order through daemon.tasks.lib.yaml_apply, prune the release's objects the chart
 no longer has, wait for the rollouts and record the revision (models.releases). It runs
 as a durable local process, `python -m daemon.tasks.deploy_chart`, every value from the
 environment; it appends `RELEASE_REVISION=` to $MILLRACE_ENV, and a failure's one line
@@ -17,18 +17,20 @@ import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, task_environment
-from daemon.tasks.build_chart import _repository, repository_env, repository_from_env
-from daemon.tasks.deploy_yaml import NAMESPACE, ROLLOUT_SECONDS, _fail, _is_api_error, target_cluster
-from models import clusters, releases
+from daemon.executors.base import LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
+from daemon.tasks.lib.chart_repo import repository, repository_env, repository_from_env
+from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
+from models import clusters, releases, task_types
 from models.variables import substitute
 
 RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")    # Helm's rule
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_chart\n'
 
 
-def plan(task: dict, values: dict, where: str) -> TaskPlan:
-    url, registry = _repository(task)
+def on_this_machine(ctx: Context) -> TaskPlan:
+    task, values, where = on_pipeline_cluster(ctx.task, ctx.pipeline), ctx.values, ctx.where
+    url, registry = repository(task)
     env, secrets = task_environment(task, values, where)
     release = substitute(task["release"], values, f"{where}.release")
     chart = substitute(task["chart"], values, f"{where}.chart")
@@ -38,8 +40,7 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     if not RELEASE.match(release) or len(release) > 53:
         raise TaskUnavailable(f"task '{task['name']}': release name {release!r} is not valid (lowercase letters, "
                               "digits, '-' and '.', at most 53)")
-    if not NAMESPACE.match(namespace):
-        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+    check_namespace(task, namespace)
     row = target_cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"), "a chart")
     env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
                 "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
@@ -53,13 +54,16 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
                            f"on cluster '{row.name}' ({row.server})"])
 
 
+TYPE = TaskType(task_types.DEPLOY_CHART, plans={LOCAL: on_this_machine})
+
+
 def deploy(api, repo, *, release: str, chart: str, version: str, values: dict, cluster: str, namespace: str,
            work: Path, run_id: int | None = None, rollback_of: int | None = None, say=print,
            rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> releases.ReleaseRevision:
     """Fetch, render, apply, prune, wait; record the revision (also when the cluster part fails)."""
-    from daemon.tasks import charts
-    from daemon.tasks.release_manifests import arrange, prune
-    from daemon.tasks.yaml_apply import Applier
+    from daemon.tasks.lib import charts
+    from daemon.tasks.lib.release_manifests import arrange, prune
+    from daemon.tasks.lib.yaml_apply import Applier
     say(f"fetching chart {chart} {version} from {repo.root}")
     archive = charts.fetch_chart(repo, chart, version, work)
     revision = releases.next_revision(release, cluster, namespace)
@@ -98,41 +102,35 @@ def _numbered(say, i: int, total: int, template: str):
 
 
 def _reason(exc: Exception, cluster: str) -> str:
-    if _is_api_error(exc):
-        from daemon.executors.kube_calls import describe
-        return str(describe(exc, cluster))
-    return str(exc)
+    """The reason a failed revision records: the cluster's answer, or the error's own text."""
+    from daemon.kube.client import describe, is_api_error
+    return str(describe(exc, cluster)) if is_api_error(exc) else str(exc)
 
 
 def main() -> int:
     env = os.environ
-    work = Path(env["MILLRACE_TASK_DIR"]) / "chart-deploy"
-    work.mkdir(parents=True, exist_ok=True)
+    work = process.work_dir("chart-deploy")
     charts, repo = repository_from_env(env, work)
-    from daemon.clusters import api_client
-    from daemon.tasks.yaml_apply import DeployError
-    from models import home, runs
+    from daemon.kube.client import api_client
+    from daemon.tasks.lib.yaml_apply import DeployError
+    from models import runs
 
     release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]
-    try:
-        home.open_home(env["MILLRACE_HOME"])
+    rollback_of = int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None
+
+    def install() -> None:
+        process.open_home()
         run = runs.get_run(env["MILLRACE_RUN"])
         api = api_client(clusters.get(cluster))
         rev = deploy(api, repo, release=release, chart=env["MILLRACE_CHART_NAME"], version=env["MILLRACE_CHART_VERSION"],
                      values=json.loads(env["MILLRACE_RELEASE_VALUES_JSON"]), cluster=cluster, namespace=namespace,
-                     work=work, run_id=run.id, rollback_of=int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None,
-                     say=lambda line: print(line, flush=True), cache_file=str(work / "discovery.json"))
-    except (charts.ChartError, DeployError, ValueError, LookupError) as exc:
-        reason = str(exc)
-        password = repo.registry.password
-        return _fail(reason.replace(password, "***") if password else reason)
-    except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
-        return _fail(_reason(exc, cluster) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
-    print(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
-          f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'", flush=True)
-    with open(env["MILLRACE_ENV"], "a") as fh:
-        fh.write(f"RELEASE_REVISION={rev.revision}\n")
-    return 0
+                     work=work, run_id=run.id, rollback_of=rollback_of, say=process.say,
+                     cache_file=str(work / "discovery.json"))
+        process.say(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
+                    f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'")
+        process.outputs(RELEASE_REVISION=rev.revision)
+    return process.main(install, expected=(charts.ChartError, DeployError, ValueError, LookupError), cluster=cluster,
+                        secrets=[repo.registry.password])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Deploy-YAML tasks: substitute `${VAR}` in a YAML file of the run's checkout and apply
 every document in it to a cluster and namespace, then wait for the rollouts.
 
-`plan()` (in the daemon) resolves the cluster — the task's, else the pipeline's, else
-the default — and returns a fixed script that starts `python -m daemon.tasks.deploy_yaml`
-as a durable local process, so a restarted daemon adopts it like any task. `main()`
+The plan (`on_this_machine`, in the daemon) resolves the cluster — the task's, else the
+pipeline's, else the default (daemon.tasks.lib.deploy_target) — and returns a fixed
+script that starts `python -m daemon.tasks.deploy_yaml` as a durable local process, so a
+restarted daemon adopts it like any task. `main()` (through daemon.tasks.process)
 reads the file from the daemon's own checkout of the run's pinned commit (the run's
 workspace), substitutes only Millrace's variables (their names come in
 MILLRACE_DEPLOY_VARIABLES, their values as environment), applies with server-side apply
@@ -13,38 +14,26 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-from daemon.tasks import TaskPlan, TaskUnavailable, paths, task_environment
-from models import clusters, safe_yaml
+from daemon.executors.base import LOCAL
+from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
+from daemon.tasks.lib import paths
+from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
+from models import clusters, safe_yaml, task_types
 from models.variables import UndefinedVariable, substitute
 
-ROOT = Path(__file__).resolve().parents[2]
-NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout still applies
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_yaml\n'
 
 
-def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
-    """The registered cluster a deploy task names, or the default one; else a message saying what to do."""
-    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
-    if row is None:
-        raise TaskUnavailable(
-            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
-            else f"task '{task['name']}' deploys {what} but names no cluster and no cluster is the default: "
-                 "python run.py cluster add NAME --kubeconfig FILE --default")
-    return row
-
-
-def plan(task: dict, values: dict, where: str) -> TaskPlan:
+def on_this_machine(ctx: Context) -> TaskPlan:
+    task, values, where = on_pipeline_cluster(ctx.task, ctx.pipeline), ctx.values, ctx.where
     env, secrets = task_environment(task, values, where)
     file = substitute(task["file"], values, f"{where}.file")
     namespace = substitute(task["namespace"], values, f"{where}.namespace")
     name = substitute(task.get("cluster") or "", values, f"{where}.cluster")
-    if not NAMESPACE.match(namespace):
-        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+    check_namespace(task, namespace)
     try:
         paths.lexical(file, "the YAML file")      # before the checkout exists; deploy() resolves it
     except paths.PathOutside as e:
@@ -52,10 +41,13 @@ def plan(task: dict, values: dict, where: str) -> TaskPlan:
     row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),
-                "MILLRACE_PYTHON": sys.executable,
-                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)})
+                **process.python_env()})
     return TaskPlan(script=SCRIPT, env=env, secret_values=secrets,
                     notes=[f"applying {file} to namespace {namespace} on cluster '{row.name}' ({row.server})"])
+
+
+
+TYPE = TaskType(task_types.DEPLOY_YAML, plans={LOCAL: on_this_machine})
 
 
 def _substituted(text: str, file: str) -> str:
@@ -71,7 +63,7 @@ def _substituted(text: str, file: str) -> str:
 def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=print,
            rollout_seconds: float = ROLLOUT_SECONDS, cache_file=None) -> int:
     """Apply the file and wait for its rollouts; returns how many objects were applied."""
-    from daemon.tasks.yaml_apply import Applier, documents
+    from daemon.tasks.lib.yaml_apply import Applier, documents
     # resolved and kept in the checkout (a symlink to /etc/… is refused), at most the size cap
     data = paths.read_inside(workspace, file, "the YAML file", safe_yaml.MANIFEST_MAX_BYTES)
     try:
@@ -87,39 +79,19 @@ def deploy(api, cluster: str, namespace: str, file: str, workspace: Path, say=pr
 
 
 def main() -> int:
-    from daemon.clusters import api_client
-    from daemon.tasks.yaml_apply import DeployError
-    from models import home
+    from daemon.kube.client import api_client
+    from daemon.tasks.lib.yaml_apply import DeployError
     cluster, namespace, file = (os.environ[k] for k in ("MILLRACE_DEPLOY_CLUSTER", "MILLRACE_DEPLOY_NAMESPACE",
                                                         "MILLRACE_DEPLOY_FILE"))
-    try:
-        home.open_home(os.environ["MILLRACE_HOME"])
-        row = clusters.get(cluster)
-        api = api_client(row)
+
+    def apply() -> None:
+        process.open_home()
+        api = api_client(clusters.get(cluster))
         count = deploy(api, cluster, namespace, file, Path(os.environ.get("MILLRACE_WORKSPACE") or os.getcwd()),
-                       say=lambda line: print(line, flush=True),
+                       say=process.say,
                        cache_file=str(Path(os.environ.get("MILLRACE_TASK_DIR", "/tmp")) / "discovery.json"))
-    except (DeployError, ValueError, LookupError) as exc:
-        return _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 — the cluster's answer, in one line, is the task's reason
-        from daemon.executors.kube_calls import describe
-        return _fail(str(describe(exc, cluster)) if _is_api_error(exc) else f"{type(exc).__name__}: {exc}")
-    print(f"applied {count} object(s) from {file} to namespace {namespace} on cluster '{cluster}'", flush=True)
-    return 0
-
-
-def _is_api_error(exc: Exception) -> bool:
-    from kubernetes.client.rest import ApiException
-    from urllib3.exceptions import HTTPError
-    return isinstance(exc, (ApiException, HTTPError, ConnectionError, TimeoutError))
-
-
-def _fail(reason: str) -> int:
-    print(f"deploy failed: {reason}", flush=True)
-    reason_file = os.environ.get("MILLRACE_REASON_FILE")
-    if reason_file:
-        Path(reason_file).write_text(reason + "\n")
-    return 1
+        process.say(f"applied {count} object(s) from {file} to namespace {namespace} on cluster '{cluster}'")
+    return process.main(apply, expected=(DeployError, ValueError, LookupError), cluster=cluster)
 
 
 if __name__ == "__main__":

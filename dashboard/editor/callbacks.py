@@ -120,15 +120,24 @@ def mark_fields(state):
     return invalid, messages
 
 
-# A canvas drawn while its tab was hidden has no size: measure and fit it again once shown.
+# A canvas drawn while its tab was hidden has no size: measure and fit it again once shown —
+# and again when the elements the YAML tab produced arrive after that (a slow server answers
+# later than the tab switch), but not on later edits, which keep the user's zoom.
 wiring.clientside(
-    """function(tab) {
-        if (tab === "%s") {
-            setTimeout(function() {
-                var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
-                if (cy) { cy.resize(); cy.fit(undefined, 30); }
-            }, 60);
+    """function(tab, elements) {
+        var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+        var refit = function() {
+            var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
+            if (cy) { cy.resize(); cy.fit(undefined, 30); }
+        };
+        if (trigger.indexOf("active_tab") !== -1) {
+            window._millraceRefitUntil = tab === "%s" ? Date.now() + 60000 : 0;
+            if (tab === "%s") { setTimeout(refit, 60); }
+        } else if (window._millraceRefitUntil && Date.now() < window._millraceRefitUntil) {
+            window._millraceRefitUntil = 0;
+            setTimeout(refit, 60);
         }
         return window.dash_clientside.no_update;
-    }""" % (eid.TAB_CANVAS, eid.CANVAS),
-    Output(eid.CANVAS_FIT, "data"), Input(eid.TABS, "active_tab"), prevent_initial_call=True)
+    }""" % (eid.CANVAS, eid.TAB_CANVAS, eid.TAB_CANVAS),
+    Output(eid.CANVAS_FIT, "data"), Input(eid.TABS, "active_tab"), Input(eid.CANVAS, "elements"),
+    prevent_initial_call=True)

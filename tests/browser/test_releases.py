@@ -14,8 +14,8 @@ import pytest
 from kubernetes import client
 from selenium.webdriver.common.by import By
 
-from daemon.tasks.charts import ChartRepository, build_and_publish
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.charts import ChartRepository, build_and_publish
+from daemon.tasks.lib.registry import Registry
 from dashboard import ids
 from tests.browser.conftest import Millrace, free_port, screenshot
 from tests.conftest import wait_for

@@ -6,9 +6,9 @@ import hashlib
 import pytest
 import yaml
 
-from daemon.tasks.chart_http import HttpChartRepository, chart_versions
-from daemon.tasks.charts import ChartError, build_and_publish, fetch_chart, render_chart
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.chart_http import HttpChartRepository, chart_versions
+from daemon.tasks.lib.charts import ChartError, build_and_publish, fetch_chart, render_chart
+from daemon.tasks.lib.registry import Registry
 from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
 from tests.delivery.registry_server import free_port
 

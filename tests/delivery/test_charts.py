@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.tasks.charts import (ChartError, ChartRepository, build_and_publish, fetch_chart,
+from daemon.tasks.lib.charts import (ChartError, ChartRepository, build_and_publish, fetch_chart,
                                  parameter_values, render_chart)
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.registry import Registry
 from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
 from tests.delivery.registry_server import free_port
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.tasks.container_build import BuildError, detect_builder, explain_failure, plan_build, run_build
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.container_build import BuildError, detect_builder, explain_failure, plan_build, run_build
+from daemon.tasks.lib.registry import Registry
 from tests.delivery.fixtures import REGISTRY_PASSWORD, REGISTRY_USER
 from tests.delivery.git_server import git
 from tests.delivery.registry_server import free_port

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.clusters import Upkeep
-from daemon.executors.kube_pool import Executors
-from daemon.executors.local import LocalExecutor
-from daemon.main import Daemon
+from daemon.main import Daemon, make_executors
 from daemon.sweeper import Sweeper
+from daemon.upkeep import Upkeep
 from models import clusters
 from models.db import utcnow
 from models.tables import TaskRun
@@ -32,7 +30,7 @@ def register(fake, name: str = "test", default: bool = True, **facts) -> cluster
 def make_daemon(time_: FakeClock | None = None, *, sweep_grace: float = 300.0, **kube_options) -> Daemon:
     if time_ is not None:
         kube_options.update(clock=time_.seconds, wall=time_.seconds)
-    executors = Executors({"local": LocalExecutor()}, sleep=lambda s: None, **kube_options)
+    executors = make_executors(sleep=lambda s: None, **kube_options)
     return Daemon(executors, Upkeep(executors, Sweeper(executors, grace=sweep_grace)))
 
 

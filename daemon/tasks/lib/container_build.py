@@ -19,8 +19,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daemon.tasks import paths, registry as reg
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib import paths, registry as reg
+from daemon.tasks.lib.registry import Registry
+from models.variables import substitute
 
 BUILDERS = ("buildah", "podman", "docker")
 
@@ -29,6 +30,13 @@ class BuildError(Exception):
     def __init__(self, message: str, output: str = ""):
         super().__init__(message)
         self.output = output
+
+
+def build_fields(task: dict, values: dict, where: str) -> dict[str, str]:
+    """A build & publish image task's fields, substituted, with their defaults."""
+    return {k: substitute(task.get(k) or default, values, f"{where}.{k}")
+            for k, default in (("image", ""), ("tag", ""), ("workspace", ""), ("dockerfile", "Dockerfile"),
+                               ("context", "."))}
 
 
 def detect_builder(which=shutil.which, preferred: str | None = None) -> str:

@@ -5,12 +5,13 @@ as files (mounted read-only on tmpfs, so a script with a secret substituted into
 never lands in a ConfigMap or on a node's disk) plus the secret environment values,
 which reach the container through `secretKeyRef`: no value appears in the pod spec.
 The wrapper prints a trailer with $MILLRACE_ENV and the reason file after the task.
+Where the pod mounts what (WORKSPACE, TASK_DIR, OUT_DIR) is daemon.kube.names'.
 """
 from __future__ import annotations
 
 from daemon.executors.base import Launch
+from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
 
-WORKSPACE, TASK_DIR, OUT_DIR = "/workspace", "/millrace/task", "/millrace/out"
 MAIN, INIT = "main", "checkout"
 
 # $1 the task files directory, $2 a writable scratch directory; any further arguments are

@@ -1,9 +1,10 @@
 """Build & publish image on a cluster: a kaniko pod instead of buildah on the daemon's machine.
 
-`plan()` (in the daemon) checks the task as the local path does and returns a fixed
-script and its environment, in the `kaniko_image` setting's image: a kaniko `:debug`
-image, because the task's wrapper runs under its /bin/sh (kaniko's plain image has no
-shell). The executor then calls `shape()` on the run's Secret and Pod: kaniko's command
+`plan()` (in the daemon: build_image's plan for a cluster) checks the task as the local
+path does and returns a fixed script and its environment, in the `kaniko_image`
+setting's image: a kaniko `:debug` image, because the task's wrapper runs under its
+/bin/sh (kaniko's plain image has no shell). The plan's `shape_pod` is `shape()`, which
+the executor applies to the run's Secret and Pod: kaniko's command
 line becomes the main container's `args`, an argv list (`/kaniko/executor --dockerfile …
 --context dir:///workspace/… --destination <registry>/<workspace>/<name>:<tag>
 --digest-file …`) that the wrapper hands to the script; the registry's credentials
@@ -11,7 +12,8 @@ become a `.dockerconfigjson` in the Secret mounted at /kaniko/.docker/config.jso
 an environment value); a CA certificate becomes a file named by `--registry-certificate`.
 On success the script appends `IMAGE_DIGEST` and `IMAGE_REF` to $MILLRACE_ENV, which the
 wrapper's trailer brings back. No Python runs in the pod, so after a failure the executor
-calls `explain()` on the log: kaniko's messages, else `container_build.explain_failure`.
+calls the plan's explainer, "kaniko" (build_image's `explainers`: `explain()`), on the log:
+kaniko's messages, else `container_build.explain_failure`.
 """
 from __future__ import annotations
 
@@ -20,13 +22,12 @@ import json
 import posixpath
 import re
 
-from daemon.executors.kube_spec import OUT_DIR, TASK_DIR, WORKSPACE
+from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
 from daemon.tasks import TaskPlan, TaskUnavailable
-from daemon.tasks import paths, registry as reg
-from daemon.tasks.build_image import registry_for
-from daemon.tasks.container_build import explain_failure
+from daemon.tasks.lib import paths, registry as reg
+from daemon.tasks.lib.container_build import build_fields, explain_failure
+from daemon.tasks.lib.registry import registry_for
 from models import daemon_state
-from models.variables import substitute
 
 EXECUTOR = "/kaniko/executor"
 DOCKER_DIR = "/kaniko/.docker"                  # the kaniko image's DOCKER_CONFIG
@@ -77,9 +78,7 @@ def docker_config(registry: reg.Registry) -> tuple[str, str]:
 
 
 def plan(task: dict, values: dict, where: str, cluster: str = "") -> TaskPlan:
-    fields = {k: substitute(task.get(k) or default, values, f"{where}.{k}")
-              for k, default in (("image", ""), ("tag", ""), ("workspace", ""), ("dockerfile", "Dockerfile"),
-                                 ("context", "."))}
+    fields = build_fields(task, values, where)
     registry = registry_for(task, values, where)
     try:
         image = reg.image_ref(registry, fields["workspace"], fields["image"], fields["tag"])
@@ -100,7 +99,7 @@ def plan(task: dict, values: dict, where: str, cluster: str = "") -> TaskPlan:
         secrets = [s for s in (registry.password, token, env[CONFIG_ENV]) if s]
     builder = daemon_state.get_setting("kaniko_image").strip()
     where_to = f" on cluster '{cluster}'" if cluster else ""
-    return TaskPlan(script=SCRIPT, env=env, secret_values=secrets, image=builder,
+    return TaskPlan(script=SCRIPT, env=env, secret_values=secrets, image=builder, shape_pod=shape, explain="kaniko",
                     notes=[f"building {dockerfile} with kaniko ({builder}){where_to} and pushing {image}"])
 
 
@@ -125,7 +124,8 @@ def executor_args(env: dict) -> list[str]:
 
 
 def shape(pod: dict, secret: dict, env: dict) -> None:
-    """Make a task run's Pod and Secret (from kube_spec) a kaniko build; `env` as for executor_args."""
+    """Make a task run's Pod and Secret (daemon.executors.kubernetes.spec) a kaniko build;
+    `env` as for executor_args. The plan's `shape_pod`: the executor calls it at start."""
     spec, data = pod["spec"], secret["stringData"]
     main = spec["containers"][0]
     main["args"] = executor_args(env)

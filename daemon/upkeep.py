@@ -1,19 +1,17 @@
-"""Talking to registered clusters outside of tasks: building an API client from a stored
-kubeconfig, checking a cluster's health, and where a pipeline's tasks run.
+"""The daemon's upkeep of registered clusters: health checks, and the sweeper's turn.
 
 `check()` asks the API server for its version and looks at the namespace (creating it
 the first time) and records what it found: healthy, unreachable, refused (401/403),
 namespace missing. `Upkeep.tick(now)` runs those checks at a slow rate (at once for a
-cluster just added from the dashboard) and the sweeper; the daemon calls it every tick.
-Every request has a short timeout, and in the daemon (`background=True`) the checks run
-in a thread of their own, one pass at a time per kind (new clusters, all clusters), so a
-cluster that drops packets costs the daemon's loop nothing. Tests leave `background`
-off and get every check done by the time `tick` returns.
+cluster just added from the dashboard) and the sweeper (daemon.sweeper); the daemon
+calls it every tick. Every request has a short timeout, and in the daemon
+(`background=True`) the checks run in a thread of their own, one pass at a time per kind
+(new clusters, all clusters), so a cluster that drops packets costs the daemon's loop
+nothing. Tests leave `background` off and get every check done by the time `tick` returns.
 
-The Kubernetes client imports its API classes (CoreV1Api is one 30,000-line module) and
-its models lazily, on first use: about half a second of CPU, several seconds on a loaded
-machine. So the daemon's Upkeep warms the client in a thread of its own (`warm_client()`)
-at startup when a cluster is registered, or when it first sees one, and holds the sweeper
+The Kubernetes client loads its classes on first use (daemon.kube.client), which is
+slow: the daemon's Upkeep warms the client in a thread of its own (`warm_client()`) at
+startup when a cluster is registered, or when it first sees one, and holds the sweeper
 (which uses the client inside the tick) until that is done.
 """
 from __future__ import annotations
@@ -23,93 +21,17 @@ import logging
 import re
 import threading
 
-from kubernetes import client, config
+from kubernetes import client
 
-from daemon.executors.kube_calls import ClusterError, call
-from daemon.tasks import TaskPlan, task_environment
+from daemon.kube.client import ClusterError, api_client, call, client_warm, warm_client
 from models import clusters
 from models.clusters import Cluster
 from models.db import database, utcnow, write_transaction
-from models.variables import substitute
 
 log = logging.getLogger("millrace.clusters")
 CHECK_TIMEOUT = (3, 5)
 HEALTH_EVERY_SECONDS = 30.0
 NEW_EVERY_SECONDS = 1.0
-
-# What the daemon's Kubernetes work uses: the API classes, and the models its answers are
-# read into (found from these by their declared field types).
-WARM_APIS = ("CoreV1Api", "VersionApi")
-WARM_MODELS = ("V1Pod", "V1PodList", "V1Secret", "V1SecretList", "V1Namespace", "CoreV1EventList", "V1Status",
-               "V1DeleteOptions", "VersionInfo")
-_warm = threading.Event()
-_warm_lock = threading.Lock()
-_warm_thread: threading.Thread | None = None
-
-
-def warm_client() -> threading.Event:
-    """Start, once per process, loading the client's API classes and models in a thread;
-    returns the event set when that is done (whether it worked or not: a failure here only
-    means the first real use pays the cost, and reports its own error)."""
-    global _warm_thread
-    with _warm_lock:
-        if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_warm_up, name="kubernetes-client-warm-up", daemon=True)
-            _warm_thread.start()
-    return _warm
-
-
-def client_warm() -> bool:
-    return _warm.is_set()
-
-
-def _warm_up() -> None:
-    try:
-        for name in WARM_APIS:
-            getattr(client, name)
-        pending, seen = list(WARM_MODELS), set()
-        while pending:
-            name = pending.pop()
-            model = getattr(client, name, None) if name not in seen else None
-            seen.add(name)
-            for declared in getattr(model, "openapi_types", {}).values():
-                pending.extend(re.findall(r"\b[A-Z]\w*", declared))
-    except Exception:  # noqa: BLE001 — warming is an optimisation; never let it take anything down
-        log.exception("warming the Kubernetes client failed")
-    finally:
-        _warm.set()
-
-
-def api_client(cluster: Cluster) -> client.ApiClient:
-    """A client for the cluster: its sealed kubeconfig (and context), or the pod's service account."""
-    configuration = client.Configuration()
-    if cluster.in_cluster:
-        config.load_incluster_config(client_configuration=configuration)
-    else:
-        config.load_kube_config_from_dict(cluster.kubeconfig(), context=cluster.context or None,
-                                          client_configuration=configuration)
-    configuration.retries = False     # our calls retry what is transient, with backoff (kube_calls)
-    return client.ApiClient(configuration)
-
-
-def placement(spec: dict, task_type: str) -> str:
-    """The executor a task runs on: run-script tasks go to the pipeline's cluster (or the
-    default one); everything else (checkout, deploy, builds) runs on the daemon's machine."""
-    name = spec.get("cluster") or ""
-    if task_type != "script" or name == clusters.LOCAL:
-        return "local"
-    if not name:
-        chosen = clusters.default()
-        return f"kubernetes:{chosen.name}" if chosen else "local"
-    return f"kubernetes:{name}"
-
-
-def pod_plan(task: dict, values: dict, where: str) -> TaskPlan:
-    """A run-script task as a pod runs it: the script as written, in the task's own image."""
-    env, secrets = task_environment(task, values, where)
-    image = substitute(task["image"], values, f"{where}.image")
-    tag = substitute(task.get("tag") or "latest", values, f"{where}.tag")
-    return TaskPlan(script=task["script"], env=env, secret_values=secrets, image=f"{image}:{tag}")
 
 
 def _short(exc: Exception) -> str:

@@ -1,9 +1,12 @@
-"""Names and labels of the Kubernetes objects a task run owns.
+"""Names and labels of the Kubernetes objects a task run owns, and the paths its pod mounts.
 
 Names are deterministic in (run, task run, attempt), so a restarted daemon — or a
 retried create — finds the same pod instead of making a second one. Labels carry
 the same ids for listing (adoption, the sweeper); only objects labelled
 `app.kubernetes.io/managed-by=millrace` and our `millrace.dev/owner` are ever ours to delete.
+Inside a task run's pod the checkout is at WORKSPACE, the task's files (wrapper, script)
+at TASK_DIR and a writable scratch directory at OUT_DIR: the executor's pod spec mounts
+them there, and a task that plans for a pod (kaniko's argv) names paths under them.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ RUN, TASK_RUN, ATTEMPT = "millrace.dev/run", "millrace.dev/task-run", "millrace.
 PIPELINE, TASK = "millrace.dev/pipeline", "millrace.dev/task"
 OWNER = "millrace.dev/owner"      # which Millrace installation (cluster registration) made it
 SELECTOR = f"{MANAGED_BY}=millrace"
+WORKSPACE, TASK_DIR, OUT_DIR = "/workspace", "/millrace/task", "/millrace/out"
 
 
 def selector(owner: str | None = None) -> str:

@@ -17,8 +17,8 @@ import helm_python as helm
 import requests
 import yaml
 
-from daemon.tasks.charts import ChartError, PublishedChart
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib.charts import ChartError, PublishedChart
+from daemon.tasks.lib.registry import Registry
 from models import safe_yaml
 
 TIMEOUT = 30

@@ -17,7 +17,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError, ResourceNotFoundError
 from kubernetes.client.rest import ApiException
 
-from daemon.executors.kube_calls import api_message
+from daemon.kube.client import api_message
 from models import safe_yaml
 
 FIELD_MANAGER = "millrace"

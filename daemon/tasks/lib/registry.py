@@ -1,6 +1,7 @@
 """Container registry settings as the delivery tasks see them, and what registry errors mean.
 
-A `Registry` is one configured registry: its URL, optional credentials, whether it is
+`registry_for(task)` is the registry a build task pushes to: the one it names, else the
+default. A `Registry` is one configured registry: its URL, optional credentials, whether it is
 insecure (plain HTTP, or HTTPS without certificate checks) and an optional CA
 certificate. Images live at `<host>/<workspace>/<name>:<tag>`; `image_ref()` builds
 that and refuses names a registry would reject. `explain()` turns the error text of
@@ -10,6 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from daemon.tasks import TaskUnavailable
+from models import registries
+from models.variables import substitute
 
 
 class RegistryError(ValueError):
@@ -50,6 +55,22 @@ class Registry:
 def from_settings(row) -> Registry:
     """A `Registry` from a models.registries row (its password unsealed)."""
     return Registry(row.url, row.username, row.password, bool(row.insecure), row.ca_cert)
+
+
+def registry_for(task: dict, values: dict, where: str) -> Registry:
+    name = substitute(task.get("registry") or "", values, f"{where}.registry")
+    if name:
+        try:
+            return from_settings(registries.get(name))
+        except registries.NotFound as e:
+            raise TaskUnavailable(f"task '{task['name']}' pushes to registry '{name}', which is not configured: "
+                                  f"{e}") from None
+    row = registries.default()
+    if row is None:
+        raise TaskUnavailable(f"task '{task['name']}' is a build & publish image task and no container registry is "
+                              "configured to push to: add one with "
+                              "python run.py registry add NAME --url HOST[:PORT] [--username U --password-stdin]")
+    return from_settings(row)
 
 
 # the OCI distribution grammar: lowercase path components, tags of word characters

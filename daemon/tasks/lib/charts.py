@@ -3,7 +3,7 @@
 Build & publish chart: copy the chart directory out of the checkout, substitute `${VAR}`
 in its values.yaml, package it under the task's name and version, and push it to the
 chart repository (an OCI registry path; an HTTP repository with an index is
-daemon.tasks.chart_http). Deploy: pull a version back and render it with
+daemon.tasks.lib.chart_http). Deploy: pull a version back and render it with
 parameter overrides into manifests. Every failure is a `ChartError` whose message names
 the chart, version, file or registry, as a user would need to fix it.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 import helm_python as helm
 import yaml
 
-from daemon.tasks import paths, registry as reg
-from daemon.tasks.registry import Registry
+from daemon.tasks.lib import paths, registry as reg
+from daemon.tasks.lib.registry import Registry
 from models import safe_yaml
 from models.variables import UndefinedVariable, substitute
 
@@ -127,7 +127,7 @@ def _registry_error(e: Exception, repo: ChartRepository, action: str) -> ChartEr
 
 
 def publish_chart(archive: Path, repo: ChartRepository, work_dir: Path) -> PublishedChart:
-    """Push the archive to an OCI repository (an HTTP one, daemon.tasks.chart_http, publishes itself)."""
+    """Push the archive to an OCI repository (an HTTP one, daemon.tasks.lib.chart_http, publishes itself)."""
     if not isinstance(repo, ChartRepository):
         return repo.publish(archive, work_dir)
     with helm.Chart.load(archive) as chart:

@@ -1,0 +1,37 @@
+"""Where a deploy task deploys: the registered cluster and the namespace.
+
+A deploy task names its cluster, or deploys where the pipeline runs (its `cluster`), or
+to the default cluster; `target_cluster()` finds the row or says what to configure.
+Namespaces are checked by Kubernetes' own rule before anything starts. Shared by
+deploy_yaml and deploy_chart.
+"""
+from __future__ import annotations
+
+import re
+
+from daemon.tasks import TaskUnavailable
+from models import clusters
+
+NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout still applies
+
+
+def on_pipeline_cluster(task: dict, pipeline: dict) -> dict:
+    """The task, its blank `cluster` filled with the pipeline's: deploy where the pipeline runs."""
+    return task if task.get("cluster") else {**task, "cluster": pipeline.get("cluster", "")}
+
+
+def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
+    """The registered cluster a deploy task names, or the default one; else a message saying what to do."""
+    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
+    if row is None:
+        raise TaskUnavailable(
+            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
+            else f"task '{task['name']}' deploys {what} but names no cluster and no cluster is the default: "
+                 "python run.py cluster add NAME --kubeconfig FILE --default")
+    return row
+
+
+def check_namespace(task: dict, namespace: str) -> None:
+    if not NAMESPACE.match(namespace):
+        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
