@@ -126,10 +126,30 @@ def mark_fields(state):
 wiring.clientside(
     """function(tab, elements) {
         var trigger = (window.dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+        // Fit only once the canvas has a size: a fit while the tab is still hidden leaves the
+        // pan NaN (nothing drawn, for good). Try again every 100 ms until it is shown (5 s).
+        var tries = 0;
         var refit = function() {
             var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
-            if (cy) { cy.resize(); cy.fit(undefined, 30); }
+            if (!cy) { return; }
+            cy.resize();
+            if (cy.width() > 0 && cy.height() > 0) {
+                if (!isFinite(cy.pan().x) || !isFinite(cy.pan().y)) { cy.pan({x: 0, y: 0}); }
+                cy.fit(undefined, 30);
+                if (isFinite(cy.pan().x) && isFinite(cy.pan().y)) { return; }
+            }
+            if (tries++ < 50) { setTimeout(refit, 100); }
         };
+        // A layout that ran while the canvas was hidden (elements changed from the YAML tab)
+        // leaves the pan NaN: whenever the canvas is shown with such a pan, fit it again.
+        if (!window._millraceCanvasGuard) {
+            window._millraceCanvasGuard = setInterval(function() {
+                var el = document.getElementById("%s"), cy = el && el._cyreg && el._cyreg.cy;
+                if (cy && el.offsetWidth > 0 && !(isFinite(cy.pan().x) && isFinite(cy.pan().y))) {
+                    cy.resize(); cy.pan({x: 0, y: 0}); cy.fit(undefined, 30);
+                }
+            }, 250);
+        }
         if (trigger.indexOf("active_tab") !== -1) {
             window._millraceRefitUntil = tab === "%s" ? Date.now() + 60000 : 0;
             if (tab === "%s") { setTimeout(refit, 60); }
@@ -138,6 +158,6 @@ wiring.clientside(
             setTimeout(refit, 60);
         }
         return window.dash_clientside.no_update;
-    }""" % (eid.CANVAS, eid.TAB_CANVAS, eid.TAB_CANVAS),
+    }""" % (eid.CANVAS, eid.CANVAS, eid.TAB_CANVAS, eid.TAB_CANVAS),
     Output(eid.CANVAS_FIT, "data"), Input(eid.TABS, "active_tab"), Input(eid.CANVAS, "elements"),
     prevent_initial_call=True)
