@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cli.output import table
 from models import clusters
+from models.clusters import Health
 from models.db import utcnow
 from models.secrets import seal
 
@@ -73,12 +74,12 @@ def add(args) -> int:
         facts = probe(api, args.name, trial.namespace, create_namespace=True)
     finally:
         api.close()
-    if facts["health"] != "healthy":
+    if facts["health"] != Health.HEALTHY:
         raise ValueError(f"{facts['health_message']} — the cluster was not added")
     now = utcnow()
     row = clusters.add(args.name, args.actor, kubeconfig=kubeconfig, context=args.context, in_cluster=args.in_cluster,
                        make_default=args.default, server=server or "in-cluster", version=facts["version"],
-                       health="healthy", health_message=facts["health_message"], checked_at=now,
+                       health=Health.HEALTHY, health_message=facts["health_message"], checked_at=now,
                        namespace_created_at=now)
     print(f"cluster '{row.name}' added: API server {row.server} ({row.version}), namespace {row.namespace}"
           + (", the default cluster" if row.is_default else ""))
@@ -102,7 +103,7 @@ def list_(args) -> int:
         table([{**r, "used_by": ", ".join(r["used_by"]) or "–"} for r in rows],
               ("name", "server", "version", "namespace", "health", "checked", "default", "used_by"))
         for r in rows:
-            if r["health"] != "healthy" and r["message"]:
+            if r["health"] != Health.HEALTHY and r["message"]:
                 print(f"{r['name']}: {r['message']}")
     return 0
 
@@ -135,4 +136,4 @@ def check(args) -> int:
     from daemon.upkeep import check as check_now
     facts = check_now(clusters.get(args.name), create_namespace=True)
     print(f"cluster '{args.name}': {facts['health']} — {facts['health_message']}")
-    return 0 if facts["health"] == "healthy" else 1
+    return 0 if facts["health"] == Health.HEALTHY else 1

@@ -35,7 +35,8 @@ def run(args) -> int:
 def rerun(args) -> int:
     old = runs.get_run(args.run)
     new = runs.rerun(old, args.actor)
-    print(f"queued {old.pipeline.name}#{new.number} (re-run of #{old.number}, definition version {old.version.version_number})")
+    print(f"queued {old.pipeline.name}#{new.number} "
+          f"(re-run of #{old.number}, definition version {old.version.version_number})")
     return _after_queue(new, args)
 
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 import logging
 import traceback
 
-from daemon import disk, prepare, tasks, triggers
+from daemon import disk, run_failure, run_layout, tasks, triggers
 from daemon.executors.base import LOCAL
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.local import LocalExecutor
 from daemon.executors.registry import Executors
 from daemon.reaper import Reaper
 from daemon.run_advance import RunAdvancer
+from daemon.slots import SlotCounter
 from daemon.sweeper import Sweeper
 from daemon.upkeep import Upkeep
 from models import daemon_state, runs
-from models.db import utcnow, write_transaction
+from models.db import utcnow
 from models.status import Status
-from models.tables import Pipeline, Run, TaskRun
+from models.tables import Pipeline, Run
 
 log = logging.getLogger("millrace.daemon")
 HEARTBEAT_EVERY_SECONDS = 2.0
@@ -101,22 +102,21 @@ class Daemon:
         except Exception:                 # a cluster's trouble never stops the daemon
             log.exception("cluster upkeep failed")
         if not self.stopping and self.paused is None:
-            self._claim()
+            self._claim(now)
         active = self._active_runs()
-        slots = _SlotCounter(self._task_slots(now))
-        self._advancer.running_handles = []
-        self._advancer.starter.begin_tick()
+        slots = SlotCounter(self._task_slots(now))
+        self._advancer.begin_tick()
         for run in active:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
         self.has_active_work = bool(active) or self.reaper.busy()
         self.more_to_start = self._advancer.starter.deferred     # the loop ticks again at once
 
-    def _claim(self) -> None:
+    def _claim(self, now) -> None:
         """Claim queued runs with their rows. One that cannot be started (a broken stored
         version, a bug) fails with the reason instead of blocking every run behind it."""
         while True:
             try:
-                run = runs.claim_next(prepare.start_rows)
+                run = runs.claim_next(run_layout.start_rows, now)
             except Exception as exc:
                 if disk.is_disk_full(exc):
                     self._write_error(exc)
@@ -124,30 +124,18 @@ class Daemon:
                 if disk.is_transient(exc):
                     log.warning("could not claim a run (%s); trying again", exc)
                     return
-                if not self._fail_unclaimable(exc):
+                if not run_failure.fail_oldest_queued(exc, now):
                     return
                 continue
             if run is None:
                 return
-            prepare.workspace(run.id).mkdir(parents=True, exist_ok=True)
-
-    def _fail_unclaimable(self, exc) -> bool:
-        log.exception("the oldest queued run cannot be started")
-        try:
-            with write_transaction():
-                run = Run.select().where(Run.status == Status.QUEUED.value).order_by(Run.id).first()
-                if run is None:
-                    return False
-                return runs.set_status(run, Status.FAILED, f"internal error: {exc}", detail=traceback.format_exc())
-        except Exception:
-            log.exception("could not record why the run cannot be started")
-            return False
+            run_layout.workspace(run.id).mkdir(parents=True, exist_ok=True)
 
     def _active_runs(self) -> list[Run]:
         """Active runs in id order. A narrow query each tick (status and the stop request, the
         fields others write); whole rows only for a run not seen yet or changed elsewhere."""
         rows = (Run.select(Run.id, Run.status, Run.stop_requested_at, Run.stop_requested_by)
-                .where(Run.status.in_([Status.RUNNING.value, Status.WAITING.value])).order_by(Run.id).tuples())
+                .where(Run.status.in_([Status.RUNNING, Status.WAITING])).order_by(Run.id).tuples())
         known, active = self._runs, []
         for run_id, status, stop_at, stop_by in list(rows):
             run = known.get(run_id)
@@ -193,30 +181,7 @@ class Daemon:
                 log.warning("run %s: %s; trying again", run.id, exc)
                 return
             log.exception("run %s failed inside the daemon", run.id)
-            self._fail_run(run, f"internal error: {exc}", traceback.format_exc())
-
-    def _fail_run(self, run: Run, reason: str, detail: str) -> None:
-        """Record the run's failure and stop its processes: nothing it started keeps running untracked."""
-        try:
-            try:      # an error message may quote a value: mask it like the log
-                masker = self._advancer.masker_of(run)
-                reason, detail = masker(reason), masker(detail)
-            except Exception:
-                pass
-            fresh = Run.get_by_id(run.id)
-            active = list(TaskRun.select().where((TaskRun.run == run.id) & TaskRun.status.in_(
-                [Status.PENDING.value, Status.WAITING.value, Status.RUNNING.value])))
-            with write_transaction():
-                for task in active:
-                    runs.set_status(task, Status.FAILED if task.status != "pending" else Status.SKIPPED, reason)
-                if fresh.status in (Status.RUNNING.value, Status.WAITING.value, Status.QUEUED.value):
-                    runs.set_status(fresh, Status.FAILED, reason, detail=detail)
-                self._advancer.settle_stages(run)
-            self._advancer.forget(run.id)
-            for task in active:
-                self._advancer.stop_untracked(task)
-        except Exception:
-            log.exception("could not record the failure of run %s", run.id)
+            run_failure.fail_run(self._advancer, run, f"internal error: {exc}", traceback.format_exc(), now)
 
     def _task_slots(self, now) -> int:
         if self._slots_read_at is None or abs((now - self._slots_read_at).total_seconds()) >= SETTINGS_EVERY_SECONDS:
@@ -257,25 +222,3 @@ class Daemon:
         except Exception:
             log.exception("trigger pass %s failed", func.__name__)
             return None
-
-
-class _SlotCounter:
-    """Task slots shared by every run in one tick."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.busy = TaskRun.select().where((TaskRun.status == Status.RUNNING.value)
-                                           | ((TaskRun.status == Status.WAITING.value)
-                                              & TaskRun.handle_json.is_null(False))).count()
-
-    def take(self) -> bool:
-        if self.busy >= self.total:
-            return False
-        self.busy += 1
-        return True
-
-    def release(self) -> None:
-        self.busy = max(0, self.busy - 1)
-
-    def describe(self) -> str:
-        return f"waiting: {self.busy}/{self.total} task slots busy"

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.status import Status
+from models.status import STARTED, Status
 
-_ACTIVE = {Status.RUNNING.value, Status.WAITING.value}
-_BAD = {Status.FAILED.value, Status.STOPPED.value, Status.TIMED_OUT.value}
+_BAD = {Status.FAILED, Status.STOPPED, Status.TIMED_OUT}
 
 
 @dataclass(frozen=True)
@@ -37,35 +36,35 @@ class Plan:
 
 def plan(stages: list[StageState]) -> Plan:
     every = [t for s in stages for t in s.tasks]
-    active = [t for t in every if t.status in _ACTIVE]
+    active = [t for t in every if t.status in STARTED]
     if any(t.status in _BAD for t in every):
         if active:
             return Plan()
-        return Plan(skip=tuple(t.id for t in every if t.status == Status.PENDING.value), outcome=Status.FAILED.value)
+        return Plan(skip=tuple(t.id for t in every if t.status == Status.PENDING), outcome=Status.FAILED)
     for stage in stages:
-        if all(t.status == Status.SUCCEEDED.value for t in stage.tasks):
+        if all(t.status == Status.SUCCEEDED for t in stage.tasks):
             continue
-        pending = [t.id for t in stage.tasks if t.status == Status.PENDING.value]
+        pending = [t.id for t in stage.tasks if t.status == Status.PENDING]
         if stage.mode == "parallel":
             return Plan(start=tuple(pending))
-        busy = any(t.status in _ACTIVE for t in stage.tasks)
+        busy = any(t.status in STARTED for t in stage.tasks)
         return Plan(start=() if busy or not pending else (pending[0],))
-    return Plan(outcome=Status.SUCCEEDED.value)
+    return Plan(outcome=Status.SUCCEEDED)
 
 
 def stage_status(stage: StageState) -> str:
     statuses = [t.status for t in stage.tasks]
-    if not statuses or all(s == Status.SUCCEEDED.value for s in statuses):
-        return Status.SUCCEEDED.value
-    for bad in (Status.FAILED.value, Status.TIMED_OUT.value, Status.STOPPED.value):
-        if bad in statuses and not any(s in _ACTIVE for s in statuses):
+    if not statuses or all(s == Status.SUCCEEDED for s in statuses):
+        return Status.SUCCEEDED
+    for bad in (Status.FAILED, Status.TIMED_OUT, Status.STOPPED):
+        if bad in statuses and not any(s in STARTED for s in statuses):
             return bad
-    if any(s == Status.RUNNING.value for s in statuses):
-        return Status.RUNNING.value
-    if Status.SKIPPED.value in statuses and all(s in (Status.SUCCEEDED.value, Status.SKIPPED.value) for s in statuses):
-        return Status.SKIPPED.value      # part ran, the rest never will (the run was stopped between tasks)
-    if any(s == Status.WAITING.value for s in statuses):
-        return Status.WAITING.value
-    if all(s in (Status.PENDING.value, Status.SKIPPED.value) for s in statuses):
-        return Status.SKIPPED.value if Status.SKIPPED.value in statuses else Status.PENDING.value
-    return Status.RUNNING.value
+    if any(s == Status.RUNNING for s in statuses):
+        return Status.RUNNING
+    if Status.SKIPPED in statuses and all(s in (Status.SUCCEEDED, Status.SKIPPED) for s in statuses):
+        return Status.SKIPPED      # part ran, the rest never will (the run was stopped between tasks)
+    if any(s == Status.WAITING for s in statuses):
+        return Status.WAITING
+    if all(s in (Status.PENDING, Status.SKIPPED) for s in statuses):
+        return Status.SKIPPED if Status.SKIPPED in statuses else Status.PENDING
+    return Status.RUNNING

@@ -18,14 +18,15 @@ from kubernetes import client
 from daemon.executors.base import KUBERNETES, executor_name
 from daemon.kube import names
 from daemon.kube.client import ClusterError, call
-from models.clusters import Cluster
+from models.clusters import Cluster, Health
+from models.status import STARTED, Status
 from models.tables import TaskRun
 
 log = logging.getLogger("millrace.sweeper")
 SWEEP_EVERY_SECONDS = 60.0
 GRACE_SECONDS = 300.0
 SWEEP_TIMEOUT = (3, 5)        # connect, read (seconds)
-_LIVE = ("pending", "running", "waiting")
+_LIVE = (Status.PENDING, *STARTED)      # rows whose pod may still exist
 
 
 class Sweeper:
@@ -39,7 +40,7 @@ class Sweeper:
             return
         self._last = now
         # read to the end first: no snapshot held open across the API calls below
-        for row in list(Cluster.select().where(Cluster.health == "healthy")):
+        for row in list(Cluster.select().where(Cluster.health == Health.HEALTHY)):
             executor = self.executors[executor_name(KUBERNETES, row.name)]
             core = getattr(executor, "core", None)
             if core is None:

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from daemon import disk, faults, prepare, shipping, tasks
+from daemon import disk, faults, run_layout, shipping, tasks
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable
 from models import runs
@@ -42,42 +42,24 @@ class TaskStarter:
             return
         if self._adopt(task, now, slots):
             return
-        if self.paused:
-            if task.status != Status.WAITING.value or task.reason != self.paused:
-                runs.set_status(task, Status.WAITING, self.paused)
-            return
-        if not slots.take():
-            reason = slots.describe()
-            if task.status != Status.WAITING.value or task.reason != reason:
-                runs.set_status(task, Status.WAITING, reason)
+        if self.paused or not slots.take():
+            reason = self.paused or slots.describe()
+            if task.status != Status.WAITING or task.reason != reason:
+                runs.set_status(task, Status.WAITING, reason, now=now)
             return
         executor_name = tasks.placement(spec, task.task_type)
-        values = prepare.variables(run, spec)
+        values = run_layout.variables(run, spec)
         try:
             plan = self._plan(run, spec, task, executor_name, values)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
             slots.release()
             reason = masker(str(exc))       # a message may quote a substituted value
             shipping.note(task, reason, now)
-            runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
+            runs.set_status(task, Status.FAILED, reason, started_at=now, now=now)
             return
         executor = self.executors[executor_name]
-        task_dir = prepare.task_dir(task)
-        task_env = {k: str(v) for k, v in values.items()}
-        task_env.update(plan.env)
-        task_env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
-                         "MILLRACE_REASON_FILE": str(task_dir / "reason")})
-        env = dict(os.environ, **task_env)     # like a CI agent: the machine's environment, then the task's
-        launch = Launch(task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
-                        task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
-                        secret_values=plan.secret_values + dynamic_secrets(run), workspace=prepare.workspace(run.id), task_dir=task_dir,
-                        image=plan.image, attempt=task.attempt, task_env=task_env,
-                        shape_pod=plan.shape_pod, explain=plan.explain,
-                        timeout_seconds=60 * (spec["timeout_minutes"] or prepare.NO_TIMEOUT_LIMIT_MINUTES),
-                        scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
-                        resources=(prepare.task_spec(spec, task) or {}).get("resources") or {},
-                        source=({**spec["source"], "repository": values["MILLRACE_REPOSITORY"], "commit": run.commit_sha}
-                                if spec.get("source") else None))
+        launch = self._launch(run, spec, task, plan, values)
+        task_dir = launch.task_dir
         masker.add(plan.secret_values)
         for line in plan.notes:
             shipping.note(task, masker(line), now)
@@ -92,27 +74,48 @@ class TaskStarter:
             slots.release()
             reason = masker(f"{'disk full: ' if disk.is_disk_full(exc) else ''}could not start the task: {exc}")
             shipping.note(task, reason, now)
-            runs.set_status(task, Status.FAILED, reason, started_at=now, finished_at=now)
+            runs.set_status(task, Status.FAILED, reason, started_at=now, now=now)
             return
         faults.point("task.before_record")
         if self._deadline is None:         # the first start of the tick always happens
             self._deadline = time.perf_counter() + START_BUDGET_SECONDS
         with write_transaction():
-            runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING.value else "",
-                            started_at=now, executor=executor_name, handle_json=json.dumps(handle))
+            runs.set_status(task, Status.RUNNING, None if task.status == Status.PENDING else "",
+                            started_at=now, executor=executor_name, handle_json=json.dumps(handle), now=now)
+
+    @staticmethod
+    def _launch(run, spec, task, plan, values) -> Launch:
+        task_dir = run_layout.task_dir(task)
+        task_env = {k: str(v) for k, v in values.items()}
+        task_env.update(plan.env)
+        task_env.update({"MILLRACE_ENV": str(task_dir / "millrace.env"), "MILLRACE_TASK_DIR": str(task_dir),
+                         "MILLRACE_REASON_FILE": str(task_dir / "reason")})
+        env = dict(os.environ, **task_env)     # like a CI agent: the machine's environment, then the task's
+        source = spec.get("source") and {**spec["source"], "repository": values["MILLRACE_REPOSITORY"],
+                                         "commit": run.commit_sha}
+        return Launch(
+            task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
+            task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
+            secret_values=plan.secret_values + dynamic_secrets(run), workspace=run_layout.workspace(run.id),
+            task_dir=task_dir, image=plan.image, attempt=task.attempt, task_env=task_env,
+            shape_pod=plan.shape_pod, explain=plan.explain,
+            timeout_seconds=60 * (spec["timeout_minutes"] or run_layout.NO_TIMEOUT_LIMIT_MINUTES),
+            scheduling_timeout_seconds=60 * spec.get("scheduling_timeout_minutes", 60),
+            resources=(run_layout.task_spec(spec, task) or {}).get("resources") or {},
+            source=source or None)
 
     def _adopt(self, task, now, slots) -> bool:
         """A task whose process a daemon started and died before recording is adopted at once
         — before waiting for a slot or a pause, since it runs already (and holds a slot)."""
         if task.handle_json:
             return False
-        handle = self.executors["local"].find_started(prepare.task_dir(task))
+        handle = self.executors["local"].find_started(run_layout.task_dir(task))
         if handle is None:
             return False
         slots.busy += 1
         with write_transaction():
             runs.set_status(task, Status.RUNNING, "", started_at=task.started_at or now, executor="local",
-                            handle_json=json.dumps(handle))
+                            handle_json=json.dumps(handle), now=now)
         return True
 
     def _plan(self, run, spec, task, executor_name, values) -> TaskPlan:

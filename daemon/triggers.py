@@ -168,8 +168,12 @@ def _missed_reason(rule, missed, tz, covered, now) -> str:
     if covered:
         why = "an on-time fire follows"
     elif rule.misfire_policy == "run_once":
-        why = f"misfire policy run_once, but older than the {_age(timedelta(seconds=rule.misfire_deadline_seconds))} deadline" \
-            if now - missed[-1] > timedelta(seconds=rule.misfire_deadline_seconds) else "misfire policy run_once runs only the latest"
+        why = (
+            f"misfire policy run_once, but older than the "
+            f"{_age(timedelta(seconds=rule.misfire_deadline_seconds))} deadline"
+            if now - missed[-1] > timedelta(seconds=rule.misfire_deadline_seconds)
+            else "misfire policy run_once runs only the latest"
+        )
     else:
         why = "misfire policy skip"
     return f"missed {span} (daemon was not running; {why})"

@@ -25,7 +25,7 @@ from kubernetes import client
 
 from daemon.kube.client import ClusterError, api_client, call, client_warm, warm_client
 from models import clusters
-from models.clusters import Cluster
+from models.clusters import Cluster, Health
 from models.db import database, utcnow, write_transaction
 
 log = logging.getLogger("millrace.clusters")
@@ -50,7 +50,7 @@ def probe(api: client.ApiClient, name: str, namespace: str, create_namespace: bo
         created = False
         if getattr(found, "status", None) == 404:
             if not create_namespace:
-                return {"health": "namespace missing", "version": version,
+                return {"health": Health.NAMESPACE_MISSING, "version": version,
                         "health_message": f"namespace {namespace} is missing on cluster '{name}' (deleted?); "
                                           f"`python run.py cluster check {name}` creates it again"}
             ask(core.create_namespace, {"metadata": {"name": namespace, "labels": {
@@ -59,13 +59,16 @@ def probe(api: client.ApiClient, name: str, namespace: str, create_namespace: bo
     except ClusterError as exc:
         cause = exc.__cause__
         if exc.status == 401:
-            return {"health": "refused", "health_message": f"cluster '{name}' refused the credentials (401 Unauthorized)"}
+            return {
+                "health": Health.REFUSED,
+                "health_message": f"cluster '{name}' refused the credentials (401 Unauthorized)",
+            }
         if exc.status == 403:
-            return {"health": "refused", "health_message": str(exc)}
+            return {"health": Health.REFUSED, "health_message": str(exc)}
         if exc.transient and cause is not None and not getattr(cause, "status", 0):
-            return {"health": "unreachable", "health_message": f"cluster '{name}' unreachable: {_short(cause)}"}
-        return {"health": "unreachable" if exc.transient else "error", "health_message": str(exc)}
-    return {"health": "healthy", "version": version, "namespace_created": created,
+            return {"health": Health.UNREACHABLE, "health_message": f"cluster '{name}' unreachable: {_short(cause)}"}
+        return {"health": Health.UNREACHABLE if exc.transient else Health.ERROR, "health_message": str(exc)}
+    return {"health": Health.HEALTHY, "version": version, "namespace_created": created,
             "health_message": f"API server {version}; namespace {namespace} "
                               + ("created" if created else "ready")}
 
@@ -79,14 +82,16 @@ def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool |
     try:
         api = api_client(row)
     except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot use, an absent service account
-        facts = {"health": "error", "health_message": f"cluster '{row.name}' cannot be used: {exc}"}
+        facts = {"health": Health.ERROR, "health_message": f"cluster '{row.name}' cannot be used: {exc}"}
     else:
         try:
             facts = probe(api, row.name, row.namespace, create_namespace)
         finally:
             api.close()
     fields = {"version": facts["version"]} if facts.get("version") else {}
-    if facts.pop("namespace_created", False) or (facts["health"] == "healthy" and row.namespace_created_at is None):
+    if facts.pop("namespace_created", False) or (
+        facts["health"] == Health.HEALTHY and row.namespace_created_at is None
+    ):
         fields["namespace_created_at"] = now
     with write_transaction():
         clusters.record_health(row.id, facts["health"], facts["health_message"], now, **fields)
@@ -119,7 +124,7 @@ class Upkeep:
     def tick(self, now: dt.datetime) -> None:
         if self._due(self._looked_new, now, NEW_EVERY_SECONDS):
             self._looked_new = now
-            fresh = list(Cluster.select().where(Cluster.health == "checking"))
+            fresh = list(Cluster.select().where(Cluster.health == Health.CHECKING))
             if fresh:
                 self._warm()
                 self._checks("new", fresh, now)

@@ -17,17 +17,17 @@ from models.status import Status
 
 # status → (Bootstrap colour name, hex colour for Plotly and cytoscape)
 STATUS_COLOURS = {
-    Status.PENDING.value: ("light", "#ced4da"),
-    Status.QUEUED.value: ("secondary", "#6c757d"),
-    Status.RUNNING.value: ("primary", "#0d6efd"),
-    Status.WAITING.value: ("warning", "#ffc107"),
-    Status.SUCCEEDED.value: ("success", "#198754"),
-    Status.FAILED.value: ("danger", "#dc3545"),
-    Status.STOPPED.value: ("dark", "#495057"),
-    Status.TIMED_OUT.value: ("danger", "#b02a37"),
-    Status.SKIPPED.value: ("light", "#adb5bd"),
+    Status.PENDING: ("light", "#ced4da"),
+    Status.QUEUED: ("secondary", "#6c757d"),
+    Status.RUNNING: ("primary", "#0d6efd"),
+    Status.WAITING: ("warning", "#ffc107"),
+    Status.SUCCEEDED: ("success", "#198754"),
+    Status.FAILED: ("danger", "#dc3545"),
+    Status.STOPPED: ("dark", "#495057"),
+    Status.TIMED_OUT: ("danger", "#b02a37"),
+    Status.SKIPPED: ("light", "#adb5bd"),
 }
-STATUS_WORDS = {Status.TIMED_OUT.value: "timed out"}
+STATUS_WORDS = {Status.TIMED_OUT: "timed out"}
 
 
 def status_word(status: str | None) -> str:

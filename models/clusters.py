@@ -11,6 +11,7 @@ else locally; `users()` says which pipelines that is, so removal can warn.
 from __future__ import annotations
 
 import re
+from enum import Enum
 import secrets as pyrandom
 
 import yaml
@@ -18,19 +19,27 @@ from peewee import AutoField, BooleanField, DateTimeField, TextField
 
 from models import audit, safe_yaml
 from models.db import BaseModel, utcnow, write_transaction
+from models.errors import InUse, NotFound
 from models.secrets import seal, unseal
 
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")   # millrace-<name> must stay a DNS label
 LOCAL = "local"      # reserved: a pipeline with `cluster: local` runs on the daemon's machine
-HEALTH = ("checking", "healthy", "unreachable", "refused", "namespace missing", "error")
 
 
-class NotFound(LookupError):
-    pass
+class Health(str, Enum):
+    """A cluster's state as the daemon's last check found it (stored as these strings)."""
+    CHECKING = "checking"                    # registered or changed; not checked yet
+    HEALTHY = "healthy"
+    UNREACHABLE = "unreachable"              # no answer (transient: checked again)
+    REFUSED = "refused"                      # the credentials were refused
+    NAMESPACE_MISSING = "namespace missing"
+    ERROR = "error"                          # anything else; health_message says what
+
+    def __str__(self):
+        return self.value
 
 
-class InUse(ValueError):
-    pass
+HEALTH = tuple(Health)
 
 
 class Cluster(BaseModel):
@@ -44,7 +53,7 @@ class Cluster(BaseModel):
     namespace = TextField()
     owner_label = TextField()
     is_default = BooleanField(default=False)
-    health = TextField(default="checking")
+    health = TextField(default=Health.CHECKING)
     health_message = TextField(default="")
     checked_at = DateTimeField(null=True)
     namespace_created_at = DateTimeField(null=True)

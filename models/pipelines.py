@@ -11,16 +11,9 @@ import json
 
 from models import audit, spec as specs
 from models.db import utcnow, write_transaction
+from models.errors import Conflict, NotFound
 from models.secrets import seal
 from models.tables import Pipeline, PipelineVersion
-
-
-class NotFound(LookupError):
-    pass
-
-
-class Conflict(ValueError):
-    pass
 
 
 def live():
@@ -31,7 +24,9 @@ def get(name_or_id) -> Pipeline:
     query = live().where((Pipeline.id == name_or_id) if isinstance(name_or_id, int) else (Pipeline.name == name_or_id))
     pipeline = query.first()
     if pipeline is None:
-        raise NotFound(f"no pipeline named '{name_or_id}'" if isinstance(name_or_id, str) else f"no pipeline with id {name_or_id}")
+        raise NotFound(
+            f"no pipeline named '{name_or_id}'" if isinstance(name_or_id, str) else f"no pipeline with id {name_or_id}"
+        )
     return pipeline
 
 
@@ -86,7 +81,12 @@ def seal_secrets(spec: dict, previous: dict | None) -> dict:
                 elif previous_value:
                     env["encrypted"] = previous_value
                 else:
-                    errors.append((f"stages[{i}].tasks[{j}].env[{k}].value", "required (secret values are never shown again; type it in)"))
+                    errors.append(
+                        (
+                            f"stages[{i}].tasks[{j}].env[{k}].value",
+                            "required (secret values are never shown again; type it in)",
+                        )
+                    )
     if errors:
         raise specs.SpecError(errors)
     return spec

@@ -19,11 +19,8 @@ from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, Text
 
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
+from models.errors import NotFound
 from models.secrets import seal, secret_problem, unseal
-
-
-class NotFound(LookupError):
-    pass
 
 
 class Registry(BaseModel):
@@ -85,7 +82,9 @@ def add(name: str, url: str, actor: str, *, username: str = "", password: str = 
         ca_cert: str = "", make_default: bool = False, may_be_default: bool = True) -> Registry:
     url = url.strip().rstrip("/")
     if not NAME.match(name or ""):
-        raise ValueError("registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
+        raise ValueError(
+            "registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)"
+        )
     if not URL.match(url):
         raise ValueError(f"registry URL {url!r} is not valid: expected host[:port][/path], optionally with "
                          "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)")
@@ -93,8 +92,10 @@ def add(name: str, url: str, actor: str, *, username: str = "", password: str = 
         raise ValueError("a registry password needs a username")
     if password and (problem := secret_problem(password)):
         # Masked in every task's log like a pipeline's secrets, so refused when too short to mask.
-        raise ValueError(f"registry password {problem.replace('a secret needs', 'it needs')} "
-                         "(registries and their tokens ask for longer ones; set a longer password or token on the registry)")
+        raise ValueError(
+            f"registry password {problem.replace('a secret needs', 'it needs')} "
+            "(registries and their tokens ask for longer ones; set a longer password or token on the registry)"
+        )
     if ca_cert and "-----BEGIN CERTIFICATE-----" not in ca_cert:
         raise ValueError("the CA certificate must be PEM text (-----BEGIN CERTIFICATE-----)")
     with write_transaction():

@@ -16,15 +16,12 @@ from peewee import fn, AutoField, DateTimeField, ForeignKeyField, IntegerField, 
 
 from models import audit, pipelines, runs, spec as specs
 from models.db import BaseModel, utcnow, write_transaction
+from models.errors import NotFound
 from models.nudge import wake_daemon
 from models.tables import Pipeline, PipelineVersion, Run
 
 STATUSES = ("deployed", "superseded", "failed")
 ROLLBACK_ENV = "MILLRACE_ROLLBACK_OF"      # set on a rollback run's task: the revision it re-applies
-
-
-class NotFound(LookupError):
-    pass
 
 
 class ReleaseRevision(BaseModel):
@@ -90,8 +87,12 @@ def record(release: str, cluster: str, namespace: str, *, chart: str, chart_vers
 def history(release: str, cluster: str | None = None, namespace: str | None = None) -> list[ReleaseRevision]:
     """Revisions of one release, newest first. Cluster and namespace may be left out when
     only one release has that name."""
-    places = {(r.cluster, r.namespace) for r in ReleaseRevision.select(ReleaseRevision.cluster, ReleaseRevision.namespace)
-              .where(ReleaseRevision.release == release).distinct()}
+    places = {
+        (r.cluster, r.namespace)
+        for r in ReleaseRevision.select(ReleaseRevision.cluster, ReleaseRevision.namespace)
+        .where(ReleaseRevision.release == release)
+        .distinct()
+    }
     chosen = {(c, n) for c, n in places if cluster in (None, c) and namespace in (None, n)}
     if not chosen:
         raise NotFound(f"no release named '{release}'" + (f" on cluster '{cluster}'" if cluster else "")

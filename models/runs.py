@@ -59,7 +59,7 @@ def request_stop(run: Run, actor: str) -> bool:
     """Ask the daemon to stop the run. Returns False when it had already ended."""
     with write_transaction():
         changed = (Run.update(stop_requested_at=utcnow(), stop_requested_by=actor)
-                   .where((Run.id == run.id) & Run.status.in_([s.value for s in ACTIVE])
+                   .where((Run.id == run.id) & Run.status.in_(list(ACTIVE))
                           & Run.stop_requested_at.is_null()).execute())
         if changed:
             audit.record(actor, "stop", run)
@@ -67,36 +67,39 @@ def request_stop(run: Run, actor: str) -> bool:
     return bool(changed)
 
 
-def claim_next(materialize=None) -> Run | None:
+def claim_next(materialize=None, now=None) -> Run | None:
     """Compare-and-set the oldest queued run to running; None if there is none (or we lost the race).
 
-    `materialize(run)` runs inside the same transaction, so a claimed run and its stage
+    `materialize(run, now)` runs inside the same transaction, so a claimed run and its stage
     and task rows commit together: a daemon killed in between leaves the run queued,
-    never running with nothing to run (which the planner would call a success)."""
-    candidate = Run.select(Run.id).where(Run.status == Status.QUEUED.value).order_by(Run.id).first()
+    never running with nothing to run (which the planner would call a success).
+    `now` is the daemon tick's time (a fake clock in tests); the wall clock otherwise."""
+    candidate = Run.select(Run.id).where(Run.status == Status.QUEUED).order_by(Run.id).first()
     if candidate is None:
         return None
-    now = utcnow()
+    now = now or utcnow()
     with write_transaction():
-        won = (Run.update(status=Status.RUNNING.value, started_at=now, accounted_at=now)
-               .where((Run.id == candidate.id) & (Run.status == Status.QUEUED.value)).execute())
+        won = (Run.update(status=Status.RUNNING, started_at=now, accounted_at=now)
+               .where((Run.id == candidate.id) & (Run.status == Status.QUEUED)).execute())
         if won != 1:
             return None
         run = Run.get_by_id(candidate.id)
         if materialize is not None:
-            materialize(run)
+            materialize(run, now)
     return run
 
 
-def set_status(row, new: Status | str, reason: str | None = None, **fields) -> bool:
-    """Change a run/stage run/task run status by compare-and-set; returns False if it changed meanwhile."""
+def set_status(row, new: Status | str, reason: str | None = None, now=None, **fields) -> bool:
+    """Change a run/stage run/task run status by compare-and-set; returns False if it changed meanwhile.
+
+    A final status stamps `finished_at` with `now` (the daemon passes its tick's time)."""
     new = Status(new)
     check_transition(row.status, new)
-    values = dict(fields, status=new.value)
+    values = dict(fields, status=new)
     if reason is not None:
         values["reason"] = reason
     if is_terminal(new) and hasattr(row, "finished_at") and row.finished_at is None and "finished_at" not in fields:
-        values["finished_at"] = utcnow()
+        values["finished_at"] = now or utcnow()
     model = type(row)
     done = model.update(**values).where((model.id == row.id) & (model.status == row.status)).execute()
     if done:
@@ -106,7 +109,7 @@ def set_status(row, new: Status | str, reason: str | None = None, **fields) -> b
 
 
 def active_runs(pipeline: Pipeline | None = None):
-    query = Run.select().where(Run.status.in_([s.value for s in ACTIVE]))
+    query = Run.select().where(Run.status.in_(list(ACTIVE)))
     return query.where(Run.pipeline == pipeline) if pipeline is not None else query
 
 

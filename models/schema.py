@@ -66,4 +66,6 @@ def require_current(db_path) -> None:
     if todo:
         raise SchemaOutOfDate(
             f"the database {db_path} needs {len(todo)} migration(s) ({', '.join(todo)}); "
-            f"run: python run.py migrate" + ("" if str(db_path).endswith("/.millrace/millrace.db") else f" --home {Path(db_path).parent}"))
+            f"run: python run.py migrate"
+            + ("" if str(db_path).endswith("/.millrace/millrace.db") else f" --home {Path(db_path).parent}")
+        )

@@ -25,7 +25,8 @@ class Status(str, Enum):
 
 
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.STOPPED, Status.TIMED_OUT, Status.SKIPPED})
-ACTIVE = frozenset({Status.QUEUED, Status.RUNNING, Status.WAITING})
+ACTIVE = frozenset({Status.QUEUED, Status.RUNNING, Status.WAITING})     # not finished: a run can still change
+STARTED = frozenset({Status.RUNNING, Status.WAITING})                   # holds a process, pod or slot
 
 _ALLOWED = {
     Status.PENDING: {Status.RUNNING, Status.WAITING, *TERMINAL},
@@ -44,7 +45,7 @@ def check_transition(old: str, new: str) -> None:
     if old == new:
         return
     if new not in _ALLOWED.get(old, ()):
-        raise TransitionError(f"status cannot change from {old.value} to {new.value}")
+        raise TransitionError(f"status cannot change from {old} to {new}")
 
 
 def is_terminal(status: str) -> bool:

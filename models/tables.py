@@ -89,7 +89,7 @@ class TaskRun(BaseModel):
     handle_json = TextField(null=True)          # how the executor finds the work again (pid, pod name)
     attempt = IntegerField(default=1)
     exit_code = IntegerField(null=True)
-    outputs_json = TextField(default="{}")      # KEY=VALUE lines this task wrote to $MILLRACE_ENV (e.g. an image digest)
+    outputs_json = TextField(default="{}")  # KEY=VALUE lines this task wrote to $MILLRACE_ENV (e.g. an image digest)
     log_cursor_json = TextField(null=True)      # how far the output has been shipped into log_chunk
     log_lines = IntegerField(default=0)
     log_bytes = IntegerField(default=0)         # output bytes shipped (before masking)

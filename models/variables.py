@@ -88,7 +88,7 @@ def open_dynamic(stored: dict) -> dict:
 
 def dynamic_values(run) -> dict:
     """The dynamic parameters the run's tasks have set so far, sealed ones opened: what later
-    tasks receive (daemon.prepare.variables)."""
+    tasks receive (daemon.run_layout.variables)."""
     return open_dynamic(json.loads(run.dynamic_json or "{}"))
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from daemon.prepare import workspace
+from daemon.run_layout import workspace
 from daemon.tasks.lib.charts import ChartRepository, fetch_chart, render_chart
 from daemon.tasks.lib.registry import Registry
 from models import daemon_state, logs, pipelines, registries, runs

@@ -243,8 +243,8 @@ def test_a_task_that_cannot_be_started_fails_with_the_reason_and_the_daemon_goes
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [
         script_task("t", "echo never")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
-    from daemon import prepare
-    blocker = prepare.run_dir(run.id) / "tasks"
+    from daemon import run_layout
+    blocker = run_layout.run_dir(run.id) / "tasks"
     blocker.parent.mkdir(parents=True)
     blocker.write_text("a file where the task directories should be")
     done = run_until_done(daemon, run.id)

@@ -11,6 +11,7 @@ An executor knows no task type: what differs between types comes in the `Launch`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Callable
 
@@ -55,7 +56,9 @@ class Launch:
     resources: dict = field(default_factory=dict)   # {"requests": {...}, "limits": {...}}
     attempt: int = 1
     source: dict | None = None      # {"repository", "branch", "commit"} for executors that check out themselves
-    task_env: dict[str, str] = field(default_factory=dict)   # the task's own variables (env minus the daemon's environment)
+    task_env: dict[str, str] = field(
+        default_factory=dict
+    )  # the task's own variables (env minus the daemon's environment)
     timeout_seconds: int | None = None    # the pipeline's execution limit (for backstops such as activeDeadlineSeconds)
     scheduling_timeout_seconds: int | None = None   # how long a pod may wait for cluster resources before failing
     # From the task's plan, for executors that run pods: a change to the Pod and Secret before
@@ -65,15 +68,20 @@ class Launch:
     explain: str | None = None
 
 
+class PollState(str, Enum):
+    RUNNING = "running"
+    WAITING = "waiting"     # not started yet for a reason outside the task (e.g. an unschedulable pod)
+    EXITED = "exited"       # ended on its own: exit_code set
+    FAILED = "failed"       # could not run, or was lost: reason set
+
+    def __str__(self):
+        return self.value
+
+
 @dataclass
 class Poll:
-    """What a task is doing now.
-
-    state: 'running' | 'waiting' (not started yet for a reason outside the task, e.g.
-    unschedulable pod) | 'exited' (exit_code set) | 'failed' (could not run / was lost;
-    reason set). `reason` is a one-line human message.
-    """
-    state: str
+    """What a task is doing now; `reason` is a one-line human message."""
+    state: PollState
     exit_code: int | None = None
     reason: str | None = None
 

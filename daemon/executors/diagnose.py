@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 
 # Waiting reasons after which a container will never start on its own.
 _NEVER_STARTS = {"InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
@@ -21,9 +22,18 @@ _MISSING = re.compile(r'(secret|configmap) "([^"]+)" not found', re.I)
 _MISSING_KEY = re.compile(r"couldn't find key (\S+) in (Secret|ConfigMap) \S*?/?([^/\s]+)$", re.I)
 
 
+class Verdict(str, Enum):
+    WAIT = "wait"      # not running yet for a reason outside the task; may still start
+    FAIL = "fail"      # will never run (or ended badly): the reason says why
+    FINE = "fine"      # running, or ended with exit_code
+
+    def __str__(self):
+        return self.value
+
+
 @dataclass(frozen=True)
 class Diagnosis:
-    verdict: str                   # "wait" | "fail" | "fine"
+    verdict: Verdict
     reason: str | None = None      # one line, for the run page
     exit_code: int | None = None   # fine: None while running; fail: set when a container ended
 
@@ -45,19 +55,19 @@ def _waiting(status: dict, image: str) -> Diagnosis:
         if _NOT_FOUND.search(message) and _REFUSED.search(message):
             # Docker Hub's "pull access denied, repository does not exist or may
             # require authorization" cannot tell the two apart, so neither do we.
-            return Diagnosis("fail", f"image not found or pull refused: {image}")
+            return Diagnosis(Verdict.FAIL, f"image not found or pull refused: {image}")
         if _NOT_FOUND.search(message):
-            return Diagnosis("fail", f"image not found: {image}")
+            return Diagnosis(Verdict.FAIL, f"image not found: {image}")
         if _REFUSED.search(message):
-            return Diagnosis("fail", f"image pull refused: {image}")
+            return Diagnosis(Verdict.FAIL, f"image pull refused: {image}")
         if reason == "ImagePullBackOff":
-            return Diagnosis("fail", f"image pull failed: {image}: {message}".rstrip(": "))
-        return Diagnosis("wait", f"pulling image {image} failed, retrying: {message}".rstrip(": "))
+            return Diagnosis(Verdict.FAIL, f"image pull failed: {image}: {message}".rstrip(": "))
+        return Diagnosis(Verdict.WAIT, f"pulling image {image} failed, retrying: {message}".rstrip(": "))
     if reason == "InvalidImageName":
-        return Diagnosis("fail", f"invalid image name: {image}")
+        return Diagnosis(Verdict.FAIL, f"invalid image name: {image}")
     if reason in _NEVER_STARTS:
-        return Diagnosis("fail", _missing_config(message) or f"{reason}: {message}".rstrip(": "))
-    return Diagnosis("wait", f"starting: {reason or 'waiting'}")
+        return Diagnosis(Verdict.FAIL, _missing_config(message) or f"{reason}: {message}".rstrip(": "))
+    return Diagnosis(Verdict.WAIT, f"starting: {reason or 'waiting'}")
 
 
 def _latest(events, reason: str) -> dict | None:
@@ -69,16 +79,16 @@ def _latest(events, reason: str) -> dict | None:
 def _pending(pod: dict, events) -> Diagnosis:
     mount = _latest(events, "FailedMount")
     if mount and _missing_config(mount.get("message", "")):
-        return Diagnosis("fail", _missing_config(mount["message"]))
+        return Diagnosis(Verdict.FAIL, _missing_config(mount["message"]))
     for cond in pod["status"].get("conditions") or []:
         if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
             # The latest FailedScheduling event is fresher than the condition's message.
             event = _latest(events, "FailedScheduling")
             message = (event or {}).get("message") or cond.get("message") or cond.get("reason")
-            return Diagnosis("wait", message or "waiting to be scheduled")
+            return Diagnosis(Verdict.WAIT, message or "waiting to be scheduled")
     if not pod["spec"].get("nodeName"):
-        return Diagnosis("wait", "waiting to be scheduled")
-    return Diagnosis("wait", "starting")
+        return Diagnosis(Verdict.WAIT, "waiting to be scheduled")
+    return Diagnosis(Verdict.WAIT, "starting")
 
 
 def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
@@ -88,15 +98,15 @@ def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
               (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])}
     if phase == "Failed" and status.get("reason"):
         # Evicted, DeadlineExceeded, node Shutdown: the platform ended the pod.
-        return Diagnosis("fail", f"{status['reason']}: {status.get('message', '')}".rstrip(": "))
+        return Diagnosis(Verdict.FAIL, f"{status['reason']}: {status.get('message', '')}".rstrip(": "))
     for init in status.get("initContainerStatuses") or []:
         state = init.get("state") or {}
         if "terminated" in state and state["terminated"].get("exitCode", 0) != 0:
             code = state["terminated"]["exitCode"]
-            return Diagnosis("fail", f"init container {init['name']} failed with exit code {code}", code)
+            return Diagnosis(Verdict.FAIL, f"init container {init['name']} failed with exit code {code}", code)
         if "waiting" in state:
             found = _waiting(init, images.get(init["name"], ""))
-            if found.verdict == "fail" or state["waiting"].get("reason") in _PULL:
+            if found.verdict == Verdict.FAIL or state["waiting"].get("reason") in _PULL:
                 return found
     exits = []
     for main in status.get("containerStatuses") or []:
@@ -104,28 +114,28 @@ def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
         if "terminated" in state:
             term = state["terminated"]
             if term.get("reason") == "OOMKilled":
-                return Diagnosis("fail", "OOMKilled: the container exceeded its memory limit",
+                return Diagnosis(Verdict.FAIL, "OOMKilled: the container exceeded its memory limit",
                                  term.get("exitCode", 137))
             if term.get("reason") == "ContainerStatusUnknown":
-                return Diagnosis("fail", f"container lost: {term.get('message', 'status unknown')}",
+                return Diagnosis(Verdict.FAIL, f"container lost: {term.get('message', 'status unknown')}",
                                  term.get("exitCode"))
             exits.append(term.get("exitCode", 0))
         elif "waiting" in state:
             found = _waiting(main, images.get(main["name"], ""))
-            if found.verdict == "fail":
+            if found.verdict == Verdict.FAIL:
                 return found
             pending = _pending(pod, events)   # a FailedMount for a missing Secret also shows here
-            return pending if pending.verdict == "fail" else found
+            return pending if pending.verdict == Verdict.FAIL else found
         elif "running" in state:
-            return Diagnosis("fine")
+            return Diagnosis(Verdict.FINE)
     if exits and len(exits) == len(status.get("containerStatuses") or []):
-        return Diagnosis("fine", exit_code=max(exits, key=lambda c: c != 0))
+        return Diagnosis(Verdict.FINE, exit_code=max(exits, key=lambda c: c != 0))
     if phase == "Succeeded":
-        return Diagnosis("fine", exit_code=0)
+        return Diagnosis(Verdict.FINE, exit_code=0)
     if phase == "Failed":
-        return Diagnosis("fail", status.get("message") or "pod failed")
+        return Diagnosis(Verdict.FAIL, status.get("message") or "pod failed")
     if phase == "Unknown":
-        return Diagnosis("wait", "pod status unknown: its node is not reporting")
+        return Diagnosis(Verdict.WAIT, "pod status unknown: its node is not reporting")
     if phase == "Running":
-        return Diagnosis("fine")
+        return Diagnosis(Verdict.FINE)
     return _pending(pod, events)

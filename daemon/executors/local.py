@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from daemon import faults
-from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, Poll
+from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, Poll, PollState
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
 # The wrapper outlives a TERM sent to the group (its trap is set after the script started,
@@ -27,7 +27,7 @@ from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, P
 # script had already ended. Commands are called by path: the task's PATH is the task's.
 # On a full disk the exit-code file cannot be created: the code then goes into "$4.reserve",
 # a file made before the start whose blocks already exist, marked "disk-full".
-WRAPPER = r'''(umask 077; : >>"$3")
+WRAPPER = r"""(umask 077; : >>"$3")
 cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
 defaults="/usr/bin/env --default-signal=INT,QUIT"
 if [ "$5" = exec ]; then $defaults "$2" >>"$3" 2>&1 </dev/null & else $defaults /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
@@ -39,7 +39,7 @@ while :; do
   kill -0 "$child" 2>/dev/null || break
 done
 { echo "$code" >"$4.tmp" && /bin/mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
-'''
+"""
 READ_BYTES = 256 * 1024
 RESERVE = b" " * 63 + b"\n"
 
@@ -148,14 +148,18 @@ class LocalExecutor(Executor):
         # Alive first: for a running task that is one waitpid (or one /proc read), no file opens.
         # The wrapper writes the exit code just before it exits, so alive means "not ended yet".
         if self._alive(handle):
-            return Poll("running")
+            return Poll(PollState.RUNNING)
         code, disk_full = self._exit_status(handle)
         if code is not None:
             if disk_full:
-                return Poll("failed", exit_code=code, reason=f"disk full: the task ended with exit code {code} "
-                                                             f"while no space was left on its disk; its log may be incomplete")
-            return Poll("exited", exit_code=code)
-        return Poll("failed", reason="the task's process ended without reporting an exit status (killed)")
+                return Poll(
+                    PollState.FAILED,
+                    exit_code=code,
+                    reason=f"disk full: the task ended with exit code {code} "
+                    f"while no space was left on its disk; its log may be incomplete",
+                )
+            return Poll(PollState.EXITED, exit_code=code)
+        return Poll(PollState.FAILED, reason="the task's process ended without reporting an exit status (killed)")
 
     def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
         """Whole lines after `cursor` (byte offset in output.log); the partial last line stays

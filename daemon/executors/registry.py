@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from daemon.executors.base import KUBERNETES, Executor, Poll, cluster_of, executor_name
+from daemon.executors.base import KUBERNETES, Executor, Poll, PollState, cluster_of, executor_name
 from daemon.executors.kubernetes.executor import KubernetesExecutor
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.kube.client import api_client
@@ -34,10 +34,12 @@ class Unusable(Executor):
         return {"error": self.reason}
 
     def poll(self, handle: dict) -> Poll:
-        return Poll("failed", reason=handle.get("error") or self.reason)
+        return Poll(PollState.FAILED, reason=handle.get("error") or self.reason)
 
     def read_output(self, handle: dict, cursor, safe_cut=None):
-        return (b"", cursor) if cursor else (f"[Error] {handle.get('error') or self.reason}\n".encode(), {"error": True})
+        return (
+            (b"", cursor) if cursor else (f"[Error] {handle.get('error') or self.reason}\n".encode(), {"error": True})
+        )
 
     def read_outputs_file(self, handle: dict) -> str:
         return ""

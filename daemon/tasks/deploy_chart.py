@@ -36,7 +36,9 @@ def on_this_machine(ctx: Context) -> TaskPlan:
     chart = substitute(task["chart"], values, f"{where}.chart")
     version = substitute(task["chart_version"], values, f"{where}.chart_version")
     namespace = substitute(task["namespace"], values, f"{where}.namespace")
-    parameters = {k: substitute(v, values, f"{where}.parameters.{k}") for k, v in (task.get("parameters") or {}).items()}
+    parameters = {
+        k: substitute(v, values, f"{where}.parameters.{k}") for k, v in (task.get("parameters") or {}).items()
+    }
     if not RELEASE.match(release) or len(release) > 53:
         raise TaskUnavailable(f"task '{task['name']}': release name {release!r} is not valid (lowercase letters, "
                               "digits, '-' and '.', at most 53)")
@@ -115,17 +117,32 @@ def main() -> int:
     from daemon.tasks.lib.yaml_apply import DeployError
     from models import runs
 
-    release, cluster, namespace = env["MILLRACE_RELEASE"], env["MILLRACE_DEPLOY_CLUSTER"], env["MILLRACE_DEPLOY_NAMESPACE"]
+    release, cluster, namespace = (
+        env["MILLRACE_RELEASE"],
+        env["MILLRACE_DEPLOY_CLUSTER"],
+        env["MILLRACE_DEPLOY_NAMESPACE"],
+    )
     rollback_of = int(env[releases.ROLLBACK_ENV]) if env.get(releases.ROLLBACK_ENV) else None
 
     def install() -> None:
         process.open_home()
         run = runs.get_run(env["MILLRACE_RUN"])
         api = api_client(clusters.get(cluster))
-        rev = deploy(api, repo, release=release, chart=env["MILLRACE_CHART_NAME"], version=env["MILLRACE_CHART_VERSION"],
-                     values=json.loads(env["MILLRACE_RELEASE_VALUES_JSON"]), cluster=cluster, namespace=namespace,
-                     work=work, run_id=run.id, rollback_of=rollback_of, say=process.say,
-                     cache_file=str(work / "discovery.json"))
+        rev = deploy(
+            api,
+            repo,
+            release=release,
+            chart=env["MILLRACE_CHART_NAME"],
+            version=env["MILLRACE_CHART_VERSION"],
+            values=json.loads(env["MILLRACE_RELEASE_VALUES_JSON"]),
+            cluster=cluster,
+            namespace=namespace,
+            work=work,
+            run_id=run.id,
+            rollback_of=rollback_of,
+            say=process.say,
+            cache_file=str(work / "discovery.json"),
+        )
         process.say(f"release {release} revision {rev.revision} deployed ({rev.description}): chart {rev.chart} "
                     f"{rev.chart_version} in namespace {namespace} on cluster '{cluster}'")
         process.outputs(RELEASE_REVISION=rev.revision)

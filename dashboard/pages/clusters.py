@@ -19,13 +19,14 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, time_text
 from models import clusters, daemon_state
+from models.clusters import Health
 from models.nudge import wake_daemon
 
 dash.register_page(__name__, path="/clusters", name="Clusters", title="Clusters · Millrace")
 
 ACTOR = "dashboard"
 POLL_MS = 2000
-HEALTH_COLOURS = {"healthy": "success", "checking": "secondary", "namespace missing": "warning"}
+HEALTH_COLOURS = {Health.HEALTHY: "success", Health.CHECKING: "secondary", Health.NAMESPACE_MISSING: "warning"}
 
 
 def rows() -> list[dict]:

@@ -32,7 +32,6 @@ triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page 
 
 POLL_MS = 2000
 RECORDS = 50
-ACTIVE_VALUES = {s.value for s in ACTIVE}
 
 
 def _pipeline(pipeline_id) -> Pipeline | None:
@@ -62,7 +61,7 @@ def header(s: dict):
         html.Div([action_button("Run", "run", s["id"], "primary",
                                 title=None if s["active"] else "deactivated: activate it to run it"),
                   action_button("Stop", "stop", s["id"], "danger",
-                                disabled=not any(r["status"] in ACTIVE_VALUES for r in s["records"])),
+                                disabled=not any(r["status"] in ACTIVE for r in s["records"])),
                   dcc.Link("Edit", href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1"),
                   more_menu(s["id"], s["active"])], className="text-nowrap"),
     ], className="d-flex align-items-center mb-2")
@@ -96,7 +95,7 @@ def records_list(s: dict):
     rows = []
     for r in s["records"]:
         actions = [run_button("Re-run", "rerun", r["id"], "primary")]
-        if r["status"] in ACTIVE_VALUES:
+        if r["status"] in ACTIVE:
             actions.append(run_button("Stop", "stop", r["id"], "danger"))
         actions.append(dcc.Link("Open", href=f"/pipelines/{s['id']}/runs/{r['number']}", className="btn btn-sm btn-link"))
         rows.append(html.Tr([html.Td(dcc.Link(f"#{r['number']}", href=f"/pipelines/{s['id']}/runs/{r['number']}")),

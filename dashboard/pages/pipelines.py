@@ -25,7 +25,6 @@ dash.register_page(__name__, path="/pipelines", name="Pipelines", title="Pipelin
 
 POLL_MS = 3000
 PAGE_SIZE = 50
-ACTIVE_VALUES = {s.value for s in ACTIVE}
 STATUS_FILTERS = [("all", "any status"), ("running", "running"), ("queued", "queued"), ("waiting", "waiting"),
                   ("succeeded", "succeeded"), ("failed", "failed"), ("stopped", "stopped"),
                   ("timed_out", "timed out"), ("never", "never run"), ("inactive", "inactive")]
@@ -75,7 +74,7 @@ def table(data: list[dict], filtered: bool = False):
             html.Td([action_button("Run", "run", row["id"], "primary",
                                    title=None if row["active"] else "deactivated: activate it to run it"),
                      action_button("Stop", "stop", row["id"], "danger",
-                                   disabled=row["status"] not in ACTIVE_VALUES),
+                                   disabled=row["status"] not in ACTIVE),
                      more_menu(row["id"], row["active"])], className="text-nowrap text-end"),
         ], **{"data-pipeline": row["name"]}))
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")

@@ -30,7 +30,6 @@ dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<numbe
 logpanel.wiring.register()          # the live log panel this page shows
 
 POLL_MS = 1500
-ACTIVE_VALUES = {s.value for s in ACTIVE}
 
 
 def _run(pipeline_id, number) -> Run | None:
@@ -69,8 +68,8 @@ def snapshot(run: Run) -> dict:
 def default_task(s: dict) -> int | None:
     """The task worth watching: a running one, else the first that failed, else the last started."""
     tasks = s["tasks"]
-    running = [t for t in tasks if t["status"] in (Status.RUNNING.value, Status.WAITING.value)]
-    broken = [t for t in tasks if t["status"] in (Status.FAILED.value, Status.TIMED_OUT.value, Status.STOPPED.value)]
+    running = [t for t in tasks if t["status"] in (Status.RUNNING, Status.WAITING)]
+    broken = [t for t in tasks if t["status"] in (Status.FAILED, Status.TIMED_OUT, Status.STOPPED)]
     started = [t for t in tasks if t["start"] is not None]
     for found in (running[:1], broken[:1], started[-1:], tasks[:1]):
         if found:
@@ -80,7 +79,7 @@ def default_task(s: dict) -> int | None:
 
 def header(s: dict):
     buttons = [run_button("Re-run", "rerun", s["id"], "primary")]
-    if s["status"] in ACTIVE_VALUES:
+    if s["status"] in ACTIVE:
         buttons.insert(0, run_button("Stop", "stop", s["id"], "danger"))
     facts = [field("Status", [status_badge(s["status"], id=ids.RUN_STATUS),
                               html.Span(f" {s['reason']}", className="ms-1")]),
@@ -155,7 +154,7 @@ def layout(pipeline_id=None, number=None, **_):
         ]),
         dbc.Card([dbc.CardHeader("Task timeline"), dbc.CardBody(dcc.Graph(
             id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
-        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE_VALUES),
+        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE),
     ])
 
 
@@ -172,7 +171,7 @@ def refresh(_tick, _done, selected, auto, run_id, shown):
     if [s, follow] == shown:
         return (no_update,) * 7
     return (header(s), task_list(s, follow), graph_elements(run, s, follow), gantt(s), [s, follow],
-            s["status"] not in ACTIVE_VALUES, follow if follow != selected else no_update)
+            s["status"] not in ACTIVE, follow if follow != selected else no_update)
 
 
 @callback(Output(ids.LOG_TASK, "data"), Output(ids.LOG_AUTO, "data"),

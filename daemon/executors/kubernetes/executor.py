@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from kubernetes import client
 
-from daemon.executors.base import Executor, Launch, Poll
-from daemon.executors.diagnose import diagnose
+from daemon.executors.base import Executor, Launch, Poll, PollState
+from daemon.executors.diagnose import Verdict, diagnose
 from daemon.executors.kubernetes import spec
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.kubernetes.output import PodOutput
@@ -140,12 +140,12 @@ class KubernetesExecutor(Executor):
 
     def poll(self, handle: dict) -> Poll:
         if "error" in handle:
-            return Poll("failed", reason=handle["error"])
+            return Poll(PollState.FAILED, reason=handle["error"])
         name = handle["pod"]
         try:
             pod = self._read_pod(handle)
             if pod is None:
-                return Poll("failed", reason=self._lost_reason(handle))
+                return Poll(PollState.FAILED, reason=self._lost_reason(handle))
             phase = pod["status"].get("phase", "Pending")
             events = self._pending_events(handle, pod) if phase == "Pending" else []
         except ClusterError as exc:
@@ -158,12 +158,16 @@ class KubernetesExecutor(Executor):
             self.output.changed(name)   # something changed: the next read must look
         seen.shape = shape
         found = diagnose(pod, events)
-        if found.verdict == "wait":
+        if found.verdict == Verdict.WAIT:
             result = self._still_waiting(handle, found.reason)
-        elif found.verdict == "fail":
-            result = Poll("failed", exit_code=found.exit_code, reason=found.reason)
+        elif found.verdict == Verdict.FAIL:
+            result = Poll(PollState.FAILED, exit_code=found.exit_code, reason=found.reason)
         else:
-            result = Poll("running") if found.exit_code is None else Poll("exited", exit_code=found.exit_code)
+            result = (
+                Poll(PollState.RUNNING)
+                if found.exit_code is None
+                else Poll(PollState.EXITED, exit_code=found.exit_code)
+            )
         seen.last = result
         return result
 
@@ -171,8 +175,10 @@ class KubernetesExecutor(Executor):
         limit = handle.get("scheduling_timeout")
         if limit and self.wall() - handle.get("created", self.wall()) >= limit:
             minutes = f"{limit / 60:g} minute" + ("" if limit == 60 else "s")
-            return Poll("failed", reason=f"scheduling timeout: the pod did not start within {minutes} ({reason})")
-        return Poll("waiting", reason=reason)
+            return Poll(
+                PollState.FAILED, reason=f"scheduling timeout: the pod did not start within {minutes} ({reason})"
+            )
+        return Poll(PollState.WAITING, reason=reason)
 
     def _lost_reason(self, handle: dict) -> str:
         try:
@@ -185,14 +191,14 @@ class KubernetesExecutor(Executor):
 
     def _unreachable(self, name: str, exc: ClusterError) -> Poll:
         if not exc.transient:
-            return Poll("failed", reason=str(exc))
+            return Poll(PollState.FAILED, reason=str(exc))
         seen = self._memory(name)
         if seen.unreachable_since is None:
             seen.unreachable_since = self.clock()
         if self.clock() - seen.unreachable_since >= self.options.unreachable_seconds:
-            return Poll("failed", reason=str(exc))
+            return Poll(PollState.FAILED, reason=str(exc))
         # A short outage (control-plane upgrade, network blip) must not fail running work.
-        return seen.last or Poll("running")
+        return seen.last or Poll(PollState.RUNNING)
 
     def wait_fds(self, handle: dict) -> list[int] | None:
         """The watch's wake-up pipe; None (tick now) when a pod changed since the last look."""
@@ -211,7 +217,7 @@ class KubernetesExecutor(Executor):
         reason = self.output.read_reason(handle)
         seen = self._seen.get(handle.get("pod"))
         last = seen.last if seen else None
-        if reason or not handle.get("explain") or last is None or last.state != "exited":
+        if reason or not handle.get("explain") or last is None or last.state != PollState.EXITED:
             return reason       # the platform's reason (OOMKilled, image pull, …) stays the poll's
         try:      # no Python ran in the pod: its plan's explainer says, from its log, what went wrong
             text = self.output.full_log(handle)

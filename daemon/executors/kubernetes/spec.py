@@ -43,7 +43,7 @@ exit "$code"
 '''
 
 # $1 the workspace. Repository URL (maybe with credentials), commit and branch come as environment.
-CHECKOUT = r'''set -eu
+CHECKOUT = r"""set -eu
 cd "$1"
 git init -q .
 git remote add origin "$MILLRACE_REPOSITORY"
@@ -51,7 +51,7 @@ ref="${MILLRACE_COMMIT:-$MILLRACE_BRANCH}"
 git fetch -q --depth 1 origin "$ref" 2>/dev/null || git fetch -q origin "$ref" 2>/dev/null || git fetch -q origin
 if [ -n "$MILLRACE_COMMIT" ]; then git checkout -q --detach "$MILLRACE_COMMIT"; else git checkout -q --detach FETCH_HEAD; fi
 echo "checked out $(git rev-parse HEAD)"
-'''
+"""
 
 # The daemon's local paths mean nothing inside a pod; the wrapper sets its own.
 _LOCAL_ONLY = {"MILLRACE_ENV", "MILLRACE_TASK_DIR", "MILLRACE_REASON_FILE", "MILLRACE_HOME"}

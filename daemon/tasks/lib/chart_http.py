@@ -62,8 +62,11 @@ def _request(repo: HttpChartRepository, method: str, path: str, what: str, work_
     except requests.RequestException as e:
         raise ChartError(f"{what} failed: {e}") from None
     if response.status_code in (401, 403):
-        raise ChartError(f"chart repository {repo.host} refused the credentials of user {r.username!r}"
-                         if r.username else f"chart repository {repo.host} requires credentials and none are configured")
+        raise ChartError(
+            f"chart repository {repo.host} refused the credentials of user {r.username!r}"
+            if r.username
+            else f"chart repository {repo.host} requires credentials and none are configured"
+        )
     return response
 
 

@@ -37,10 +37,15 @@ def repository(task: dict) -> tuple[str, Registry]:
 
 def repository_env(url: str, registry: Registry) -> dict:
     """How a chart task process learns its repository (read back by `repository_from_env`)."""
-    return {"MILLRACE_CHART_REPOSITORY": url, "MILLRACE_CHART_REGISTRY_URL": registry.url,
-            "MILLRACE_CHART_REGISTRY_USERNAME": registry.username, "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
-            "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
-            "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert, **python_env()}
+    return {
+        "MILLRACE_CHART_REPOSITORY": url,
+        "MILLRACE_CHART_REGISTRY_URL": registry.url,
+        "MILLRACE_CHART_REGISTRY_USERNAME": registry.username,
+        "MILLRACE_CHART_REGISTRY_PASSWORD": registry.password,
+        "MILLRACE_CHART_REGISTRY_INSECURE": "1" if registry.insecure else "",
+        "MILLRACE_CHART_REGISTRY_CA": registry.ca_cert,
+        **python_env(),
+    }
 
 
 def repository_from_env(env, work: Path):
@@ -51,9 +56,13 @@ def repository_from_env(env, work: Path):
         (work / "registry-ca.crt").write_text(env["MILLRACE_CHART_REGISTRY_CA"] + "\n")
         os.environ["SSL_CERT_FILE"] = str(work / "registry-ca.crt")
     from daemon.tasks.lib import charts
-    registry = Registry(env["MILLRACE_CHART_REGISTRY_URL"], env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
-                        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""), bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
-                        env.get("MILLRACE_CHART_REGISTRY_CA", ""))
+    registry = Registry(
+        env["MILLRACE_CHART_REGISTRY_URL"],
+        env.get("MILLRACE_CHART_REGISTRY_USERNAME", ""),
+        env.get("MILLRACE_CHART_REGISTRY_PASSWORD", ""),
+        bool(env.get("MILLRACE_CHART_REGISTRY_INSECURE")),
+        env.get("MILLRACE_CHART_REGISTRY_CA", ""),
+    )
     url = env["MILLRACE_CHART_REPOSITORY"]
     if registries.is_http(url):
         from daemon.tasks.lib.chart_http import HttpChartRepository

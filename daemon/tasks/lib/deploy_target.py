@@ -23,7 +23,11 @@ def on_pipeline_cluster(task: dict, pipeline: dict) -> dict:
 
 def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
     """The registered cluster a deploy task names, or the default one; else a message saying what to do."""
-    row = clusters.default() if name in ("", clusters.LOCAL) else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
+    row = (
+        clusters.default()
+        if name in ("", clusters.LOCAL)
+        else clusters.Cluster.get_or_none(clusters.Cluster.name == name)
+    )
     if row is None:
         raise TaskUnavailable(
             f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")

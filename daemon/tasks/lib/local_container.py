@@ -23,7 +23,7 @@ IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
 NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 ENGINE_VARIABLES = ("MILLRACE_ENV", "MILLRACE_TASK_DIR", "MILLRACE_REASON_FILE")
 
-_HEAD = r'''#!/bin/sh
+_HEAD = r"""#!/bin/sh
 # Millrace: run the task's script in its image. Every value comes from the environment.
 rt="$MILLRACE_CONTAINER_RUNTIME" image="$MILLRACE_CONTAINER_IMAGE" dir="$MILLRACE_TASK_DIR"
 name="millrace-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
@@ -35,7 +35,7 @@ if ! "$rt" image inspect --format '{{.Id}}' "$image" >/dev/null 2>&1; then
     exit 125
   fi
 fi
-'''
+"""
 _RUN = r'''trap '"$rt" stop --time 5 "$name" >/dev/null 2>&1' TERM INT
 "$rt" run --rm {replace}--init --name "$name" --network "$MILLRACE_CONTAINER_NETWORK" \
   --volume "$MILLRACE_WORKSPACE:$MILLRACE_WORKSPACE" --volume "$dir:$dir" --workdir "$MILLRACE_WORKSPACE" \

@@ -72,7 +72,9 @@ def rollout_state(obj: dict) -> tuple[str, str]:
         if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
             return "failed", cond.get("message") or "progress deadline exceeded"
     old = status.get("replicas", updated) - updated if kind == "Deployment" else 0
-    text = f"{ready}/{want} ready, {updated}/{want} updated" + (f", {old} old still running" if old > 0 < updated else "")
+    text = f"{ready}/{want} ready, {updated}/{want} updated" + (
+        f", {old} old still running" if old > 0 < updated else ""
+    )
     return ("done" if ready >= want and updated >= want and old <= 0 else "progressing"), text
 
 

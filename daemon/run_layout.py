@@ -20,13 +20,18 @@ from models.variables import dynamic_values, substitute
 NO_TIMEOUT_LIMIT_MINUTES = 14 * 24 * 60     # a pipeline without a timeout still ends some day
 
 
-def start_rows(run: Run) -> None:
+def start_rows(run: Run, now=None) -> None:
     """What the claim does inside its transaction: the run's rows, or its failure when the
     stored version has nothing to run (saved before empty pipelines were refused)."""
     spec = spec_of(run)
     if not any(stage["tasks"] for stage in spec["stages"]):
-        runs.set_status(run, Status.FAILED, f"version {run.version.version_number} of pipeline '{run.pipeline.name}' has "
-                                            f"no task to run; add a task and save it")
+        runs.set_status(
+            run,
+            Status.FAILED,
+            f"version {run.version.version_number} of pipeline '{run.pipeline.name}' has "
+            f"no task to run; add a task and save it",
+            now=now,
+        )
     else:
         materialize(run, spec)
     faults.point("claim.before_commit")
