@@ -16,7 +16,8 @@ from daemon.executors.base import PollState
 from daemon.run_stop import TIMEOUT_ACTOR, RunStopper
 from daemon.task_start import TaskStarter
 from daemon.tasks import CHECKOUT
-from models import registries, runs
+from models import i18n, registries, runs
+from models.i18n import N_
 from models.db import write_transaction
 from models.secrets import Masker, unseal
 from models.status import STARTED, TERMINAL, Status
@@ -175,7 +176,7 @@ class RunAdvancer:
         if task.stop_sent_at is not None and not executor.ended_before_stop(handle):
             timed_out = run.stop_requested_by == TIMEOUT_ACTOR
             runs.set_status(task, Status.TIMED_OUT if timed_out else Status.STOPPED,
-                            "pipeline timeout" if timed_out else f"stopped by {run.stop_requested_by}",
+                            N_("pipeline timeout") if timed_out else N_("stopped by {actor}", actor=run.stop_requested_by),
                             exit_code=result.exit_code, now=now)
         elif result.state == PollState.EXITED and result.exit_code == 0:
             dynamic = store_dynamic(parse_dynamic(executor.read_outputs_file(handle)), self._spec_and_masker(run)[1])
@@ -194,10 +195,12 @@ class RunAdvancer:
             if result.state == PollState.FAILED and result.reason:  # lost, or could not run: the executor knows why
                 reason = result.reason
             else:
-                reason = executor.read_reason(handle) or result.reason or f"exit code {result.exit_code}"
-            reason = self._spec_and_masker(run)[1](reason)      # a task's own reason file may quote a secret
-            if self.starter.paused and not reason.startswith("disk full"):   # it ended while the disk was full
-                reason = f"disk full: {reason}, while the data directory's disk was full (its log may be incomplete)"
+                reason = executor.read_reason(handle) or result.reason
+            # a task's own reason file may quote a secret; its words are its own (not translated)
+            reason = self._spec_and_masker(run)[1](reason) if reason else N_("exit code {code}", code=result.exit_code)
+            if self.starter.paused and not i18n.english(reason).startswith("disk full"):   # ended while the disk was full
+                reason = N_("disk full: {reason}, while the data directory's disk was full (its log may be incomplete)",
+                            reason=reason)
             runs.set_status(task, Status.FAILED, reason, exit_code=result.exit_code, now=now)
 
     @staticmethod
@@ -223,8 +226,10 @@ class RunAdvancer:
             runs.set_status(run, Status.SUCCEEDED, **accounting.fields(run), now=now)
         elif decision.outcome == Status.FAILED:
             failed = next(t for t in tasks if t.status in (Status.FAILED, Status.TIMED_OUT, Status.STOPPED))
-            reason = failed.reason if failed.task_type == CHECKOUT.name else \
-                f"task '{failed.name}' in stage '{failed.stage_run.name}' failed: {failed.reason}"
+            why = i18n.stored(failed.reason, failed.reason_message)
+            reason = why if failed.task_type == CHECKOUT.name else \
+                N_("task '{task}' in stage '{stage}' failed: {reason}", task=failed.name, stage=failed.stage_run.name,
+                   reason=why)
             runs.set_status(run, Status.FAILED, reason, **accounting.fields(run), now=now)
 
     def _update_stages(self, stages, now) -> None:

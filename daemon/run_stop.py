@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from daemon import accounting, run_layout, shipping
-from models import runs
+from models import i18n, runs
+from models.i18n import N_, P_
 from models.status import STARTED, Status
 from models.tables import TaskRun
 
@@ -26,9 +27,8 @@ class RunStopper:
         timed_out = run.stop_requested_by == TIMEOUT_ACTOR
         final = Status.TIMED_OUT if timed_out else Status.STOPPED
         minutes = spec["timeout_minutes"] or run_layout.NO_TIMEOUT_LIMIT_MINUTES
-        reason = (
-            f"timed out after {minutes} minutes of execution" if timed_out else f"stopped by {run.stop_requested_by}"
-        )
+        reason = (P_("timed out after {n} minute of execution", "timed out after {n} minutes of execution", minutes)
+                  if timed_out else N_("stopped by {actor}", actor=run.stop_requested_by))
         for task in tasks:
             if task.status == Status.PENDING:
                 runs.set_status(task, Status.SKIPPED, now=now)
@@ -42,7 +42,7 @@ class RunStopper:
                     self.executors[task.executor].stop(handle)
                     TaskRun.update(stop_sent_at=now).where(TaskRun.id == task.id).execute()
                     task.stop_sent_at = now
-                    shipping.note(task, f"stopping: {reason}", now)
+                    shipping.note(task, f"stopping: {i18n.english(reason)}", now)   # logs are text: English
                 elif (now - task.stop_sent_at).total_seconds() >= STOP_GRACE_SECONDS:
                     self.executors[task.executor].stop(handle, force=True)
         if not any(t.status in STARTED for t in tasks):

@@ -5,6 +5,7 @@ taken and released as the tick starts and finishes tasks.
 """
 from __future__ import annotations
 
+from models.i18n import N_
 from models.status import Status
 from models.tables import TaskRun
 
@@ -28,4 +29,4 @@ class SlotCounter:
         self.busy = max(0, self.busy - 1)
 
     def describe(self) -> str:
-        return f"waiting: {self.busy}/{self.total} task slots busy"
+        return N_("waiting: {busy}/{total} task slots busy", busy=self.busy, total=self.total)

@@ -13,7 +13,7 @@ import time
 from daemon import disk, faults, run_layout, shipping, tasks
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable
-from models import runs
+from models import i18n, runs
 from models.db import write_transaction
 from models.secrets import SecretError
 from models.status import Status
@@ -44,7 +44,7 @@ class TaskStarter:
             return
         if self.paused or not slots.take():
             reason = self.paused or slots.describe()
-            if task.status != Status.WAITING or task.reason != reason:
+            if task.status != Status.WAITING or task.reason != i18n.english(reason):
                 runs.set_status(task, Status.WAITING, reason, now=now)
             return
         executor_name = tasks.placement(spec, task.task_type)

@@ -12,7 +12,7 @@ import re
 
 from peewee import fn
 
-from models import audit, pipelines
+from models import audit, i18n, pipelines
 from models.db import utcnow, write_transaction
 from models.nudge import wake_daemon
 from models.status import ACTIVE, Status, check_transition, is_terminal
@@ -97,7 +97,10 @@ def set_status(row, new: Status | str, reason: str | None = None, now=None, **fi
     check_transition(row.status, new)
     values = dict(fields, status=new)
     if reason is not None:
-        values["reason"] = reason
+        # a Msg is stored twice: English text for the record, the message for every reader
+        values["reason"] = i18n.english(reason)
+        if hasattr(row, "reason_message"):
+            values["reason_message"] = reason.to_json() if isinstance(reason, i18n.Msg) else None
     if is_terminal(new) and hasattr(row, "finished_at") and row.finished_at is None and "finished_at" not in fields:
         values["finished_at"] = now or utcnow()
     model = type(row)

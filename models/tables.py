@@ -44,7 +44,8 @@ class Run(BaseModel):
     cause_detail = TextField(default="")
     triggered_by = TextField(default="")
     status = TextField(default="queued")
-    reason = TextField(null=True)               # one line, for lists
+    reason = TextField(null=True)               # one line, for lists (English)
+    reason_message = TextField(null=True)       # the same, language-neutral: {"id", "params"} (models/i18n.py)
     detail = TextField(null=True)               # longer explanation, for the run page
     parameters_json = TextField(default="{}")   # parameter overrides given when queued
     dynamic_json = TextField(default="{}")      # dynamic parameters set by tasks so far
@@ -85,6 +86,7 @@ class TaskRun(BaseModel):
     task_type = TextField()
     status = TextField(default="pending")
     reason = TextField(null=True)
+    reason_message = TextField(null=True)
     executor = TextField(null=True)             # local | kubernetes
     handle_json = TextField(null=True)          # how the executor finds the work again (pid, pod name)
     attempt = IntegerField(default=1)
