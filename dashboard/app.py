@@ -15,7 +15,7 @@ import dash
 from dash import Dash
 from flask import g
 
-from dashboard import actions, api, layout
+from dashboard import actions, api, layout, viewer
 from models import home
 from models.db import database
 
@@ -71,5 +71,6 @@ def create_app(home_path=None) -> Dash:
         hooks_blueprint = None
     if hooks_blueprint is not None:
         server.register_blueprint(hooks_blueprint)
+    viewer.install(server)        # the reader's language and time zone
     _per_request_connection(server)
     return app

@@ -12,7 +12,7 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import ids
+from dashboard import ids, viewer
 from models.status import Status
 
 # status → (Bootstrap colour name, hex colour for Plotly and cytoscape)
@@ -60,8 +60,12 @@ def duration_text(seconds: float | None) -> str:
 
 
 def time_text(at: dt.datetime | None) -> str:
-    """Stored times are naive UTC; say so rather than guess the browser's zone."""
-    return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at else "–"
+    """A stored (naive UTC) time in the reader's zone, with the zone shown (UTC until the
+    browser has told it: dashboard/viewer.py)."""
+    if not at:
+        return "–"
+    local = viewer.local_time(at)
+    return f"{local:%Y-%m-%d %H:%M:%S} {viewer.zone_label(local)}"
 
 
 def span_seconds(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> float | None:
