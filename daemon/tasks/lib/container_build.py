@@ -67,25 +67,21 @@ class BuildPlan:
 
     @property
     def script(self) -> str:
-        lines = [
-            "#!/bin/sh",
-            "# Millrace image build. Every value comes from the environment.",
-            "set -eu",
-            # the login's auth file holds the password (base64): never leave it behind
-            "trap 'rm -f \"$MILLRACE_AUTH_FILE\"' EXIT",
-            'if [ ! -f "$MILLRACE_DOCKERFILE" ]; then',
-            "  printf 'millrace: error: Dockerfile %s not found in the checkout\\n' " '"$MILLRACE_DOCKERFILE_PATH" >&2',
-            "  exit 3",
-            "fi",
-            'mkdir -p "$MILLRACE_WORK_DIR"',
-            'if [ -n "${MILLRACE_REGISTRY_CA:-}" ]; then',
-            '  mkdir -p "$MILLRACE_CERT_DIR"',
-            '  printf \'%s\\n\' "$MILLRACE_REGISTRY_CA" > "$MILLRACE_CERT_DIR/ca.crt"',
-            "fi",
-            "printf 'millrace: registry %s\\n' \"$MILLRACE_REGISTRY\"",
-            '[ -z "$MILLRACE_REGISTRY_USERNAME" ] || printf \'millrace: user %s\\n\' "$MILLRACE_REGISTRY_USERNAME"',
-            "printf 'millrace: image %s\\n' \"$MILLRACE_IMAGE\"",
-        ]
+        lines = ["#!/bin/sh", "# Millrace image build. Every value comes from the environment.", "set -eu",
+                 # the login's auth file holds the password (base64): never leave it behind
+                 'trap \'rm -f "$MILLRACE_AUTH_FILE"\' EXIT',
+                 'if [ ! -f "$MILLRACE_DOCKERFILE" ]; then',
+                 "  printf 'millrace: error: Dockerfile %s not found in the checkout\\n' "
+                 '"$MILLRACE_DOCKERFILE_PATH" >&2',
+                 "  exit 3", "fi",
+                 'mkdir -p "$MILLRACE_WORK_DIR"',
+                 'if [ -n "${MILLRACE_REGISTRY_CA:-}" ]; then',
+                 '  mkdir -p "$MILLRACE_CERT_DIR"',
+                 "  printf '%s\\n' \"$MILLRACE_REGISTRY_CA\" > \"$MILLRACE_CERT_DIR/ca.crt\"", "fi",
+                 "printf 'millrace: registry %s\\n' \"$MILLRACE_REGISTRY\"",
+                 "[ -z \"$MILLRACE_REGISTRY_USERNAME\" ] || "
+                 "printf 'millrace: user %s\\n' \"$MILLRACE_REGISTRY_USERNAME\"",
+                 "printf 'millrace: image %s\\n' \"$MILLRACE_IMAGE\""]
         for step in self.steps:
             line = " ".join(_word(t) for t in step.argv)
             if step.stdin_env:
@@ -157,21 +153,8 @@ def _containers_steps(tool: str, build_verb: str, push_retries: bool):
         out.append(Step("build", [tool, build_verb, "--isolation", "chroot", *retry, *auth,
                                   *build_tls, "-f", "$MILLRACE_DOCKERFILE", "-t", "$MILLRACE_IMAGE",
                                   "$MILLRACE_CONTEXT"]))
-        out.append(
-            Step(
-                "push",
-                [
-                    tool,
-                    "push",
-                    *(retry if push_retries else []),
-                    *auth,
-                    *tls,
-                    "--digestfile",
-                    "$MILLRACE_DIGEST_FILE",
-                    "$MILLRACE_IMAGE",
-                ],
-            )
-        )
+        out.append(Step("push", [tool, "push", *(retry if push_retries else []), *auth, *tls,
+                                 "--digestfile", "$MILLRACE_DIGEST_FILE", "$MILLRACE_IMAGE"]))
         return out
     return steps
 
