@@ -29,6 +29,12 @@ class Field:
     placeholder: str = ""           # the editor's hint for an empty field (an optional one shows its default)
     multiline: bool = False
     substituted: bool = True        # ${X} replaced at run time (a script's ${X} is the shell's)
+    picker: str = ""                # what the editor offers to choose from: "cluster", "registry", "chart", "chart_version"
+
+    @property
+    def hint(self) -> str:
+        """The editor's placeholder: the declared hint, else an optional field's text default."""
+        return self.placeholder or (self.default if isinstance(self.default, str) and not self.required else "")
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,11 @@ class TaskFields:
         return next((f for f in self.fields if f.name == name), None)
 
 
-CLUSTER = Field("cluster", "Cluster (blank: the default)")
+CLUSTER = Field("cluster", "Cluster (blank: the default)", picker="cluster")
 NAMESPACE = Field("namespace", "Namespace", required=True)
 CHART_VERSION = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}")
+CHART_VERSION_PICKED = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}",
+                             picker="chart_version")
 
 SCRIPT = TaskFields("script", "run script", (
     Field("image", "Image", required=True, placeholder="debian"),
@@ -66,7 +74,7 @@ BUILD_IMAGE = TaskFields("build_image", "build & publish image", (
     Field("tag", "Image tag", required=True, placeholder="latest"),
     Field("workspace", "Registry workspace (namespace)", required=True),
     Field("context", "Build context", default="."),
-    Field("registry", "Registry (blank: the configured one)"),
+    Field("registry", "Registry (blank: the configured one)", picker="registry"),
 ))
 DEPLOY_YAML = TaskFields("deploy_yaml", "deploy YAML", (
     Field("file", "YAML file path (in the repository)", required=True), CLUSTER, NAMESPACE))
@@ -74,7 +82,8 @@ BUILD_CHART = TaskFields("build_chart", "build & publish chart", (
     Field("chart_dir", "Chart directory", required=True), Field("chart_name", "Chart name", required=True),
     CHART_VERSION))
 DEPLOY_CHART = TaskFields("deploy_chart", "deploy chart", (
-    Field("release", "Release name", required=True), Field("chart", "Chart name", required=True), CHART_VERSION,
+    Field("release", "Release name", required=True), Field("chart", "Chart name", required=True, picker="chart"),
+    CHART_VERSION_PICKED,
     CLUSTER, NAMESPACE, Field("parameters", "Parameters (key=value, one a line)", default={}, multiline=True)))
 CHECKOUT = TaskFields("checkout", "checkout", implicit=True)
 
@@ -100,6 +109,16 @@ def undeclare(name: str) -> None:
 
 def get(name) -> TaskFields | None:
     return _declared.get(name) if isinstance(name, str) else None
+
+
+def field_label(name: str) -> str | None:
+    """The label a field has in the declared types (the first type declaring it), for words
+    such as "task 'compile' › Image"; None when no type declares it."""
+    for declared in list(_declared.values()):
+        found = declared.field_named(name)
+        if found is not None:
+            return found.label
+    return None
 
 
 def is_built_in(name: str) -> bool:

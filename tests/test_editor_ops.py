@@ -274,3 +274,20 @@ def test_values_from_a_panel_about_to_be_replaced_are_ignored():
     assert stamped == ["stages[0].name", "stages[0].mode"]
     ids = [eid.field("stages[0].name", 2), eid.field("stages[0].mode", 3), eid.field("name")]
     assert values.current_pairs(ids, ["old", "parallel", "app"], 3) == [("stages[0].mode", "parallel"), ("name", "app")]
+
+
+def test_a_declared_task_type_shows_in_the_editor_with_no_dashboard_edit():
+    from models import task_types
+    declared = task_types.declare(task_types.TaskFields("notify", "send a notice", (
+        task_types.Field("channel", "Channel name", required=True, placeholder="#builds"),
+        task_types.Field("text", "Message", multiline=True, default="done"))))
+    try:
+        spec = tasks.set_task_type(sample(), 0, 0, "notify")
+        form = forms.panel(spec, "task-0-0", [])
+        assert ids_in(form, eid.FIELD)[2:] == ["stages[0].tasks[0].channel", "stages[0].tasks[0].text"]
+        text = repr(form)
+        assert "Channel name" in text and "'#builds'" in text and "Message" in text and "Textarea" in text
+        assert "send a notice" in text                                   # in the type choice
+        assert problems.describe_path(spec, "stages[0].tasks[0].channel") == "stage 'Build' › task 'compile' › Channel name"
+    finally:
+        task_types.undeclare(declared.name)
