@@ -44,6 +44,7 @@ class TaskFields:
     fields: tuple[Field, ...] = ()  # in the editor's order; stored required first, each group in this order
     new_task: dict = field(default_factory=dict)    # values a task added in the editor starts with
     implicit: bool = False          # never written in a definition (the checkout)
+    deploys: bool = False           # changes something outside (a cluster): a manual run asks first
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -77,14 +78,15 @@ BUILD_IMAGE = TaskFields("build_image", "build & publish image", (
     Field("registry", "Registry (blank: the configured one)", picker="registry"),
 ))
 DEPLOY_YAML = TaskFields("deploy_yaml", "deploy YAML", (
-    Field("file", "YAML file path (in the repository)", required=True), CLUSTER, NAMESPACE))
+    Field("file", "YAML file path (in the repository)", required=True), CLUSTER, NAMESPACE), deploys=True)
 BUILD_CHART = TaskFields("build_chart", "build & publish chart", (
     Field("chart_dir", "Chart directory", required=True), Field("chart_name", "Chart name", required=True),
     CHART_VERSION))
 DEPLOY_CHART = TaskFields("deploy_chart", "deploy chart", (
     Field("release", "Release name", required=True), Field("chart", "Chart name", required=True, picker="chart"),
     CHART_VERSION_PICKED,
-    CLUSTER, NAMESPACE, Field("parameters", "Parameters (key=value, one a line)", default={}, multiline=True)))
+    CLUSTER, NAMESPACE, Field("parameters", "Parameters (key=value, one a line)", default={}, multiline=True)),
+    deploys=True)
 CHECKOUT = TaskFields("checkout", "checkout", implicit=True)
 
 BUILT_IN = (SCRIPT, BUILD_IMAGE, DEPLOY_YAML, BUILD_CHART, DEPLOY_CHART, CHECKOUT)     # PRODUCT.md §3 order

@@ -26,10 +26,12 @@ def error_for(errors, path: str) -> str | None:
 
 
 def text_field(label, path, value, errors, *, required=False, multiline=False, placeholder=None, help_text=None,
-               input_type="text"):
+               input_type="text", numeric=False):
     message = error_for(errors, path)
     props = dict(id=eid.field(path), value=to_widget(path, value), invalid=bool(message),
                  placeholder=placeholder or "")
+    if numeric:     # text, not type=number: a browser reports bad numbers as blank, which reads as "none"
+        props["inputMode"] = "numeric"
     control = (dbc.Textarea(rows=6 if path.endswith("script") else 3, className="font-monospace", **props)
                if multiline else dbc.Input(type=input_type, **props))
     return html.Div([dbc.Label([label, html.Span(" *", className="text-danger") if required else None],

@@ -12,6 +12,7 @@ import re
 from dashboard.editor.ops import MISSING, get_field, set_field
 from dashboard.editor.tasks import set_task_type
 from dashboard.placement import DEFAULT_CLUSTER
+from models.spec import minutes_value
 
 MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")
@@ -38,9 +39,7 @@ def from_widget(path: str, raw):
     if path == "cluster" and raw == DEFAULT_CLUSTER:
         return ""
     if path in MINUTES:
-        if raw in (None, ""):
-            return None
-        return int(raw) if isinstance(raw, (int, float)) and float(raw).is_integer() else raw
+        return minutes_value(raw)
     if _is_mapping(path):
         lines = [line for line in str(raw or "").splitlines() if line.strip()]
         return {k.strip(): v.strip() for k, _, v in (line.partition("=") for line in lines)}
