@@ -291,3 +291,19 @@ def test_a_declared_task_type_shows_in_the_editor_with_no_dashboard_edit():
         assert problems.describe_path(spec, "stages[0].tasks[0].channel") == "stage 'Build' › task 'compile' › Channel name"
     finally:
         task_types.undeclare(declared.name)
+
+
+def test_a_typed_secret_shows_masked_in_the_yaml_tab_and_comes_back_from_it():
+    spec = validate({"name": "app", "stages": [{"name": "Build", "tasks": [
+        {"name": "t", "type": "script", "image": "alpine", "script": "make",
+         "env": [{"name": "TOKEN", "value": "typed-secret-1", "secret": True}]}]}]})
+    text = page_yaml.masked_yaml(spec)
+    assert "typed-secret-1" not in text and page_yaml.MASK in text
+    back, error = page_yaml.from_yaml(text, spec)
+    assert error is None and back["stages"][0]["tasks"][0]["env"][0]["value"] == "typed-secret-1"
+    renamed, _ = page_yaml.from_yaml(text.replace("name: t\n", "name: other\n"), spec)
+    assert renamed["stages"][0]["tasks"][0]["env"][0]["value"] == ""      # never the mask as a value
+
+
+def test_deselect_goes_back_to_the_pipeline_settings():
+    assert commands.run_op(sample(), "deselect", "task-0-1") == (sample(), None)

@@ -238,7 +238,8 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(m
 
     ed.type("stages[2].tasks[0].script", "true")
     wait_for(lambda: "invalid" not in ed.node_classes("task-2-0"), message="the mark to clear")
-    assert "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
+    wait_for(lambda: "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class"),
+             message="the field's mark to clear (its own callback, after the card's)")
     ed.el(eid.SAVE).click()
     wait_for(lambda: stored(millrace, "needs-a-script"), message="the pipeline to be saved")
 
@@ -293,12 +294,19 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
     ed.click("redo")
     wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), message="redo in the YAML text")
     box = ed.el(eid.YAML)
+    good = box.get_attribute("value")
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys("stages: [oops")
-    chrome.find_element(By.LINK_TEXT, "Canvas").click()
-    wait_for(lambda: "not valid YAML" in chrome.execute_script(
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()          # refused: the tab stays, with the parser's words
+    wait_for(lambda: "not valid YAML at line" in chrome.execute_script(
         "return document.getElementById(arguments[0]).textContent;", eid.YAML_ERROR), message="the YAML error")
+    wait_for(lambda: ed.el(eid.YAML).is_displayed(), message="the YAML tab kept open")
+    box = ed.el(eid.YAML)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(good)
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()
     ed.wait_stages(["Build", "Ship"])                         # bad YAML changed nothing
 
     ed.el(eid.SAVE).click()
