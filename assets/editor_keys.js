@@ -5,7 +5,7 @@
      the hidden "deselect" button, so the server's operate callback does it, in its order);
    - Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z (or Ctrl+Y) redo, through the editor's own buttons
      (its history of the definition); inside a text field the field's own undo is left alone;
-   - the canvas gets a tab stop (Tab reaches it; the tabs are links, reachable already);
+   - the canvas and both tabs get a tab stop (Tab reaches them; Enter or Space opens a tab);
    - unsaved edits (the hidden marker has class "dirty", set by the server from the history)
      make the browser ask before the page is left: a reload or a closed tab (beforeunload),
      and a link to another page of the dashboard, which does not unload the page. */
@@ -74,5 +74,17 @@
         cy.on("tap", function (evt) {
             if (evt.target === cy) { press("deselect"); }
         });
+    }, 200);
+
+    // The Canvas and YAML tabs: each a tab stop, opened with Enter or Space like a button.
+    setInterval(function () {
+        var links = document.querySelectorAll("#editor-tabs .nav-link:not([data-keys])");
+        for (var i = 0; i < links.length; i++) {
+            links[i].setAttribute("data-keys", "1");
+            links[i].setAttribute("tabindex", "0");
+            links[i].addEventListener("keydown", function (e) {
+                if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.currentTarget.click(); }
+            });
+        }
     }, 200);
 })();
