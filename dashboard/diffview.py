@@ -58,5 +58,7 @@ def side_by_side(old: str, new: str, old_title: str, new_title: str, table_id=No
                              html.Td(n_new or "", className="diff-no"), html.Td(line_new, className=f"diff-text {right}")],
                             className=f"diff-{kind}"))
     head = html.Thead(html.Tr([html.Th(old_title, colSpan=2), html.Th(new_title, colSpan=2)]))
-    return html.Div(html.Table([head, html.Tbody(body)], className="diff-table"), className="diff-scroll",
+    # A fixed layout takes its widths from the first row (the titles span two columns): say them here.
+    widths = html.Colgroup([html.Col(className="diff-no-col"), html.Col(), html.Col(className="diff-no-col"), html.Col()])
+    return html.Div(html.Table([widths, head, html.Tbody(body)], className="diff-table"), className="diff-scroll",
                     **({"id": table_id} if table_id else {}))
