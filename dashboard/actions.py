@@ -175,8 +175,7 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
         where = "" if placement is None else ", runs on " + (
             "this machine" if runs_on == "local" else f"cluster {runs_on}" if runs_on else "the default")
         minutes = saved["timeout_minutes"]
-        return (f"Saved the timeout of '{p.name}' ({f'{minutes} min' if minutes else 'none'}{where}), "
-                f"version {version.version_number}."), None
+        return f"Saved the timeout of '{p.name}' ({f'{minutes} min' if minutes else 'none'}{where}).", None
     if action == "restore":
         version = pipelines.restore(p, int(pending["restore"]), ACTOR, based_on=pending.get("version"))
         if not version.is_new:
