@@ -59,7 +59,7 @@ class TaskFields:
 
 
 CLUSTER = Field("cluster", "Cluster (blank: the default)", picker="cluster")
-NAMESPACE = Field("namespace", "Namespace", required=True)
+NAMESPACE = Field("namespace", "Namespace", required=True, picker="namespace")
 CHART_VERSION = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}")
 CHART_VERSION_PICKED = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}",
                              picker="chart_version")

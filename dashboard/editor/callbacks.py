@@ -86,7 +86,7 @@ def show_form(selected, rev, state, meta):
     spec = state["present"]
     name = to_widget("name", spec.get("name"))
     return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0,
-                       meta.get("placement")), name
+                       meta.get("placement"), meta.get("pickers")), name
 
 
 @wiring.callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),

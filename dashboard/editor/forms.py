@@ -15,9 +15,10 @@ import json
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.editor import ids as eid
+from dashboard.editor import ids as eid, pickers
 from dashboard.editor.controls import op_button, select_field, text_field
 from dashboard.editor.pipeline_form import pipeline_form
+from dashboard.editor.values import BLANK_CHOICE
 from dashboard.editor.yaml_text import secret_key
 from dashboard.graph import parse_node
 from models import task_types
@@ -66,7 +67,19 @@ def env_rows(task, p, errors, stored, stage_name):
     return rows
 
 
-def task_form(spec, i, j, errors, stored):
+def task_field(spec, declared, path, value, errors, offered):
+    """A declared field: a select where the product knows the choices (pickers), else text,
+    with suggestions where it knows some."""
+    options = pickers.select_options(declared.picker, offered, value) if declared.picker else None
+    if options is not None:
+        return select_field(declared.label, path, value or BLANK_CHOICE,
+                            [(v or BLANK_CHOICE, label) for v, label in options], errors)
+    return text_field(declared.label, path, value, errors, required=declared.required, multiline=declared.multiline,
+                      placeholder=declared.hint or None,
+                      suggestions=pickers.suggestions(declared.picker, offered, spec) if declared.picker else ())
+
+
+def task_form(spec, i, j, errors, stored, offered=None):
     stage, p = spec["stages"][i], f"stages[{i}].tasks[{j}]"
     task = stage["tasks"][j]
     kind = task.get("type")
@@ -77,9 +90,7 @@ def task_form(spec, i, j, errors, stored):
     if kind not in TASK_TYPES:
         return out
     for declared in task_types.get(kind).fields:      # labels, hints and order as models.task_types declares them
-        out.append(text_field(declared.label, f"{p}.{declared.name}", task.get(declared.name), errors,
-                              required=declared.required, multiline=declared.multiline,
-                              placeholder=declared.hint or None))
+        out.append(task_field(spec, declared, f"{p}.{declared.name}", task.get(declared.name), errors, offered or {}))
     out += [html.H6("Environment variables", className="mt-3"),
             *env_rows(task, p, errors, stored, stage.get("name")),
             op_button("+ Variable", "add-env"),
@@ -88,8 +99,9 @@ def task_form(spec, i, j, errors, stored):
     return out
 
 
-def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, placement=None) -> list:
-    """The form for the selected node, its controls stamped with the panel revision `rev`."""
+def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, placement=None, offered=None) -> list:
+    """The form for the selected node, its controls stamped with the panel revision `rev`;
+    `offered`: what the pickers offer (pickers.choices(), read as the editor opened)."""
     ref = parse_node(selected)
     form = None
     try:
@@ -98,7 +110,7 @@ def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, pla
         elif ref[:1] == ("stage",):
             form = stage_form(spec, ref[1], errors)
         elif ref[:1] == ("task",):
-            form = task_form(spec, ref[1], ref[2], errors, set(stored))
+            form = task_form(spec, ref[1], ref[2], errors, set(stored), offered)
     except (IndexError, KeyError, TypeError, AttributeError):
         pass     # the node is gone (undo, YAML edit): fall back to the pipeline's settings
     return _stamp(form or pipeline_form(spec, errors, placement), rev)

@@ -15,6 +15,7 @@ from dashboard.placement import DEFAULT_CLUSTER
 from models.spec import minutes_value
 
 MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
+BLANK_CHOICE = DEFAULT_CLUSTER      # a picker's "blank" choice (a dbc.Select keeps "" for its placeholder)
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")
 
 
@@ -36,7 +37,7 @@ def from_widget(path: str, raw):
     validation to name."""
     if path.endswith(".secret"):
         return bool(raw)
-    if path == "cluster" and raw == DEFAULT_CLUSTER:
+    if raw == BLANK_CHOICE and path.split(".")[-1] in ("cluster", "registry"):
         return ""
     if path in MINUTES:
         return minutes_value(raw)

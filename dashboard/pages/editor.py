@@ -18,7 +18,7 @@ from dash import dcc, html
 
 from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor import callbacks, conflict, forms, ids as eid, save
+from dashboard.editor import callbacks, conflict, forms, ids as eid, pickers, save
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
@@ -67,7 +67,7 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline", versi
     return html.Div([
         dcc.Store(id=eid.STATE, data=state),
         dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "version": version, "stored": list(stored),
-                                     "placement": placement}),
+                                     "placement": placement, "pickers": pickers.choices()}),
         dcc.Store(id=eid.CONFLICT),
         conflict.dialog(),
         dcc.Store(id=eid.SELECTED, data=None),

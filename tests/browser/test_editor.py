@@ -101,6 +101,9 @@ class Editor:
             first = where()
             time.sleep(0.25)
             return first if first and first == where() else None
+        # Wholly in view first: a pointer offset counts from the element's in-view centre, which
+        # moves when a box above (the problems list) pushes the canvas partly out of the window.
+        self.d.execute_script("cy.container().scrollIntoView({block: 'center', behavior: 'instant'});")
         box = wait_for(settled, message=f"node {node_id} to stay put")
         container = self.d.execute_script("return cy.container();")
         ActionChains(self.d).move_to_element_with_offset(container, int(box[0]), int(box[1])).click().perform()

@@ -208,3 +208,17 @@ def test_a_typed_secret_never_shows_in_clear_in_the_yaml_tab(millrace, chrome):
     wait_for(lambda: stored(millrace, "typed-secret")[1] == 2, message="version 2")
     env = stored(millrace, "typed-secret")[2]["stages"][0]["tasks"][0]["env"][0]
     assert env["secret"] and env["encrypted"] and "value" not in env            # the typed value, sealed
+
+
+def test_the_code_source_card_label_stays_inside_its_card(millrace, chrome):
+    text = definition("long-source").replace("stages:", "source:\n  repository: https://git.example.com/"
+                                             "a-team/a-rather-long-repository-name.git\n"
+                                             "  branch: feature/a-very-long-branch-name\nstages:")
+    ed, _ = open_editor(millrace, chrome, "long-source", text)
+    inside = ("const n = cy.getElementById('source'), box = n.boundingBox({includeLabels: false}),"
+              " label = n.boundingBox({includeNodes: false, includeLabels: true});"
+              "return [label.x1 >= box.x1, label.x2 <= box.x2, label.y1 >= box.y1, label.y2 <= box.y2,"
+              " n.data('label')];")
+    found = wait_for(lambda: chrome.execute_script(inside), message="the source card")
+    assert found[:4] == [True, True, True, True], found
+    assert found[4].startswith("…") and "branch" in found[4]
