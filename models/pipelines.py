@@ -165,13 +165,16 @@ def restore(pipeline: Pipeline, number: int, actor: str, *, based_on: int | None
                 action="restore", restored=number)
 
 
-def apply(raw: dict, actor: str) -> tuple[Pipeline, str]:
-    """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged')."""
+def apply(raw: dict, actor: str, based_on: int | None = None) -> tuple[Pipeline, str]:
+    """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged').
+    `based_on` (`apply --based-on N`): the version the file was exported from; Stale if a newer one is stored."""
     spec = specs.validate(raw)
     existing = live().where(Pipeline.name == spec["name"]).first()
     if existing is None:
+        if based_on is not None:
+            raise NotFound(f"no pipeline named '{spec['name']}' to update from version {based_on}")
         return create(spec, actor), "created"
-    return existing, "updated" if save(existing, spec, actor).is_new else "unchanged"
+    return existing, "updated" if save(existing, spec, actor, based_on=based_on).is_new else "unchanged"
 
 
 def _comparable(spec):

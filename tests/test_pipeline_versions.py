@@ -64,3 +64,17 @@ def test_the_settings_dialog_never_stores_a_bad_timeout_and_says_when_nothing_ch
     assert message == "Saved the timeout of 'app' (15 min)."
     with pytest.raises(pipelines.Stale):                          # the dialog was opened on version 1
         actions.perform(pending, timeout="20")
+
+
+def test_the_cli_apply_based_on_an_older_version_is_refused(tmp_path):
+    from tests.test_cli import cli
+    home = tmp_path / "home"
+    cli(home, "migrate")
+    text = "name: app\nstages:\n- name: B\n  tasks:\n  - {name: t, type: script, image: alpine, script: 'true'}\n"
+    (tmp_path / "p.yaml").write_text(text)
+    cli(home, "apply", "-f", str(tmp_path / "p.yaml"))
+    (tmp_path / "p.yaml").write_text(text.replace("'true'", "'make'"))
+    assert "updated" in cli(home, "apply", "-f", str(tmp_path / "p.yaml"), "--based-on", "1").stdout
+    (tmp_path / "p.yaml").write_text(text.replace("'true'", "'make all'"))
+    refused = cli(home, "apply", "-f", str(tmp_path / "p.yaml"), "--based-on", "1", check=False)
+    assert refused.returncode != 0 and "was changed meanwhile: version 2 was saved by" in refused.stderr
