@@ -195,10 +195,12 @@ def test_a_typed_secret_never_shows_in_clear_in_the_yaml_tab(millrace, chrome):
     ed.type("stages[0].tasks[0].env[0].name", "TOKEN")
     toggle = wait_for(lambda: ed.el({"type": eid.TOGGLE, "path": "stages[0].tasks[0].env[0].secret", "rev": -1}),
                       message="the secret switch")
+    chrome.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", toggle)
     toggle.click()
     wait_for(lambda: ed.el(eid.field("stages[0].tasks[0].env[0].value")).get_attribute("type") == "password",
              message="a password field")
     ed.type("stages[0].tasks[0].env[0].value", "very-secret-value")
+    chrome.execute_script("window.scrollTo({top: 0, behavior: 'instant'});")      # the form scrolled the page
     chrome.find_element(By.LINK_TEXT, "YAML").click()
     wait_for(lambda: "TOKEN" in ed.el(eid.YAML).get_attribute("value"), message="the YAML text")
     text = ed.el(eid.YAML).get_attribute("value")
