@@ -73,7 +73,7 @@ BUILD_IMAGE = TaskFields("build_image", "build & publish image", (
     Field("dockerfile", "Dockerfile path", default="Dockerfile"),
     Field("image", "Image", required=True, placeholder="debian"),
     Field("tag", "Image tag", required=True, placeholder="latest"),
-    Field("workspace", "Registry workspace (namespace)", required=True),
+    Field("workspace", "Registry workspace (namespace)", required=True, picker="workspace"),
     Field("context", "Build context", default="."),
     Field("registry", "Registry (blank: the configured one)", picker="registry"),
 ))

@@ -6,8 +6,8 @@ select of the registered clusters (blank: where the pipeline runs, else the defa
 `registry` a select of the registered registries (blank: the configured one); `chart` and
 `chart_version` free text with suggestions (charts built earlier in this definition, and
 charts and versions deployed before), since a chart published earlier in the same run is
-not known yet. Namespaces are free text with suggestions (each cluster's own namespace and
-those deployed to). A value no longer registered stays choosable, so saving never drops it.
+not known yet. Namespaces and registry workspaces are free text with suggestions (each
+cluster's own namespace, those deployed to, and those the saved pipelines name). A value no longer registered stays choosable, so saving never drops it.
 
 `choices()` reads models/ once, as the editor opens (plain data in its META store).
 `deploy_problems()` is the save check: a deploy task whose cluster is not registered, or
@@ -16,9 +16,19 @@ page that fixes it. The daemon applies the same rule at run time (daemon/tasks/l
 """
 from __future__ import annotations
 
-from models import clusters, registries, releases, task_types
+from models import clusters, pipelines, registries, releases, task_types
 
 CLUSTERS_PAGE = "the Clusters page (/clusters)"
+
+
+def _named(field: str) -> set[str]:
+    """The values the saved pipelines' tasks give `field` (their current versions)."""
+    found = set()
+    for pipeline in list(pipelines.live()):
+        for stage in pipelines.current_spec(pipeline)["stages"]:
+            found |= {t[field] for t in stage["tasks"] if isinstance(t.get(field), str) and t[field]
+                      and "${" not in t[field]}
+    return found
 
 
 def choices() -> dict:
@@ -27,7 +37,9 @@ def choices() -> dict:
     return {"clusters": [c.name for c in clusters.all_clusters()],
             "default_cluster": getattr(clusters.default(), "name", None),
             "registries": [r.name for r in registries.all_registries() if r.name != registries.CHART_CREDENTIALS],
-            "namespaces": sorted({c.namespace for c in clusters.all_clusters()} | {r.namespace for r in deployed}),
+            "namespaces": sorted({c.namespace for c in clusters.all_clusters()} | {r.namespace for r in deployed}
+                                 | _named("namespace")),
+            "workspaces": sorted(_named("workspace")),
             "charts": sorted({r.chart for r in deployed}),
             "chart_versions": sorted({r.chart_version for r in deployed}, reverse=True)}
 
@@ -58,7 +70,7 @@ def select_options(picker: str, offered: dict, current) -> list[tuple[str, str]]
 def suggestions(picker: str, offered: dict, spec: dict) -> list[str]:
     names, versions = built_charts(spec)
     found = {"chart": names + (offered.get("charts") or []), "chart_version": versions + (offered.get("chart_versions") or []),
-             "namespace": offered.get("namespaces") or []}.get(picker, [])
+             "namespace": offered.get("namespaces") or [], "workspace": offered.get("workspaces") or []}.get(picker, [])
     return list(dict.fromkeys(v for v in found if v))         # once each, in order
 
 
