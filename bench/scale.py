@@ -54,7 +54,7 @@ RUNS, TASKS_PER_RUN = 200, 5         # case (2): 1,000 tasks, 200 runs active at
 ARRIVAL_SECONDS = 6.0
 SLEEP = "sleep 6.$(( (BUILD_ID * 7 + {k} * 3) % 10 ))"
 BUSY_POLL_SECONDS = 0.25             # daemon.loop's poll interval while work is active
-_ACTIVE = [Status.RUNNING.value, Status.WAITING.value]   # what Daemon.tick advances
+_ACTIVE = [Status.RUNNING, Status.WAITING]   # what Daemon.tick advances
 
 
 def staged_pipeline(name, stages, width, mode="parallel", script="true"):

@@ -57,6 +57,8 @@ def _serve_verbs(verb) -> None:
 def _pipeline_verbs(verb) -> None:
     s = verb("apply", pipelines_cmd.apply, "create or update a pipeline from a YAML file")
     s.add_argument("-f", "--file", required=True, help="pipeline YAML ('-' for standard input)")
+    s.add_argument("--based-on", type=int, metavar="VERSION",
+                   help="the version the file was exported from: refused if a newer version was saved since")
     s = verb("export", pipelines_cmd.export, "print a pipeline as YAML (secret values stay encrypted)")
     s.add_argument("name")
     s = verb("pipelines", pipelines_cmd.list_, "list pipelines")

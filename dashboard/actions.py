@@ -1,30 +1,31 @@
-"""The intents the pages offer (run, stop, re-run, copy, settings, activate, delete) and
-the one dialog that confirms them.
+"""The one dialog that confirms the intents the pages offer (run, stop, re-run, copy,
+settings, restore a version, activate, delete); what each asks and does is dashboard.intents'.
 
 Any button whose id is {"type": ROW_ACTION, "action", "pipeline"} or {"type": RUN_ACTION,
 "action", "run"} lands here, on whichever page it sits. Actions that start or destroy
 something, or need an answer (a name, a timeout), open the dialog first; the others run
-at once. Every intent goes through models/ with the actor "dashboard", and a done action
-bumps ACTION_DONE so the page re-renders without waiting for its poll. The dialog is part
+at once. Run asks only when there is something to ask: the pipeline's parameters, with
+their defaults, to override, or a confirmation for a pipeline that deploys; a deactivated
+pipeline is refused before any dialog opens. Every intent goes through models/ with the
+actor "dashboard", and a done action bumps ACTION_DONE so the page re-renders without waiting for its poll. The dialog is part
 of the shell, so its callbacks (declared on `wiring`) are registered by app.create_app().
 """
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
+from dashboard.intents import ACTOR, IMMEDIATE, describe, perform  # noqa: F401  (ACTOR: the pages' actor)
 from dashboard.wiring import Callbacks
-from models import daemon_state, pipelines, runs
-from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError
-from models.tables import Pipeline, Run
-
-ACTOR = "dashboard"
-IMMEDIATE = {"activate", "deactivate"}
+from models import pipelines
+from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError, minutes_problem, minutes_value
+from models.tables import Pipeline
 
 wiring = Callbacks()
 
@@ -43,112 +44,25 @@ def dialog() -> html.Div:
                 html.P(id=ids.DIALOG_BODY),
                 group(ids.DIALOG_SOURCE_GROUP, "Pipeline to copy", dbc.Select(id=ids.DIALOG_SOURCE)),
                 group(ids.DIALOG_NAME_GROUP, "New pipeline name", dbc.Input(id=ids.DIALOG_NAME, type="text")),
+                # Text, not type=number: a browser reports a bad number as blank, which would read as "none".
                 group(ids.DIALOG_TIMEOUT_GROUP, "Timeout in minutes (empty: none; runs stop after 14 days)",
-                      dbc.Input(id=ids.DIALOG_TIMEOUT, type="number", min=1, step=1)),
+                      [dbc.Input(id=ids.DIALOG_TIMEOUT, type="text", inputMode="numeric"),
+                       dbc.FormFeedback(id=ids.DIALOG_TIMEOUT_FEEDBACK, type="invalid")]),
                 group(ids.DIALOG_PLACEMENT_GROUP, "Runs on", [
                     dbc.Select(id=ids.DIALOG_CLUSTER, className="mb-2"),
                     dbc.Label(f"Scheduling timeout in minutes (empty: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}): how long "
                               "a task may wait for cluster resources; the wait does not count toward the timeout",
                               html_for=ids.DIALOG_SCHEDULING),
-                    dbc.Input(id=ids.DIALOG_SCHEDULING, type="number", min=1, step=1)]),
+                    dbc.Input(id=ids.DIALOG_SCHEDULING, type="text", inputMode="numeric"),
+                    dbc.FormFeedback(id=ids.DIALOG_SCHEDULING_FEEDBACK, type="invalid")]),
+                group(ids.DIALOG_PARAMS_GROUP, "Parameters (change a value to override it for this run)",
+                      html.Div(id=ids.DIALOG_PARAMS)),
                 html.Div(id=ids.DIALOG_ERROR),
             ]),
             dbc.ModalFooter([dbc.Button("Cancel", id=ids.DIALOG_CANCEL, color="secondary", outline=True),
                              dbc.Button("Confirm", id=ids.DIALOG_CONFIRM, color="primary")]),
         ], id=ids.DIALOG, is_open=False),
     ])
-
-
-def _latest_active(pipeline: Pipeline) -> Run | None:
-    return runs.active_runs(pipeline).order_by(Run.number.desc()).first()
-
-
-def describe(action: str, pipeline_id: int | None, run_id: int | None) -> dict:
-    """What the dialog asks for `action`: title, text, which inputs, confirm label."""
-    no_daemon = "" if daemon_state.alive() else " No daemon is running, so it will wait until one starts."
-    if run_id:
-        run = Run.get_by_id(run_id)
-        if action == "rerun":
-            return dict(title=f"Re-run {run.label}", confirm="Re-run", colour="primary",
-                        text=f"Start a new run with the configuration of #{run.number} "
-                             f"(definition version {run.version.version_number}).{no_daemon}")
-        return dict(title=f"Stop {run.label}", confirm="Stop", colour="danger",
-                    text=f"Stop run #{run.number}? Running tasks are terminated.")
-    if action == "create-copy":
-        return dict(title="Create a pipeline by copying", confirm="Copy", colour="primary", source=True, name="",
-                    text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
-    p = Pipeline.get_by_id(pipeline_id)
-    if action == "run" and not p.is_active:
-        return dict(title=f"Run {p.name}", confirm="Run", colour="primary",
-                    text=f"'{p.name}' is deactivated, so a run is refused, and its triggers start nothing: "
-                         "activate it first (More → Activate).")
-    if action == "run":
-        return dict(title=f"Run {p.name}", confirm="Run", colour="primary",
-                    text=f"Start a run of '{p.name}' now?{no_daemon}")
-    if action == "stop":
-        active = _latest_active(p)
-        return dict(title=f"Stop {p.name}", confirm="Stop", colour="danger",
-                    text=f"Stop run #{active.number} of '{p.name}'?" if active else f"'{p.name}' has no running run.")
-    if action == "delete":
-        return dict(title=f"Delete {p.name}", confirm="Delete", colour="danger",
-                    text=f"Delete pipeline '{p.name}'? Its runs stay in the record; this cannot be undone.")
-    if action == "copy":
-        return dict(title=f"Copy {p.name}", confirm="Copy", colour="primary", name=f"{p.name}-copy",
-                    text="The copy takes all stages, tasks and the timeout; the original is unchanged.")
-    if action == "settings":
-        spec = pipelines.current_spec(p)
-        return dict(title=f"Advanced settings of {p.name}", confirm="Save", colour="primary",
-                    timeout=spec["timeout_minutes"], cluster=spec.get("cluster") or DEFAULT_CLUSTER,
-                    clusters=[{"label": t, "value": v} for v, t in cluster_options(placement_choices(), spec.get("cluster"))],
-                    scheduling=spec.get("scheduling_timeout_minutes"),
-                    text="A run whose execution time exceeds the timeout is stopped and marked timed out. Its tasks "
-                         "run on the cluster chosen here, or on this machine. Saving stores a new version of the pipeline.")
-    raise ValueError(f"unknown action '{action}'")
-
-
-def perform(pending: dict, name=None, source=None, timeout=None, placement=None) -> tuple[str, str | None]:
-    """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message.
-    `placement` ({"cluster", "scheduling"}, settings only): where the pipeline runs; None leaves it as it is."""
-    action = pending["action"]
-    if pending.get("run"):
-        run = Run.get_by_id(pending["run"])
-        if action == "rerun":
-            new = runs.rerun(run, ACTOR)
-            return f"Queued {new.label} (re-run of #{run.number}).", None
-        return (f"Stop requested for {run.label}." if runs.request_stop(run, ACTOR)
-                else f"{run.label} had already ended ({run.status})."), None
-    if action == "create-copy":
-        copied = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), ACTOR)
-        return f"Created '{copied.name}' as a copy.", f"/pipelines/{copied.id}"
-    p = pipelines.get(int(pending["pipeline"]))
-    if action == "run":
-        return f"Queued {runs.enqueue_run(p, 'manual', ACTOR).label}.", None
-    if action == "stop":
-        active = _latest_active(p)
-        if active is None or not runs.request_stop(active, ACTOR):
-            return f"'{p.name}' has no running run.", None
-        return f"Stop requested for {active.label}.", None
-    if action == "delete":
-        pipelines.delete(p, ACTOR)
-        return f"Deleted '{p.name}'.", "/pipelines"
-    if action == "copy":
-        copied = pipelines.copy(p, (name or "").strip(), ACTOR)
-        return f"Copied '{p.name}' to '{copied.name}'.", None
-    if action == "settings":
-        spec = pipelines.current_spec(p)
-        spec["timeout_minutes"] = None if timeout in (None, "") else timeout
-        if placement is not None:
-            spec["cluster"] = "" if placement.get("cluster") in (None, DEFAULT_CLUSTER) else placement["cluster"]
-            spec["scheduling_timeout_minutes"] = placement.get("scheduling")
-        saved = pipelines.definition(pipelines.save(p, spec, ACTOR))
-        runs_on = saved.get("cluster")
-        where = "" if placement is None else ", runs on " + (
-            "this machine" if runs_on == "local" else f"cluster {runs_on}" if runs_on else "the default")
-        return f"Saved the timeout of '{p.name}' ({f'{timeout} min' if spec['timeout_minutes'] else 'none'}{where}).", None
-    if action in IMMEDIATE:
-        pipelines.set_active(p, action == "activate", ACTOR)
-        return f"'{p.name}' is now {'active' if action == 'activate' else 'inactive: no trigger or run starts it'}.", None
-    raise ValueError(f"unknown action '{action}'")
 
 
 def _message(exc: Exception) -> str:
@@ -175,6 +89,10 @@ class Dialog(NamedTuple):
     cluster: Any = no_update
     scheduling: Any = no_update
     placement_hidden: Any = no_update
+    timeout_invalid: Any = no_update    # the timeout fields' marks, cleared when the dialog opens
+    scheduling_invalid: Any = no_update
+    params: Any = no_update             # the run's parameter fields
+    params_hidden: Any = no_update
     confirm_label: Any = no_update
     confirm_colour: Any = no_update
     error: Any = no_update              # the dialog's own error line
@@ -191,6 +109,9 @@ DIALOG_OUTPUTS = Dialog(
     timeout_hidden=Output(ids.DIALOG_TIMEOUT_GROUP, "hidden"), clusters=Output(ids.DIALOG_CLUSTER, "options"),
     cluster=Output(ids.DIALOG_CLUSTER, "value"), scheduling=Output(ids.DIALOG_SCHEDULING, "value"),
     placement_hidden=Output(ids.DIALOG_PLACEMENT_GROUP, "hidden"),
+    timeout_invalid=Output(ids.DIALOG_TIMEOUT, "invalid", allow_duplicate=True),
+    scheduling_invalid=Output(ids.DIALOG_SCHEDULING, "invalid", allow_duplicate=True),
+    params=Output(ids.DIALOG_PARAMS, "children"), params_hidden=Output(ids.DIALOG_PARAMS_GROUP, "hidden"),
     confirm_label=Output(ids.DIALOG_CONFIRM, "children"), confirm_colour=Output(ids.DIALOG_CONFIRM, "color"),
     error=Output(ids.DIALOG_ERROR, "children", allow_duplicate=True),
     feedback=Output(ids.FEEDBACK, "children", allow_duplicate=True),
@@ -207,6 +128,8 @@ def ask(_row_clicks, _run_clicks, done) -> Dialog:
     target = ctx.triggered_id
     # "settings@card": a second button for the same action on one page (ids must be unique).
     pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run")}
+    if pending["action"].startswith("restore:"):        # "restore:<version>", from the version history
+        pending["action"], pending["restore"] = pending["action"].split(":")
     if pending["action"] in IMMEDIATE:
         try:
             message, _ = perform(pending)
@@ -214,31 +137,70 @@ def ask(_row_clicks, _run_clicks, done) -> Dialog:
         except Exception as exc:  # the model's words go to the user; nothing was changed
             return Dialog(feedback=error_alert(_message(exc)))
     try:
-        d = describe(pending["action"], pending["pipeline"], pending["run"])
+        d = describe(pending["action"], pending["pipeline"], pending["run"], pending.get("restore"))
+        if d.get("immediate"):
+            message, _ = perform(pending)
+            return Dialog(feedback=ok_alert(message), done=(done or 0) + 1)
     except Exception as exc:
         return Dialog(feedback=error_alert(_message(exc)))
+    if d.get("refuse"):
+        return Dialog(feedback=error_alert(d["refuse"]))
+    pending.update(version=d.get("version"), params=d.get("params"))
     sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
     return Dialog(is_open=True, title=d["title"], body=d["text"], pending=pending,
                   name=d.get("name", ""), name_hidden="name" not in d,
                   sources=sources, source=sources[0]["value"] if sources else None, source_hidden=not d.get("source"),
                   timeout=d.get("timeout"), timeout_hidden="timeout" not in d,
                   clusters=d.get("clusters", []), cluster=d.get("cluster"), scheduling=d.get("scheduling"),
-                  placement_hidden="clusters" not in d,
+                  placement_hidden="clusters" not in d, timeout_invalid=False, scheduling_invalid=False,
+                  params=parameter_fields(d.get("params") or {}), params_hidden=not d.get("params"),
                   confirm_label=d["confirm"], confirm_colour=d["colour"], error=None)
+
+
+def parameter_fields(params: dict) -> list:
+    """One field per parameter of the pipeline, holding its default."""
+    out = []
+    for name, default in params.items():
+        pid = {"type": ids.DIALOG_PARAM, "name": name}
+        out.append(html.Div([dbc.Label(html.Code(name), html_for=json.dumps(pid, sort_keys=True, separators=(",", ":")),
+                                       className="mb-0"),
+                             dbc.Input(id=pid, type="text", value=default, size="sm")], className="mb-2"))
+    return out
+
+
+def _minutes_marks(pending, timeout, scheduling) -> tuple:
+    """The advanced settings' minutes fields checked with the editor's own rule (models.spec)."""
+    if pending.get("action") != "settings":
+        return None, None
+    return minutes_problem(minutes_value(timeout)), minutes_problem(minutes_value(scheduling))
+
+
+PARAM_ALL = {"type": ids.DIALOG_PARAM, "name": ALL}
 
 
 @wiring.callback(Output(ids.DIALOG, "is_open"), Output(ids.DIALOG_ERROR, "children"), Output(ids.FEEDBACK, "children"),
                  Output(ids.ACTION_DONE, "data"), Output(ids.REDIRECT, "href"),
+                 Output(ids.DIALOG_TIMEOUT, "invalid"), Output(ids.DIALOG_TIMEOUT_FEEDBACK, "children"),
+                 Output(ids.DIALOG_SCHEDULING, "invalid"), Output(ids.DIALOG_SCHEDULING_FEEDBACK, "children"),
                  Input(ids.DIALOG_CONFIRM, "n_clicks"), Input(ids.DIALOG_CANCEL, "n_clicks"),
                  State(ids.DIALOG_PENDING, "data"), State(ids.DIALOG_NAME, "value"), State(ids.DIALOG_SOURCE, "value"),
                  State(ids.DIALOG_TIMEOUT, "value"), State(ids.DIALOG_CLUSTER, "value"),
-                 State(ids.DIALOG_SCHEDULING, "value"), State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
-def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, done):
+                 State(ids.DIALOG_SCHEDULING, "value"), State(PARAM_ALL, "id"), State(PARAM_ALL, "value"),
+                 State(ids.ACTION_DONE, "data"), prevent_initial_call=True)
+def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, param_ids, param_values, done):
+    fine = (False, "", False, "")
     if ctx.triggered_id == ids.DIALOG_CANCEL or not pending:
-        return False, None, no_update, no_update, no_update
+        return False, None, no_update, no_update, no_update, *fine
+    bad_timeout, bad_scheduling = _minutes_marks(pending, timeout, scheduling)
+    if bad_timeout or bad_scheduling:      # said on the field; nothing is stored
+        return True, None, no_update, no_update, no_update, bool(bad_timeout), bad_timeout or "", \
+            bool(bad_scheduling), bad_scheduling or ""
     placement = {"cluster": cluster, "scheduling": scheduling} if pending.get("action") == "settings" else None
+    defaults = pending.get("params") or {}
+    overrides = {i["name"]: "" if v is None else str(v) for i, v in zip(param_ids or [], param_values or [])
+                 if i["name"] in defaults and ("" if v is None else str(v)) != defaults[i["name"]]}
     try:
-        message, go_to = perform(pending, name, source, timeout, placement)
+        message, go_to = perform(pending, name, source, timeout, placement, overrides)
     except Exception as exc:  # keep the dialog open with the reason, as the model said it
-        return True, error_alert(_message(exc)), no_update, no_update, no_update
-    return False, None, ok_alert(message), (done or 0) + 1, go_to or no_update
+        return True, error_alert(_message(exc)), no_update, no_update, no_update, *fine
+    return False, None, ok_alert(message), (done or 0) + 1, go_to or no_update, *fine

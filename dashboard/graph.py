@@ -21,6 +21,7 @@ COLUMN = 190          # width of one task column
 GAP = 70              # between columns, where the "+ stage" button sits
 ROW = 90              # vertical distance between stage and task rows
 NODE_W, NODE_H = 165, 54
+SOURCE_CHARS = 18           # characters of a line that fit the code source card (14 px text, a barrel shape)
 
 _NODE_ID = re.compile(r"^(source|stage-(\d+)|task-(\d+)-(\d+)|add-stage-(\d+)|add-task-(\d+))$")
 _ERROR_PATH = re.compile(r"^(?:(source)|stages\[(\d+)\](?:\.tasks\[(\d+)\])?)")
@@ -126,8 +127,9 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
 
     source = spec.get("source")
     pipeline = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("source", "stages")}
-    label = (f"{_short(source.get('repository')) or 'repository?'}\nbranch {source.get('branch') or 'main'}"
-             if source else "+ code source")
+    # Both lines cut to what the card holds at its font size (a URL has no space to wrap at).
+    label = (f"{_short(source.get('repository'), SOURCE_CHARS) or 'repository?'}\n"
+             f"{_short('branch ' + (source.get('branch') or 'main'), SOURCE_CHARS)}" if source else "+ code source")
     if source or editable:
         elements.append(decorate(_node("source", label, "source", 0, 0, {"spec": copy.deepcopy(source), "pipeline": pipeline},
                                        "" if source else "empty")))
@@ -187,7 +189,8 @@ STYLESHEET = [
         "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
         "shape": "round-rectangle", "width": NODE_W, "height": NODE_H, "font-size": 14,
         "background-color": "#ffffff", "border-width": 2, "border-color": "#adb5bd", "color": "#212529"}},
-    {"selector": ".source", "style": {"background-color": "#e7f1ff", "border-color": "#0d6efd", "shape": "barrel"}},
+    {"selector": ".source", "style": {"background-color": "#e7f1ff", "border-color": "#0d6efd", "shape": "barrel",
+                                      "text-max-width": NODE_W - 14, "text-overflow-wrap": "anywhere"}},
     {"selector": ".source.empty", "style": {"border-style": "dashed", "color": "#0d6efd"}},
     {"selector": ".stage", "style": {"background-color": "#343a40", "color": "#ffffff", "border-color": "#343a40",
                                      "font-weight": "bold", "height": 46}},

@@ -1,9 +1,14 @@
 """Pipelines and their versions: every save is a new immutable version.
 
-The intents that change pipelines live here (create, save, copy, activate, delete), each
-writing its audit row in the same transaction. Secret environment values are sealed
-before a version is stored; a secret sent back empty (the editor never shows them)
+The intents that change pipelines live here (create, save, restore, copy, activate,
+delete), each writing its audit row in the same transaction. Secret environment values are
+sealed before a version is stored; a secret sent back empty (the editor never shows them)
 keeps the value of the previous version.
+
+Saves are optimistic: a save `based_on` the version its editor opened is refused with
+`Stale` when another save (the CLI's `apply`, another browser) stored a newer version
+meanwhile; the check and the write are one transaction, so it holds for every writer. A
+save that changes nothing stores no version: it returns the current one (`is_new` False).
 """
 from __future__ import annotations
 
@@ -14,6 +19,15 @@ from models.db import utcnow, write_transaction
 from models.errors import Conflict, NotFound
 from models.secrets import seal
 from models.tables import Pipeline, PipelineVersion
+
+
+class Stale(Conflict):
+    """A save based on an older version than the stored one; `current` is the stored version."""
+
+    def __init__(self, pipeline: Pipeline, based_on: int, current: PipelineVersion):
+        self.based_on, self.current = based_on, current
+        super().__init__(f"pipeline '{pipeline.name}' was changed meanwhile: version {current.version_number} "
+                         f"was saved by {current.created_by} after version {based_on}, which these edits started from")
 
 
 def live():
@@ -103,28 +117,64 @@ def create(raw: dict, actor: str, project: str = "default") -> Pipeline:
     return pipeline
 
 
-def save(pipeline: Pipeline, raw: dict, actor: str) -> PipelineVersion:
-    """Store a new version; renaming is allowed when the new name is free."""
-    spec = seal_secrets(specs.validate(raw), current_spec(pipeline))
+def save(pipeline: Pipeline, raw: dict, actor: str, *, based_on: int | None = None,
+         action: str = "edit", **detail) -> PipelineVersion:
+    """Store a new version; renaming is allowed when the new name is free.
+
+    `based_on`: the version number the edits started from; a newer stored version raises
+    Stale and stores nothing (None: no check, the CLI's `apply`). A definition equal to the
+    stored one stores nothing and returns the current version (`is_new` False).
+    """
+    spec = specs.validate(raw)
     with write_transaction():
-        if spec["name"] != pipeline.name and live().where(Pipeline.name == spec["name"]).exists():
-            raise Conflict(f"a pipeline named '{spec['name']}' already exists")
-        version = _add_version(pipeline, spec, actor)
-        audit.record(actor, "edit", pipeline, version=version.version_number)
+        stored = Pipeline.get_by_id(pipeline.id)          # read inside the write lock: no save slips between
+        if stored.deleted_at is not None:
+            raise NotFound(f"pipeline '{pipeline.name}' was deleted")
+        current = PipelineVersion.get_by_id(stored.current_version_id)
+        if based_on is not None and current.version_number != int(based_on):
+            raise Stale(stored, int(based_on), current)
+        sealed = seal_secrets(spec, definition(current))
+        if _comparable(sealed) == _comparable(definition(current)):
+            current.is_new = False
+            return current
+        if sealed["name"] != stored.name and live().where(Pipeline.name == sealed["name"]).exists():
+            raise Conflict(f"a pipeline named '{sealed['name']}' already exists")
+        version = _add_version(pipeline, sealed, actor)
+        audit.record(actor, action, pipeline, version=version.version_number, **detail)
+    version.is_new = True
     return version
 
 
-def apply(raw: dict, actor: str) -> tuple[Pipeline, str]:
-    """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged')."""
+def versions(pipeline: Pipeline) -> list[PipelineVersion]:
+    """Every stored version, newest first."""
+    return list(PipelineVersion.select().where(PipelineVersion.pipeline == pipeline)
+                .order_by(PipelineVersion.version_number.desc()))
+
+
+def version_of(pipeline: Pipeline, number: int) -> PipelineVersion:
+    found = PipelineVersion.get_or_none(PipelineVersion.pipeline == pipeline, PipelineVersion.version_number == number)
+    if found is None:
+        raise NotFound(f"pipeline '{pipeline.name}' has no version {number}")
+    return found
+
+
+def restore(pipeline: Pipeline, number: int, actor: str, *, based_on: int | None = None) -> PipelineVersion:
+    """Store version `number`'s definition as a new version (audited as a restore); its
+    sealed secrets come back with it. The old version's name must still be free."""
+    return save(pipeline, definition(version_of(pipeline, number)), actor, based_on=based_on,
+                action="restore", restored=number)
+
+
+def apply(raw: dict, actor: str, based_on: int | None = None) -> tuple[Pipeline, str]:
+    """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged').
+    `based_on` (`apply --based-on N`): the version the file was exported from; Stale if a newer one is stored."""
     spec = specs.validate(raw)
     existing = live().where(Pipeline.name == spec["name"]).first()
     if existing is None:
+        if based_on is not None:
+            raise NotFound(f"no pipeline named '{spec['name']}' to update from version {based_on}")
         return create(spec, actor), "created"
-    sealed = seal_secrets(spec, current_spec(existing))
-    if _comparable(sealed) == _comparable(current_spec(existing)):
-        return existing, "unchanged"
-    save(existing, sealed, actor)
-    return existing, "updated"
+    return existing, "updated" if save(existing, spec, actor, based_on=based_on).is_new else "unchanged"
 
 
 def _comparable(spec):

@@ -44,6 +44,32 @@ def new_pipeline(name: str) -> dict:
             "stages": [{"name": s, "mode": "serial", "tasks": []} for s in DEFAULT_STAGES]}
 
 
+MINUTES_PROBLEM = f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}"
+
+
+def minutes_value(raw):
+    """A minutes field as a form sends it (text, or a number) → what a definition holds: None
+    when blank, an int for a whole number, anything else kept as typed for `minutes_problem`
+    to name. The editor's fields and the Advanced settings dialog both read minutes with it,
+    so "0", "-5", "1.5" or "abc" are refused alike instead of being read as "none"."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+\s*", raw):
+        return int(raw)
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    return raw
+
+
+def minutes_problem(value) -> str | None:
+    """Why `value` (after minutes_value) is not a timeout in minutes, or None (None is "none")."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMEOUT_MINUTES:
+        return MINUTES_PROBLEM
+    return None
+
+
 def validate(raw) -> dict:
     """Return the canonical form of `raw` or raise SpecError listing every problem."""
     v = _Validator()
@@ -145,8 +171,8 @@ class _Validator(TaskChecks):
     def timeout(self, raw):
         if raw in (None, ""):
             return None
-        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_TIMEOUT_MINUTES:
-            self.err("timeout_minutes", f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}")
+        if problem := minutes_problem(raw):
+            self.err("timeout_minutes", problem)
             return None
         return raw
 
@@ -162,10 +188,8 @@ class _Validator(TaskChecks):
             out["cluster"] = cluster
         limit = raw.get("scheduling_timeout_minutes")
         if limit not in (None, "", DEFAULT_SCHEDULING_TIMEOUT_MINUTES):
-            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TIMEOUT_MINUTES:
-                self.err(
-                    "scheduling_timeout_minutes", f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}"
-                )
+            if problem := minutes_problem(limit):
+                self.err("scheduling_timeout_minutes", problem)
             else:
                 out["scheduling_timeout_minutes"] = limit
         return out

@@ -29,6 +29,12 @@ class Field:
     placeholder: str = ""           # the editor's hint for an empty field (an optional one shows its default)
     multiline: bool = False
     substituted: bool = True        # ${X} replaced at run time (a script's ${X} is the shell's)
+    picker: str = ""                # what the editor offers to choose from: "cluster", "registry", "chart", "chart_version"
+
+    @property
+    def hint(self) -> str:
+        """The editor's placeholder: the declared hint, else an optional field's text default."""
+        return self.placeholder or (self.default if isinstance(self.default, str) and not self.required else "")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class TaskFields:
     fields: tuple[Field, ...] = ()  # in the editor's order; stored required first, each group in this order
     new_task: dict = field(default_factory=dict)    # values a task added in the editor starts with
     implicit: bool = False          # never written in a definition (the checkout)
+    deploys: bool = False           # changes something outside (a cluster): a manual run asks first
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -51,9 +58,11 @@ class TaskFields:
         return next((f for f in self.fields if f.name == name), None)
 
 
-CLUSTER = Field("cluster", "Cluster (blank: the default)")
-NAMESPACE = Field("namespace", "Namespace", required=True)
+CLUSTER = Field("cluster", "Cluster (blank: the default)", picker="cluster")
+NAMESPACE = Field("namespace", "Namespace", required=True, picker="namespace")
 CHART_VERSION = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}")
+CHART_VERSION_PICKED = Field("chart_version", "Chart version", required=True, placeholder="1.0.${BUILD_ID}",
+                             picker="chart_version")
 
 SCRIPT = TaskFields("script", "run script", (
     Field("image", "Image", required=True, placeholder="debian"),
@@ -64,18 +73,20 @@ BUILD_IMAGE = TaskFields("build_image", "build & publish image", (
     Field("dockerfile", "Dockerfile path", default="Dockerfile"),
     Field("image", "Image", required=True, placeholder="debian"),
     Field("tag", "Image tag", required=True, placeholder="latest"),
-    Field("workspace", "Registry workspace (namespace)", required=True),
+    Field("workspace", "Registry workspace (namespace)", required=True, picker="workspace"),
     Field("context", "Build context", default="."),
-    Field("registry", "Registry (blank: the configured one)"),
+    Field("registry", "Registry (blank: the configured one)", picker="registry"),
 ))
 DEPLOY_YAML = TaskFields("deploy_yaml", "deploy YAML", (
-    Field("file", "YAML file path (in the repository)", required=True), CLUSTER, NAMESPACE))
+    Field("file", "YAML file path (in the repository)", required=True), CLUSTER, NAMESPACE), deploys=True)
 BUILD_CHART = TaskFields("build_chart", "build & publish chart", (
     Field("chart_dir", "Chart directory", required=True), Field("chart_name", "Chart name", required=True),
     CHART_VERSION))
 DEPLOY_CHART = TaskFields("deploy_chart", "deploy chart", (
-    Field("release", "Release name", required=True), Field("chart", "Chart name", required=True), CHART_VERSION,
-    CLUSTER, NAMESPACE, Field("parameters", "Parameters (key=value, one a line)", default={}, multiline=True)))
+    Field("release", "Release name", required=True), Field("chart", "Chart name", required=True, picker="chart"),
+    CHART_VERSION_PICKED,
+    CLUSTER, NAMESPACE, Field("parameters", "Parameters (key=value, one a line)", default={}, multiline=True)),
+    deploys=True)
 CHECKOUT = TaskFields("checkout", "checkout", implicit=True)
 
 BUILT_IN = (SCRIPT, BUILD_IMAGE, DEPLOY_YAML, BUILD_CHART, DEPLOY_CHART, CHECKOUT)     # PRODUCT.md §3 order
@@ -100,6 +111,16 @@ def undeclare(name: str) -> None:
 
 def get(name) -> TaskFields | None:
     return _declared.get(name) if isinstance(name, str) else None
+
+
+def field_label(name: str) -> str | None:
+    """The label a field has in the declared types (the first type declaring it), for words
+    such as "task 'compile' › Image"; None when no type declares it."""
+    for declared in list(_declared.values()):
+        found = declared.field_named(name)
+        if found is not None:
+            return found.label
+    return None
 
 
 def is_built_in(name: str) -> bool:

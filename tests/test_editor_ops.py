@@ -274,3 +274,36 @@ def test_values_from_a_panel_about_to_be_replaced_are_ignored():
     assert stamped == ["stages[0].name", "stages[0].mode"]
     ids = [eid.field("stages[0].name", 2), eid.field("stages[0].mode", 3), eid.field("name")]
     assert values.current_pairs(ids, ["old", "parallel", "app"], 3) == [("stages[0].mode", "parallel"), ("name", "app")]
+
+
+def test_a_declared_task_type_shows_in_the_editor_with_no_dashboard_edit():
+    from models import task_types
+    declared = task_types.declare(task_types.TaskFields("notify", "send a notice", (
+        task_types.Field("channel", "Channel name", required=True, placeholder="#builds"),
+        task_types.Field("text", "Message", multiline=True, default="done"))))
+    try:
+        spec = tasks.set_task_type(sample(), 0, 0, "notify")
+        form = forms.panel(spec, "task-0-0", [])
+        assert ids_in(form, eid.FIELD)[2:] == ["stages[0].tasks[0].channel", "stages[0].tasks[0].text"]
+        text = repr(form)
+        assert "Channel name" in text and "'#builds'" in text and "Message" in text and "Textarea" in text
+        assert "send a notice" in text                                   # in the type choice
+        assert problems.describe_path(spec, "stages[0].tasks[0].channel") == "stage 'Build' › task 'compile' › Channel name"
+    finally:
+        task_types.undeclare(declared.name)
+
+
+def test_a_typed_secret_shows_masked_in_the_yaml_tab_and_comes_back_from_it():
+    spec = validate({"name": "app", "stages": [{"name": "Build", "tasks": [
+        {"name": "t", "type": "script", "image": "alpine", "script": "make",
+         "env": [{"name": "TOKEN", "value": "typed-secret-1", "secret": True}]}]}]})
+    text = page_yaml.masked_yaml(spec)
+    assert "typed-secret-1" not in text and page_yaml.MASK in text
+    back, error = page_yaml.from_yaml(text, spec)
+    assert error is None and back["stages"][0]["tasks"][0]["env"][0]["value"] == "typed-secret-1"
+    renamed, _ = page_yaml.from_yaml(text.replace("name: t\n", "name: other\n"), spec)
+    assert renamed["stages"][0]["tasks"][0]["env"][0]["value"] == ""      # never the mask as a value
+
+
+def test_deselect_goes_back_to_the_pipeline_settings():
+    assert commands.run_op(sample(), "deselect", "task-0-1") == (sample(), None)

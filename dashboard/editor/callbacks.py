@@ -86,7 +86,7 @@ def show_form(selected, rev, state, meta):
     spec = state["present"]
     name = to_widget("name", spec.get("name"))
     return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0,
-                       meta.get("placement")), name
+                       meta.get("placement"), meta.get("pickers")), name
 
 
 @wiring.callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),
@@ -99,7 +99,8 @@ def show_toolbars(selected, state):
 
 @wiring.callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
                  Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"),
-                 Output(eid.op("reset"), "disabled"), Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
+                 Output(eid.op("reset"), "disabled"), Output(eid.DIRTY, "className"),
+                 Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
 def show_canvas(state, selected):
     spec, errors = state["present"], errors_of(state)
     problems = None
@@ -107,8 +108,9 @@ def show_canvas(state, selected):
         problems = error_alert([html.Strong(f"Fix {len(errors)} problem{'s' if len(errors) > 1 else ''} to save:"),
                                 html.Ul([html.Li(f"{describe_path(spec, p)}: {m}") for p, m in errors],
                                         className="mb-0")])
+    unchanged = spec == state["initial"]        # "dirty": assets/editor_keys.js asks before leaving
     return (graph.spec_to_elements(spec, errors, selected), problems,
-            not state["past"], not state["future"], spec == state["initial"])
+            not state["past"], not state["future"], unchanged, "" if unchanged else "dirty")
 
 
 @wiring.callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),

@@ -3,7 +3,8 @@ to the selected node.
 
 One pure function, `run_op`, turns the name into an operation from ops (source, stages)
 or tasks (tasks, variables) and says which node to select afterwards; a move past either
-end changes nothing. Undo, redo and reset are history's.
+end changes nothing. "deselect" (Esc, a tap on the empty canvas) selects nothing, which
+shows the pipeline's settings. Undo, redo and reset are history's.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dashboard.graph import parse_node, stage_id, task_id
 def run_op(spec: dict, op: str, selected: str | None) -> tuple[dict, str | None]:
     """Apply the operation `op` (a button name or a tapped canvas "+" node) to the selected
     node; return the new definition and the node to select afterwards."""
+    if op == "deselect":        # Esc, or a tap on the empty canvas: back to the pipeline's settings
+        return spec, None
     tapped = parse_node(op)
     if tapped[:1] == ("add-stage",):
         return insert_stage(spec, tapped[1]), stage_id(tapped[1])

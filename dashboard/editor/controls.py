@@ -7,6 +7,8 @@ hidden for the selected kind of node, with the moves that are impossible disable
 """
 from __future__ import annotations
 
+import re
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -26,15 +28,23 @@ def error_for(errors, path: str) -> str | None:
 
 
 def text_field(label, path, value, errors, *, required=False, multiline=False, placeholder=None, help_text=None,
-               input_type="text"):
+               input_type="text", numeric=False, suggestions=()):
+    """`suggestions`: values offered in a list under the field; anything else may still be typed."""
     message = error_for(errors, path)
     props = dict(id=eid.field(path), value=to_widget(path, value), invalid=bool(message),
                  placeholder=placeholder or "")
+    if numeric:     # text, not type=number: a browser reports bad numbers as blank, which reads as "none"
+        props["inputMode"] = "numeric"
+    offered = None
+    if suggestions and not multiline:
+        list_id = "suggest-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)      # Dash ids may not hold "."
+        props["list"] = list_id
+        offered = html.Datalist([html.Option(value=v) for v in suggestions], id=list_id)
     control = (dbc.Textarea(rows=6 if path.endswith("script") else 3, className="font-monospace", **props)
                if multiline else dbc.Input(type=input_type, **props))
     return html.Div([dbc.Label([label, html.Span(" *", className="text-danger") if required else None],
                                html_for=eid.dom_id(eid.field(path))),
-                     control, dbc.FormFeedback(message or "", id=eid.feedback(path), type="invalid"),
+                     control, offered, dbc.FormFeedback(message or "", id=eid.feedback(path), type="invalid"),
                      dbc.FormText(help_text) if help_text else None], className="mb-2")
 
 

@@ -3,7 +3,8 @@
 Code source (repository, branch), stage (name, serial/parallel), task (name, type, then
 exactly the fields models.spec.TASK_TYPES gives that type, and environment rows with a
 "secret" switch), or, with nothing selected, the pipeline's own settings
-(pipeline_form). Controls come from controls and are stamped with the panel
+(pipeline_form). A task's fields, their labels, hints and order are read from
+models.task_types, so a new task type needs no edit here. Controls come from controls and are stamped with the panel
 revision they were built for. Secret values are never filled in: an empty one keeps the
 stored value on save.
 """
@@ -14,31 +15,16 @@ import json
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.editor import ids as eid
+from dashboard.editor import ids as eid, pickers
 from dashboard.editor.controls import op_button, select_field, text_field
 from dashboard.editor.pipeline_form import pipeline_form
+from dashboard.editor.values import BLANK_CHOICE
 from dashboard.editor.yaml_text import secret_key
 from dashboard.graph import parse_node
+from models import task_types
 from models.spec import STAGE_MODES, TASK_TYPE_LABELS, TASK_TYPES
 
-LABELS = {
-    "image": "Image", "tag": "Image tag", "script": "Script", "dockerfile": "Dockerfile path",
-    "context": "Build context", "registry": "Registry (blank: the configured one)",
-    "workspace": "Registry workspace (namespace)", "file": "YAML file path (in the repository)",
-    "cluster": "Cluster (blank: the default)", "namespace": "Namespace", "chart_dir": "Chart directory",
-    "chart_name": "Chart name", "chart_version": "Chart version", "release": "Release name", "chart": "Chart name",
-    "parameters": "Parameters (key=value, one a line)",
-}
-FIELD_ORDER = {   # PRODUCT.md §3 order; any field TASK_TYPES adds later still shows, at the end
-    "script": ("image", "tag", "script"),
-    "build_image": ("dockerfile", "image", "tag", "workspace", "context", "registry"),
-    "deploy_yaml": ("file", "cluster", "namespace"),
-    "build_chart": ("chart_dir", "chart_name", "chart_version"),
-    "deploy_chart": ("release", "chart", "chart_version", "cluster", "namespace", "parameters"),
-}
-PLACEHOLDERS = {"script": "echo hello", "tag": "latest", "image": "debian", "repository": "https://… or file:///…",
-                "chart_version": "1.0.${BUILD_ID}"}
-MULTILINE = {"script", "parameters"}
+REPOSITORY_HINT = "https://… or file:///…"
 
 
 def source_form(spec, errors):
@@ -49,7 +35,7 @@ def source_form(spec, errors):
                 op_button("+ Add code source", "add-source", "primary")]
     return [html.H5("Code source"),
             text_field("Repository URL", "source.repository", source.get("repository"), errors, required=True,
-                       placeholder=PLACEHOLDERS["repository"], help_text="A git URL or a local path."),
+                       placeholder=REPOSITORY_HINT, help_text="A git URL or a local path."),
             text_field("Branch", "source.branch", source.get("branch"), errors, placeholder="main"),
             op_button("Remove code source", "delete-source", "danger")]
 
@@ -81,7 +67,19 @@ def env_rows(task, p, errors, stored, stage_name):
     return rows
 
 
-def task_form(spec, i, j, errors, stored):
+def task_field(spec, declared, path, value, errors, offered):
+    """A declared field: a select where the product knows the choices (pickers), else text,
+    with suggestions where it knows some."""
+    options = pickers.select_options(declared.picker, offered, value) if declared.picker else None
+    if options is not None:
+        return select_field(declared.label, path, value or BLANK_CHOICE,
+                            [(v or BLANK_CHOICE, label) for v, label in options], errors)
+    return text_field(declared.label, path, value, errors, required=declared.required, multiline=declared.multiline,
+                      placeholder=declared.hint or None,
+                      suggestions=pickers.suggestions(declared.picker, offered, spec) if declared.picker else ())
+
+
+def task_form(spec, i, j, errors, stored, offered=None):
     stage, p = spec["stages"][i], f"stages[{i}].tasks[{j}]"
     task = stage["tasks"][j]
     kind = task.get("type")
@@ -91,13 +89,8 @@ def task_form(spec, i, j, errors, stored):
                         ([] if kind in TASK_TYPES else [("", "choose a type")]) + list(TASK_TYPE_LABELS.items()), errors)]
     if kind not in TASK_TYPES:
         return out
-    required, optional = TASK_TYPES[kind]
-    fields = list(FIELD_ORDER.get(kind, ())) + [f for f in (*required, *optional) if f not in FIELD_ORDER.get(kind, ())]
-    for field in fields:
-        out.append(text_field(LABELS.get(field, field), f"{p}.{field}", task.get(field), errors,
-                              required=field in required, multiline=field in MULTILINE,
-                              placeholder=optional.get(field) if isinstance(optional.get(field), str) and optional.get(field)
-                              else PLACEHOLDERS.get(field)))
+    for declared in task_types.get(kind).fields:      # labels, hints and order as models.task_types declares them
+        out.append(task_field(spec, declared, f"{p}.{declared.name}", task.get(declared.name), errors, offered or {}))
     out += [html.H6("Environment variables", className="mt-3"),
             *env_rows(task, p, errors, stored, stage.get("name")),
             op_button("+ Variable", "add-env"),
@@ -106,8 +99,9 @@ def task_form(spec, i, j, errors, stored):
     return out
 
 
-def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, placement=None) -> list:
-    """The form for the selected node, its controls stamped with the panel revision `rev`."""
+def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, placement=None, offered=None) -> list:
+    """The form for the selected node, its controls stamped with the panel revision `rev`;
+    `offered`: what the pickers offer (pickers.choices(), read as the editor opened)."""
     ref = parse_node(selected)
     form = None
     try:
@@ -116,7 +110,7 @@ def panel(spec: dict, selected: str | None, errors, stored=(), rev: int = 0, pla
         elif ref[:1] == ("stage",):
             form = stage_form(spec, ref[1], errors)
         elif ref[:1] == ("task",):
-            form = task_form(spec, ref[1], ref[2], errors, set(stored))
+            form = task_form(spec, ref[1], ref[2], errors, set(stored), offered)
     except (IndexError, KeyError, TypeError, AttributeError):
         pass     # the node is gone (undo, YAML edit): fall back to the pipeline's settings
     return _stamp(form or pipeline_form(spec, errors, placement), rev)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 STATE = "editor-state"          # Store: the history {present, past, future, initial, key, show_errors, save_errors}
-META = "editor-meta"            # Store: {"pipeline_id": int | None, "stored": [secret keys with a stored value]}
+META = "editor-meta"            # Store: {"pipeline_id", "version": the version opened, "stored": [secret keys], "placement"}
 SELECTED = "editor-selected"    # Store: the selected node id (graph.py names) or None for pipeline settings
 FORM_REV = "editor-form-rev"    # Store: bumped when the side panel must be rebuilt (not on typing)
 CANVAS = "editor-canvas"
@@ -27,6 +27,16 @@ YAML_ERROR = "editor-yaml-error"
 SAVE = "editor-save"
 SAVE_RUN = "editor-save-run"
 REDIRECT = "editor-redirect"
+DIRTY = "editor-dirty"          # a hidden marker, class "dirty" while there are unsaved edits (assets/editor_keys.js)
+DESELECT = "deselect"           # the op of a hidden button pressed by Esc or a tap on the empty canvas (assets/editor_keys.js)
+CONFLICT = "editor-conflict"    # Store: the newer stored version a save was refused for {"version", "by", "at"}
+CONFLICT_MODAL = "editor-conflict-modal"
+CONFLICT_TEXT = "editor-conflict-text"
+CONFLICT_DIFF = "editor-conflict-diff"          # a Collapse holding the side-by-side diff
+CONFLICT_SHOW_DIFF = "editor-conflict-show-diff"
+CONFLICT_RELOAD = "editor-conflict-reload"
+CONFLICT_OVERWRITE = "editor-conflict-overwrite"
+CONFLICT_CANCEL = "editor-conflict-cancel"
 
 FIELD = "editor-field"          # text-like controls with an `invalid` flag
 FEEDBACK = "editor-feedback"    # the message under a FIELD

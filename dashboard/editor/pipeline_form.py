@@ -24,13 +24,13 @@ def pipeline_form(spec, errors, placement=None):
             html.P("Click a card on the canvas to edit it; the + buttons add stages and tasks.", className="text-muted"),
             text_field("Description", "description", spec.get("description"), errors, multiline=True),
             text_field("Timeout (minutes, blank: none)", "timeout_minutes", spec.get("timeout_minutes"), errors,
-                       input_type="number"),
+                       input_type="text", numeric=True),
             text_field("Static parameters (NAME=value, one a line)", "parameters", spec.get("parameters"), errors,
                        multiline=True, help_text="Tasks read them as ${NAME}; ${BUILD_ID} is always defined."),
             select_field("Runs on", "cluster", spec.get("cluster") or DEFAULT_CLUSTER,
                          cluster_options(placement, spec.get("cluster")), errors),
             text_field("Scheduling timeout (minutes a task may wait for cluster resources)",
-                       "scheduling_timeout_minutes", spec.get("scheduling_timeout_minutes"), errors, input_type="number",
+                       "scheduling_timeout_minutes", spec.get("scheduling_timeout_minutes"), errors, input_type="text", numeric=True,
                        placeholder=str(DEFAULT_SCHEDULING_TIMEOUT_MINUTES),
                        help_text=f"Blank: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}. The wait does not count toward the "
                                  "timeout; only tasks on a cluster wait.")]

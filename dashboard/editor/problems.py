@@ -6,8 +6,8 @@ Paths read as the user sees them: "stage 'Build' › task 'compile' › Image".
 """
 from __future__ import annotations
 
-from dashboard.editor.forms import LABELS
 from dashboard.editor.ops import get_field
+from models import task_types
 from models.spec import SpecError, validate
 
 
@@ -40,5 +40,5 @@ def describe_path(spec: dict, path: str) -> str:
             found = get_field(spec, f"{prefix}.name")
             words.append(f"variable '{found}'" if found else "variable")
         else:
-            words.append(LABELS.get(part, part.replace("_", " ")))
+            words.append(task_types.field_label(part) or part.replace("_", " "))
     return " › ".join(words) or "definition"

@@ -1,9 +1,16 @@
 """The canvas editor's YAML tab and saving: keeping the tab's text and the working
 definition in step, and storing a new version (then, for "Save and run now", a run).
 
+Text that is not a definition (a YAML error, with the parser's line and column) keeps the
+YAML tab open: leaving it is refused until the text is fixed or undone, so neither the
+canvas nor a save ever uses the older definition silently.
+
 Saving validates with models.spec; nothing invalid is stored, and the errors show on the
 nodes and fields they concern (problems). A taken name or a secret to retype comes
-back on its field; anything else is said in the feedback area with the edits kept.
+back on its field; anything else is said in the feedback area with the edits kept. A save
+carries the version the editor opened: a newer stored one opens the conflict dialog
+(editor.conflict), and "Overwrite" saves again based on the version it showed. A save
+that changes nothing stores no version and says so.
 Declared on `wiring` and registered by the editor page (pages/editor.py).
 """
 from __future__ import annotations
@@ -13,13 +20,13 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.editor import ids as eid
+from dashboard.editor import conflict, ids as eid, pickers
 from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
 from dashboard.editor.history import history_push
-from dashboard.editor.yaml_text import from_yaml
+from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
 from models import pipelines, runs
-from models.spec import SpecError, dump_yaml, validate
+from models.spec import SpecError, validate
 
 ACTOR = "dashboard"
 
@@ -28,47 +35,62 @@ wiring = Callbacks()
 
 @wiring.callback(Output(eid.YAML, "value"), Output(eid.YAML, "invalid"), Output(eid.YAML_ERROR, "children"),
                  Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
-                 Output(eid.SELECTED, "data", allow_duplicate=True),
+                 Output(eid.SELECTED, "data", allow_duplicate=True), Output(eid.TABS, "active_tab"),
                  Input(eid.YAML, "value"), Input(eid.TABS, "active_tab"), Input(eid.STATE, "data"),
                  State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def sync_yaml(text, tab, state, rev):
     """Both tabs edit one definition: text left in the box (on blur) replaces it, and any
-    other change (canvas, undo) rewrites the box while the YAML tab is open."""
+    other change (canvas, undo) rewrites the box while the YAML tab is open. Leaving the
+    tab with text that is not a definition brings it back, with the reason."""
     keep = (no_update,) * 3
-    if ctx.triggered_id != eid.YAML and tab != eid.TAB_YAML:
+    fired = {t["prop_id"] for t in ctx.triggered}
+    typed = f"{eid.YAML}.value" in fired
+    if not typed and tab != eid.TAB_YAML:
+        if f"{eid.TABS}.active_tab" in fired:           # leaving the YAML tab
+            _, error = from_yaml(text or "", state["present"])
+            if error:
+                return no_update, True, blocked(error), *keep, eid.TAB_YAML
         raise PreventUpdate      # the box is rewritten when its tab opens
-    spec, error = from_yaml(text or "")
-    if ctx.triggered_id != eid.YAML:
+    spec, error = from_yaml(text or "", state["present"])
+    if not typed:
         if not error and spec == state["present"]:
             raise PreventUpdate  # the text already says this: keep the user's layout of it
-        return dump_yaml(state["present"]), False, "", *keep
+        return masked_yaml(state["present"]), False, "", *keep, no_update
     if error:
-        return no_update, True, error, *keep
+        return no_update, True, blocked(error), *keep, eid.TAB_YAML if tab != eid.TAB_YAML else no_update
     if spec == state["present"]:
-        return no_update, False, "", *keep
+        return no_update, False, "", *keep, no_update
     try:
         validate(spec)
         show = state.get("show_errors")
     except SpecError:
         show = True
     state = {**history_push(state, spec), "show_errors": show}
-    return no_update, False, "", state, (rev or 0) + 1, None
+    return no_update, False, "", state, (rev or 0) + 1, None, no_update
+
+
+def blocked(error: str) -> str:
+    return f"{error}. Fix the text (or undo) to go back to the canvas or to save; nothing was applied."
 
 
 @wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
                  Output(eid.YAML_ERROR, "children", allow_duplicate=True),
                  Output(eid.YAML, "invalid", allow_duplicate=True), Output(eid.REDIRECT, "href"),
                  Output(ids.FEEDBACK, "children", allow_duplicate=True),
-                 Input(eid.SAVE, "n_clicks"), Input(eid.SAVE_RUN, "n_clicks"),
+                 Output(eid.CONFLICT, "data"), Output(eid.CONFLICT_MODAL, "is_open"), Output(eid.CONFLICT_TEXT, "children"),
+                 Output(eid.CONFLICT_DIFF, "children"),
+                 Input(eid.SAVE, "n_clicks"), Input(eid.SAVE_RUN, "n_clicks"), Input(eid.CONFLICT_OVERWRITE, "n_clicks"),
                  State(eid.STATE, "data"), State(eid.META, "data"), State(eid.FORM_REV, "data"),
-                 State(eid.TABS, "active_tab"), State(eid.YAML, "value"), *FIELDS, prevent_initial_call=True)
-def save(_save, _run, state, meta, rev, tab, text, *fields):
+                 State(eid.TABS, "active_tab"), State(eid.YAML, "value"), State(eid.CONFLICT, "data"),
+                 *FIELDS, prevent_initial_call=True)
+def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields):
     if not ctx.triggered[0]["value"]:
         raise PreventUpdate
+    closed = (no_update, False, no_update, no_update)      # the conflict dialog: closed, as it was
     if tab == eid.TAB_YAML:
-        spec, error = from_yaml(text or "")
+        spec, error = from_yaml(text or "", state["present"])
         if error:
-            return no_update, no_update, error, True, no_update, no_update
+            return no_update, no_update, blocked(error), True, no_update, no_update, *closed
         state = history_push(state, spec)
     else:
         state = with_form(state, form_pairs(rev, *fields))
@@ -76,25 +98,36 @@ def save(_save, _run, state, meta, rev, tab, text, *fields):
     try:
         canonical = validate(state["present"])
     except SpecError:
-        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update
+        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
+    if undeployable := pickers.deploy_problems(canonical):     # on the cluster field, naming the Clusters page
+        state = {**state, "save_errors": {"for": state["present"], "errors": undeployable}}
+        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
+    # "Overwrite" saves based on the newer version the dialog showed; a save, on the one opened.
+    based_on = (refused or {}).get("version") if ctx.triggered_id == eid.CONFLICT_OVERWRITE else meta.get("version")
     try:
         if meta.get("pipeline_id"):
             pipeline = pipelines.get(int(meta["pipeline_id"]))
-            version = pipelines.save(pipeline, canonical, ACTOR).version_number
+            saved = pipelines.save(pipeline, canonical, ACTOR, based_on=based_on)
+            version, new = saved.version_number, saved.is_new
         else:
-            pipeline, version = pipelines.create(canonical, ACTOR), 1
+            pipeline, version, new = pipelines.create(canonical, ACTOR), 1, True
+    except pipelines.Stale as exc:                         # changed meanwhile: the user chooses
+        data, words, diff = conflict.refused(exc, state["present"])
+        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, data, True, words, diff
     except (SpecError, pipelines.Conflict) as exc:       # secrets to retype, a taken name: on their fields
         errors = exc.errors if isinstance(exc, SpecError) else [("name", str(exc))]
         state = {**state, "save_errors": {"for": state["present"], "errors": errors}}
-        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update
+        return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
     except Exception as exc:  # noqa: BLE001 — anything else (pipeline deleted meanwhile…): say it, keep the edits
-        return state, (rev or 0) + 1, no_update, no_update, no_update, error_alert(f"Not saved: {exc}")
-    message = f"Saved pipeline '{pipeline.name}' (version {version})."
+        return state, (rev or 0) + 1, no_update, no_update, no_update, error_alert(f"Not saved: {exc}"), *closed
+    message = (f"Saved pipeline '{pipeline.name}' (version {version})." if new else
+               f"Nothing changed: pipeline '{pipeline.name}' stays at version {version}; no new version was stored.")
     if ctx.triggered_id != eid.SAVE_RUN:
-        return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message)
+        return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message), *closed
     try:
         run = runs.enqueue_run(pipeline, "manual", ACTOR)
     except runs.RunError as exc:
-        return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", error_alert(f"{message} Not started: {exc}")
+        return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}",
+                error_alert(f"{message} Not started: {exc}"), *closed)
     return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}/runs/{run.number}",
-            ok_alert(f"{message} Started run #{run.number}."))
+            ok_alert(f"{message} Started run #{run.number}."), *closed)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import copy
 
 from dashboard.editor.ops import set_field, swap, unique_name
+from models import task_types
 from models.spec import TASK_TYPES
-
-NEW_TASK_DEFAULTS = {"script": {"image": "debian", "tag": "bookworm-slim"}}
 
 
 def blank_task(kind: str, name: str) -> dict:
     required, optional = TASK_TYPES[kind]
     task = {"name": name, "type": kind, **{f: "" for f in required}}
     task.update({f: copy.deepcopy(d) for f, d in optional.items()})
-    task.update(NEW_TASK_DEFAULTS.get(kind, {}))
+    task.update(copy.deepcopy(task_types.get(kind).new_task))
     task["env"] = []
     return task
 

@@ -12,8 +12,10 @@ import re
 from dashboard.editor.ops import MISSING, get_field, set_field
 from dashboard.editor.tasks import set_task_type
 from dashboard.placement import DEFAULT_CLUSTER
+from models.spec import minutes_value
 
 MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
+BLANK_CHOICE = DEFAULT_CLUSTER      # a picker's "blank" choice (a dbc.Select keeps "" for its placeholder)
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")
 
 
@@ -35,12 +37,10 @@ def from_widget(path: str, raw):
     validation to name."""
     if path.endswith(".secret"):
         return bool(raw)
-    if path == "cluster" and raw == DEFAULT_CLUSTER:
+    if raw == BLANK_CHOICE and path.split(".")[-1] in ("cluster", "registry"):
         return ""
     if path in MINUTES:
-        if raw in (None, ""):
-            return None
-        return int(raw) if isinstance(raw, (int, float)) and float(raw).is_integer() else raw
+        return minutes_value(raw)
     if _is_mapping(path):
         lines = [line for line in str(raw or "").splitlines() if line.strip()]
         return {k.strip(): v.strip() for k, _, v in (line.partition("=") for line in lines)}

@@ -5,12 +5,18 @@ models.pipelines.save reads as "keep the stored one", and are never taken from t
 `strip_secrets` is the one stripper: the editor's stores and YAML tab use it, and so does
 dashboard.graph for every diagram (pipeline, run and editor pages).
 The YAML tab's text becomes a working definition as long as the canvas can draw it.
+A secret typed in the editor but not saved yet shows in the YAML tab as MASK, never in
+clear; text read back with MASK in a secret's place keeps the typed value (`from_yaml`'s
+`present`), or, when that secret cannot be matched any more (renamed in the text), an
+empty value: the stored one, or "type it in" at save, never the mask as a value.
 """
 from __future__ import annotations
 
 import copy
 
-from models.spec import SpecError, parse_yaml, validate
+from models.spec import SpecError, dump_yaml, parse_yaml, validate
+
+MASK = "(hidden: typed, not saved yet)"
 
 
 def secret_key(stage: str, task: str, name: str) -> str:
@@ -35,7 +41,36 @@ def strip_secrets(spec: dict) -> tuple[dict, list[str]]:
     return out, stored
 
 
-def from_yaml(text: str) -> tuple[dict | None, str | None]:
+def _secrets(spec: dict):
+    """(key, env entry) of every secret variable in a definition as the editor holds it."""
+    def items(obj, key):            # the text may have any shape: only lists of mappings are walked
+        found = obj.get(key) if isinstance(obj, dict) else None
+        return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+    for stage in items(spec, "stages"):
+        for task in items(stage, "tasks"):
+            for env in items(task, "env"):
+                if env.get("secret"):
+                    yield secret_key(stage.get("name"), task.get("name"), env.get("name")), env
+
+
+def masked_yaml(spec: dict) -> str:
+    """The YAML tab's text: a typed secret's value replaced by MASK."""
+    out = copy.deepcopy(spec)
+    for _, env in _secrets(out):
+        if env.get("value"):
+            env["value"] = MASK
+    return dump_yaml(out)
+
+
+def _unmask(spec: dict, present: dict | None) -> dict:
+    typed = {key: env.get("value") for key, env in _secrets(present or {})}
+    for key, env in _secrets(spec):
+        if env.get("value") == MASK:
+            env["value"] = typed.get(key) or ""
+    return spec
+
+
+def from_yaml(text: str, present: dict | None = None) -> tuple[dict | None, str | None]:
     """The YAML tab's text as a working definition, or (None, the reason it cannot be one).
 
     Valid text comes back in canonical form; text that is YAML but not yet a valid
@@ -49,6 +84,8 @@ def from_yaml(text: str) -> tuple[dict | None, str | None]:
         raw = parse_yaml(text)
     except SpecError as exc:
         return None, exc.errors[0][1]
+    if isinstance(raw, dict):
+        raw = _unmask(raw, present)
     try:
         return strip_secrets(validate(raw))[0], None
     except SpecError:

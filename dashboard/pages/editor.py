@@ -2,8 +2,11 @@
 
 This module owns the page's layout: the stores (the working definition and its undo
 history live in one, editor.ids.STATE), the undo/redo/save buttons, the canvas with its
-side panel, and the YAML tab. Its callbacks are in dashboard.editor.callbacks (canvas,
-forms, problems) and dashboard.editor.save (the YAML tab and saving), registered here.
+side panel, the YAML tab and the conflict dialog. Its callbacks are in
+dashboard.editor.callbacks (canvas, forms, problems), dashboard.editor.save (the YAML tab
+and saving) and dashboard.editor.conflict (a save refused because the pipeline changed
+meanwhile), registered here. The keyboard (Esc, undo/redo), a tap on the empty canvas and
+the question before leaving with unsaved edits are assets/editor_keys.js's.
 Encrypted secret values never reach the page.
 """
 from __future__ import annotations
@@ -15,23 +18,23 @@ from dash import dcc, html
 
 from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor import callbacks, forms, ids as eid, save
+from dashboard.editor import callbacks, conflict, forms, ids as eid, pickers, save
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
 from dashboard.editor.pipeline_form import header
-from dashboard.editor.yaml_text import strip_secrets
+from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.placement import placement_choices
 from models import pipelines
-from models.spec import dump_yaml
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name="Edit pipeline",
                    title="Edit pipeline · Millrace")
 callbacks.wiring.register()     # canvas, forms, problems
 save.wiring.register()          # the YAML tab and saving
+conflict.wiring.register()      # a save refused: reload, differences, overwrite
 
 
-def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
+def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline", version=None):
     state = {**history_new(spec), "show_errors": False, "save_errors": None}
     placement = placement_choices()      # the clusters the pipeline may run on, as the page opens
     toolbar = html.Div([
@@ -41,6 +44,9 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
                                     title="back to how the pipeline was when the editor opened")], className="me-3"),
         dbc.Button("Save only", id=eid.SAVE, color="primary", outline=True, className="me-2"),
         dbc.Button("Save and run now", id=eid.SAVE_RUN, color="success"),
+        # Pressed by assets/editor_keys.js (Esc, a tap on the empty canvas): back to the pipeline's settings.
+        html.Button(id=eid.op(eid.DESELECT), hidden=True, tabIndex="-1"),
+        html.Div(id=eid.DIRTY, hidden=True),
     ], className="d-flex align-items-end justify-content-end flex-wrap")
     canvas = dbc.Row([
         dbc.Col(cyto.Cytoscape(id=eid.CANVAS, elements=graph.spec_to_elements(spec), stylesheet=graph.STYLESHEET,
@@ -54,13 +60,16 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline"):
     yaml_tab = html.Div([
         html.P("The same definition as YAML. Edits apply when you leave the box; both tabs edit one pipeline.",
                className="text-muted mt-2 mb-1"),
-        dbc.Textarea(id=eid.YAML, value=dump_yaml(spec), debounce=True, spellCheck=False,
+        dbc.Textarea(id=eid.YAML, value=masked_yaml(spec), debounce=True, spellCheck=False,
                      className="font-monospace", style={"height": "520px"}),
         dbc.FormFeedback(id=eid.YAML_ERROR, type="invalid"),
     ])
     return html.Div([
         dcc.Store(id=eid.STATE, data=state),
-        dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "stored": list(stored), "placement": placement}),
+        dcc.Store(id=eid.META, data={"pipeline_id": pipeline_id, "version": version, "stored": list(stored),
+                                     "placement": placement, "pickers": pickers.choices()}),
+        dcc.Store(id=eid.CONFLICT),
+        conflict.dialog(),
         dcc.Store(id=eid.SELECTED, data=None),
         dcc.Store(id=eid.FORM_REV, data=0),
         dcc.Store(id=eid.CANVAS_FIT),
@@ -78,8 +87,9 @@ def layout(pipeline_id=None, **_):
         pipeline = pipelines.get(int(pipeline_id))
     except (TypeError, ValueError, pipelines.NotFound):
         return error_alert(f"There is no pipeline with id {pipeline_id}.")
-    spec, stored = strip_secrets(pipelines.current_spec(pipeline))
-    return _editor(spec, pipeline.id, stored, title=f"Edit pipeline {pipeline.name}")
+    version = pipelines.current_version(pipeline)
+    spec, stored = strip_secrets(pipelines.definition(version))
+    return _editor(spec, pipeline.id, stored, title=f"Edit pipeline {pipeline.name}", version=version.version_number)
 
 
 def new_layout(**_):

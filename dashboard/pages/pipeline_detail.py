@@ -1,7 +1,8 @@
 """Pipeline detail (`/pipelines/<id>`): basic information, trigger rules (edited in the
 dialog of dashboard.triggers.panel, whose callbacks this page registers) with recent fires
-and deliveries, advanced settings, latest run, the read-only diagram, and the 50 latest
-run records as a timeline or a list.
+and deliveries, advanced settings, latest run, the read-only diagram, the version history
+(dashboard.versions: every version, a diff of any two, restore; its callbacks registered
+here), and the 50 latest run records as a timeline or a list.
 A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
 Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
@@ -15,7 +16,7 @@ import dash_bootstrap_components as dbc
 import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import graph, ids
+from dashboard import graph, ids, versions
 from dashboard.components import (action_button, card, duration_text, field, more_menu, run_button, span_seconds,
                                   status_badge, time_text)
 from dashboard.queries import trigger_summaries
@@ -29,6 +30,7 @@ from models.tables import Pipeline, PipelineVersion
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
                    title="Pipeline · Millrace")
 triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page shows
+versions.wiring.register()          # the version history card
 
 POLL_MS = 2000
 RECORDS = 50
@@ -137,6 +139,7 @@ def layout(pipeline_id=None, **_):
         dcc.Store(id=ids.DETAIL_ID, data=p.id), dcc.Store(id=ids.DETAIL_SIGNATURE, data=s),
         html.Div([header(s), trigger_records.inactive_banner(s), info_cards(s)], id=ids.DETAIL_INFO),
         card("Pipeline diagram", diagram(p)),
+        versions.card(p),
         dbc.Card([dbc.CardHeader(dbc.Row([
             dbc.Col(f"Run records (latest {RECORDS})", className="fw-semibold"),
             dbc.Col(dbc.RadioItems(id=ids.DETAIL_RUNS_VIEW, value="list", inline=True,

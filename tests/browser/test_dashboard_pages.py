@@ -117,9 +117,7 @@ def test_clusters_and_repositories_say_what_the_engine_supports(page):
 def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
     page.open("/pipelines", ready=page.row("sleepy"))
     page.wait_text(f"#{ids.NAV_DAEMON}", "daemon: running")
-    page.row_action("sleepy", "run")
-    page.dialog_open("Run sleepy")
-    page.confirm()
+    page.row_action("sleepy", "run")                  # no parameters, deploys nothing: one click runs it
     page.feedback("Queued sleepy#1.")
     page.wait_text(page.row("sleepy"), "running")
     page.click(f'{page.row("sleepy")} a[href$="/runs/1"]')
@@ -167,7 +165,6 @@ def test_a_failed_run_shows_its_reason_and_a_safe_coloured_log(page, daemon, mil
     page.click(f"{page.row('broken')} a.pipeline-name")
     page.wait_text("h2", "broken")
     page.click(f'#{ids.DETAIL_INFO} button[data-action="run"]')
-    page.confirm()
     page.feedback("Queued broken#1.")
     page.open(f"{path}/runs/1")
     page.wait_text(f"#{ids.RUN_STATUS}", "failed")
@@ -230,11 +227,9 @@ def test_copy_deactivate_activate_and_delete_from_the_list(page):
     page.wait_text(page.row("broken-copy"), "never run")
     page.more(page.row("broken-copy"), "Deactivate")
     page.wait_text(f"{page.row('broken-copy')} .active-flag", "inactive")
-    page.row_action("broken-copy", "run")
-    page.confirm()
-    page.wait_text(f"#{ids.DIALOG_ERROR}", "deactivated; activate it to run it")
-    page.click(f"#{ids.DIALOG_CANCEL}")
-    page.dialog_closed()
+    page.row_action("broken-copy", "run")             # refused with the reason, no dialog
+    page.feedback("'broken-copy' is deactivated, so it cannot run")
+    assert not page.all(f".modal.show #{ids.DIALOG_CONFIRM}")
     page.more(page.row("broken-copy"), "Activate")
     page.wait_text(f"{page.row('broken-copy')} .active-flag", "active")
     page.more(page.row("broken-copy"), "Delete")

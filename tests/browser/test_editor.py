@@ -101,6 +101,9 @@ class Editor:
             first = where()
             time.sleep(0.25)
             return first if first and first == where() else None
+        # Wholly in view first: a pointer offset counts from the element's in-view centre, which
+        # moves when a box above (the problems list) pushes the canvas partly out of the window.
+        self.d.execute_script("cy.container().scrollIntoView({block: 'center', behavior: 'instant'});")
         box = wait_for(settled, message=f"node {node_id} to stay put")
         container = self.d.execute_script("return cy.container();")
         ActionChains(self.d).move_to_element_with_offset(container, int(box[0]), int(box[1])).click().perform()
@@ -204,7 +207,7 @@ def test_stage_and_task_operations_with_undo_redo_and_reset(millrace, chrome):
     ed.click_node("source")                                   # the "+ code source" card
     ed.click("add-source")
     ed.type("source.repository", "https://git.example.com/app.git")
-    wait_for(lambda: ed.labels("source")[0].endswith("example.com/app.git\nbranch main"), message="the source card")
+    wait_for(lambda: ed.labels("source")[0].endswith("/app.git\nbranch main"), message="the source card")     # cut to fit
     ed.click("delete-source")
     wait_for(lambda: ed.labels("source") == ["+ code source"], message="the empty source card")
 
@@ -238,7 +241,8 @@ def test_validation_errors_show_on_the_node_and_the_field_and_nothing_is_saved(m
 
     ed.type("stages[2].tasks[0].script", "true")
     wait_for(lambda: "invalid" not in ed.node_classes("task-2-0"), message="the mark to clear")
-    assert "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class")
+    wait_for(lambda: "is-invalid" not in ed.el(eid.field("stages[2].tasks[0].script")).get_attribute("class"),
+             message="the field's mark to clear (its own callback, after the card's)")
     ed.el(eid.SAVE).click()
     wait_for(lambda: stored(millrace, "needs-a-script"), message="the pipeline to be saved")
 
@@ -293,12 +297,19 @@ def test_the_yaml_tab_shows_and_edits_the_same_definition(millrace, chrome):
     ed.click("redo")
     wait_for(lambda: "name: Ship" in ed.el(eid.YAML).get_attribute("value"), message="redo in the YAML text")
     box = ed.el(eid.YAML)
+    good = box.get_attribute("value")
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys("stages: [oops")
-    chrome.find_element(By.LINK_TEXT, "Canvas").click()
-    wait_for(lambda: "not valid YAML" in chrome.execute_script(
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()          # refused: the tab stays, with the parser's words
+    wait_for(lambda: "not valid YAML at line" in chrome.execute_script(
         "return document.getElementById(arguments[0]).textContent;", eid.YAML_ERROR), message="the YAML error")
+    wait_for(lambda: ed.el(eid.YAML).is_displayed(), message="the YAML tab kept open")
+    box = ed.el(eid.YAML)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(good)
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()
     ed.wait_stages(["Build", "Ship"])                         # bad YAML changed nothing
 
     ed.el(eid.SAVE).click()

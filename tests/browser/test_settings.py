@@ -140,10 +140,12 @@ def test_choosing_where_a_pipeline_runs_in_the_editor_and_in_advanced_settings(m
     pipeline_id = via_models(millrace, "pipelines.get('placed').id")
     ed = Editor(chrome, f"{millrace.url}/pipelines/{pipeline_id}/edit")
     ed.wait_stages(["Build"])
-    box = Select(wait_for(lambda: ed.el(eid.field("cluster")), message="the cluster choice"))
-    assert [o.text for o in box.options if o.get_attribute("value")] == [
-        "default (cluster prod)", "this machine (local processes)", "cluster prod"]
-    box.select_by_visible_text("cluster prod")
+    expected = ["default (cluster prod)", "this machine (local processes)", "cluster prod"]
+    # found again on each try: the side panel may be rebuilt under the test (stale element)
+    wait_for(lambda: [o.text for o in Select(ed.el(eid.field("cluster"))).options if o.get_attribute("value")]
+             == expected, message="the cluster choice")
+    wait_for(lambda: Select(ed.el(eid.field("cluster"))).select_by_visible_text("cluster prod") or True,
+             message="choosing cluster prod")
     ed.type("scheduling_timeout_minutes", "15")
     save = ed.el(eid.SAVE)
     # typing scrolled the page (smoothly: Bootstrap's scroll-behavior), so bring the button back at once
