@@ -42,6 +42,7 @@ class RunAdvancer:
         self._first_open = {}   # run id -> index of its first stage not yet succeeded
         self._stored_waiting = {}   # task run id -> waiting_seconds as last stored
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
+        self.behind = False         # a task's output was left unshipped this tick (its budget ran out)
 
     def advance(self, run: Run, now, slots) -> None:
         try:
@@ -143,6 +144,7 @@ class RunAdvancer:
             result = executor.poll(handle)
             # Ship after polling: once the task is seen ended, reading takes everything it wrote.
             drained = shipping.ship(executor, task, handle, masker, now, self.log_cap)
+            self.behind = self.behind or not drained
         except FileNotFoundError as exc:      # its directory was deleted under it
             reason = f"the task's files were deleted while it ran ({exc.filename or exc}); its process was stopped"
             shipping.note(task, reason, now)

@@ -80,7 +80,7 @@ def test_a_secret_across_a_read_block_edge_or_a_piece_cut_is_masked(home, daemon
 
 
 def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status(home, daemon):
-    daemon_state.set_setting("log_cap_mb", "0.1", "tester")        # 104,857 bytes
+    daemon_state.set_setting("log_cap_mb", "1", "tester")          # 1,048,576 bytes; the task prints 2,000,000
     run = one_task_run("awk 'BEGIN { for (i = 1; i <= 20000; i++) printf \"%099d\\n\", i }'\n"
                        "echo after-the-cap; exit 3")
     done = run_until_done(daemon, run.id)
@@ -88,7 +88,7 @@ def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status
     assert (done.status, task.status, task.exit_code) == ("failed", "failed", 3)
     notes = [t for _, _, t in logs.lines_after(task.id) if t.startswith("[millrace] log truncated at")]
     assert len(notes) == 1 and f"at {task.log_truncated_at} bytes" in notes[0]
-    assert task.log_truncated_at <= 104857
+    assert 1048576 - 100 < task.log_truncated_at <= 1048576
     kept = own_lines(task)
     assert kept == [f"{i:099d}" for i in range(1, len(kept) + 1)] and "after-the-cap" not in kept
 
