@@ -15,6 +15,8 @@ POINTS = (
     "claim.before_commit",        # the run is marked running, its rows are not committed yet
     "local.after_spawn",          # the task's process exists, handle.json does not
     "task.before_record",         # the executor returned a handle, the task row does not hold it yet
+    "ship.before_commit",         # a batch of a task's output and its cursor are written, not committed
+    "ship.after_store",           # a batch of a task's output and its cursor are committed, the next is not
 )
 _passed: dict[str, int] = {}
 

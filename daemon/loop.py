@@ -62,7 +62,8 @@ def serve(daemon: Daemon | None = None, *, max_ticks: int | None = None) -> None
             if to_timer is not None:
                 timeout = min(timeout, to_timer)      # wake on the second a timed rule is due
             task_fds = daemon.wait_fds()
-            if task_fds is None or daemon.more_to_start:   # a task already ended, or starts are left
+            # a task already ended, or starts or output are left: tick again at once
+            if task_fds is None or daemon.more_to_start or daemon.more_to_ship:
                 task_fds, timeout = [], 0
             # poll(), not select(): select() fails on descriptors >= 1024 (hundreds of running tasks)
             waiter = select.poll()

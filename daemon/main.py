@@ -50,6 +50,7 @@ class Daemon:
         self.paused = None            # why new starts are paused (a full disk), or None
         self._write_failed = None     # why the last failed write failed (a full disk), until one works
         self.more_to_start = False    # this tick's start budget ran out with tasks still ready
+        self.more_to_ship = False     # this tick left output of a task unshipped (its budget ran out)
         self._runs = {}               # run id -> Run of the active runs (the daemon writes them)
         self.has_active_work = False
         self.nudged = False           # set by the loop when an intent woke it
@@ -110,6 +111,7 @@ class Daemon:
             self._guard(run, now, lambda r, n: self._advancer.advance(r, n, slots))
         self.has_active_work = bool(active) or self.reaper.busy()
         self.more_to_start = self._advancer.starter.deferred     # the loop ticks again at once
+        self.more_to_ship = self._advancer.behind                # so it does: a task writes faster than a budget ships
 
     def _claim(self, now) -> None:
         """Claim queued runs with their rows. One that cannot be started (a broken stored

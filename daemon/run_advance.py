@@ -43,10 +43,12 @@ class RunAdvancer:
         self._rows = {}
         self._first_open = {}   # run id -> index of its first stage not yet succeeded
         self.running_handles = []   # (executor name, handle) of tasks seen running this tick
+        self.behind = False         # a task's output was left unshipped this tick (its budget ran out)
 
     def begin_tick(self) -> None:
         """A new tick: forget last tick's running tasks (the loop's wait_fds reads this tick's)."""
         self.running_handles = []
+        self.behind = False
         self.starter.begin_tick()
 
     def advance(self, run: Run, now, slots) -> None:
@@ -150,6 +152,7 @@ class RunAdvancer:
             result = executor.poll(handle)
             # Ship after polling: once the task is seen ended, reading takes everything it wrote.
             drained = shipping.ship(executor, task, handle, masker, now, self.log_cap)
+            self.behind = self.behind or not drained
         except FileNotFoundError as exc:      # its directory was deleted under it
             reason = f"the task's files were deleted while it ran ({exc.filename or exc}); its process was stopped"
             shipping.note(task, reason, now)

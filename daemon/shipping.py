@@ -1,27 +1,31 @@
 """Log shipping: executor output → masked, numbered lines in log_chunk, exactly once, completely.
 
-Each read takes what the task wrote after the stored cursor, and its lines and the new
-cursor are stored in one transaction, so a daemon killed between two calls re-reads from
-the last stored cursor: no line lost, none repeated. Executors hand over whole lines (a
-line is what ends in "\\n"; the partial last line stays behind the cursor until it is
-complete), so masking always sees a whole line and no read boundary splits a secret. A
-line longer than MAX_LINE_BYTES comes in pieces, each ending in the executor's CONTINUES
-marker and cut (by `safe_cut`) where no secret spans the cut. `ship` works within a time budget and says whether
-it stored everything there was: a task is only finished once it did, over as many ticks
-as that takes. Past the log cap, output is read and dropped, after one visible line.
+Each store takes what the task wrote after the stored cursor (a few executor reads, up to
+BATCH_BYTES), and its lines and the new cursor are stored in one transaction, so a daemon
+killed between two stores re-reads from the last stored cursor: no line lost, none
+repeated. Executors hand over whole lines (a line is what ends in "\\n"; the partial last
+line stays behind the cursor until it is complete), so masking always sees a whole line and
+no read boundary splits a secret. A line longer than MAX_LINE_BYTES comes in pieces, each
+ending in the executor's CONTINUES marker and cut (by `safe_cut`) where no secret spans the
+cut. The batch is worked on as one block of bytes (daemon/log_blocks.py: no Python step per
+line unless a line is too long or a secret occurs). `ship` works within a time budget and
+says whether it stored everything there was: a task is only finished once it did, over as
+many ticks as that takes (the loop ticks again at once while one is behind). Past the log
+cap, output is read and dropped, after one visible line.
 """
 from __future__ import annotations
 
 import json
 import time
 
-from daemon.executors.base import CONTINUES, MAX_LINE_BYTES
+from daemon import faults, log_blocks
+from daemon.executors.base import MAX_LINE_BYTES
 from models import logs
 from models.db import write_transaction
 from models.secrets import Masker
 from models.tables import TaskRun
 
-MAX_LINES_PER_CHUNK = 5000
+BATCH_BYTES = 4 * 1024 * 1024     # output read (several executor reads) before one store, one transaction
 BUDGET_SECONDS = 0.2
 
 
@@ -30,71 +34,52 @@ def ship(executor, task_run: TaskRun, handle: dict, masker: Masker, now=None, ca
     (or dropped past the cap); False when the budget ran out first (call again)."""
     cursor = json.loads(task_run.log_cursor_json) if task_run.log_cursor_json else None
     deadline = time.monotonic() + BUDGET_SECONDS
+
+    def cut(raw, at, final):
+        return safe_cut(masker, raw, at, final)
     while True:
-        data, new_cursor = executor.read_output(handle, cursor, safe_cut=lambda raw, cut, final: safe_cut(masker, raw, cut, final))
-        if not data and new_cursor == cursor:
+        # Reads are batched so a store costs one transaction per few MB, not per read block;
+        # the batch is still whole lines: a block without its "\n" (the task's last line) ends it.
+        blocks, end, size = [], cursor, 0
+        while size < BATCH_BYTES and (not blocks or blocks[-1].endswith(b"\n")):
+            data, new_cursor = executor.read_output(handle, end, safe_cut=cut)
+            if not data and new_cursor == end:
+                break
+            blocks.append(data)
+            size, end = size + len(data), new_cursor
+        if end == cursor and not blocks:
             return True
-        _store(task_run, data, cursor, new_cursor, masker, now, cap_bytes)
-        cursor = new_cursor
+        _store(task_run, blocks[0] if len(blocks) == 1 else b"".join(blocks), end, masker, now, cap_bytes)
+        faults.point("ship.after_store")
+        cursor = end
         if time.monotonic() >= deadline:
             return False
 
 
-def _store(task_run, data: bytes, cursor, new_cursor, masker, now, cap_bytes) -> None:
-    if task_run.log_truncated_at is not None:      # past the cap: keep reading, store only the cursor
+def _store(task_run, data: bytes, new_cursor, masker, now, cap_bytes) -> None:
+    """Store `data` (whole lines from the executor) and the cursor after it, in one transaction."""
+    if task_run.log_truncated_at is not None or not data:    # past the cap: keep reading, store only the cursor
         with write_transaction():
-            logs.append(task_run, [], new_cursor, at=now)
+            logs.append_chunks(task_run, [], new_cursor, at=now)
         return
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    if lines[-1] == "":
-        lines.pop()                    # the text ended with its newline (else: the task's last, unterminated line)
-    lines = [line[:-1] if line.endswith("\r") else line for line in lines]    # CRLF: the \r is the ending
-    if any(len(line) > MAX_LINE_BYTES // 4 for line in lines):     # a character is at most 4 bytes
-        lines = [piece for line in lines for piece in _pieces(masker, line)]
-    truncated = None
+    body = log_blocks.clean(data)
+    if log_blocks.has_long_line(body):
+        body = log_blocks.split_long_lines(body, lambda raw, at: safe_cut(masker, raw, at))
+    truncated = note = None
     if cap_bytes is not None and task_run.log_bytes + len(data) > cap_bytes:
-        lines, kept = _within(lines, cap_bytes - task_run.log_bytes)
-        truncated = task_run.log_bytes + kept
-        lines.append(f"[millrace] log truncated at {truncated} bytes (the log_cap_mb setting); "
-                     f"the task goes on, its further output is not kept")
-    masked = masker.mask_lines(lines) if masker.values else lines
+        body = log_blocks.within(body, cap_bytes - task_run.log_bytes)
+        truncated = task_run.log_bytes + len(body)
+        note = (f"[millrace] log truncated at {truncated} bytes (the log_cap_mb setting); "
+                f"the task goes on, its further output is not kept\n").encode()
+    body = masker.mask_block(body)
+    pieces = log_blocks.chunks(body) + ([(note, 1)] if note else [])
     with write_transaction():
-        for start in range(0, max(len(masked), 1), MAX_LINES_PER_CHUNK):
-            part = masked[start:start + MAX_LINES_PER_CHUNK]
-            last = start + MAX_LINES_PER_CHUNK >= len(masked)
-            logs.append(task_run, part, new_cursor if last else cursor, at=now)
         task_run.log_bytes += len(data)
         fields = {TaskRun.log_bytes: task_run.log_bytes}
         if truncated is not None:
             task_run.log_truncated_at = fields[TaskRun.log_truncated_at] = truncated
-        TaskRun.update(fields).where(TaskRun.id == task_run.id).execute()
-
-
-def _pieces(masker, line: str) -> list[str]:
-    """A line over the limit as marked pieces, cut like the local executor cuts a line it
-    cannot hand over whole (a pod's log lines come whole; so does a long line that ends
-    within the local executor's read block). A piece the executor made stays as it is."""
-    raw, marker, out = line.encode(), CONTINUES.rstrip(b"\n").decode(), []
-    body = raw[:-len(marker)] if raw.endswith(marker.encode()) else raw
-    if len(body) <= MAX_LINE_BYTES:
-        return [line]
-    while len(raw) > MAX_LINE_BYTES:
-        cut = safe_cut(masker, raw, MAX_LINE_BYTES)          # the whole line is there: final
-        out.append(raw[:cut].decode("utf-8", errors="replace") + marker)
-        raw = raw[cut:]
-    return out + [raw.decode("utf-8", errors="replace")]
-
-
-def _within(lines: list[str], room: int) -> tuple[list[str], int]:
-    """The whole lines that fit in `room` bytes (counting their newlines), and their size."""
-    kept, used = [], 0
-    for line in lines:
-        size = len(line.encode()) + 1
-        if used + size > room:
-            break
-        kept.append(line)
-        used += size
-    return kept, used
+        logs.append_chunks(task_run, pieces, new_cursor, at=now, fields=fields)
+        faults.point("ship.before_commit")
 
 
 def safe_cut(masker: Masker, raw: bytes, cut: int, final: bool = True) -> int:

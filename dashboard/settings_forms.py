@@ -151,23 +151,31 @@ def daemon_form() -> list:
         dbc.Row([_control("Image builder on clusters (kaniko)",
                           dbc.Input(id=ids.DAEMON_KANIKO, value=daemon_state.get_setting("kaniko_image")),
                           ids.DAEMON_KANIKO_ERROR, "A kaniko :debug image (it needs /bin/sh); build-image tasks "
-                          "of pipelines that run on a cluster use it.", md=8),
+                          "of pipelines that run on a cluster use it.", md=6),
                  _control("Checkout time limit (minutes)",
                           dbc.Input(id=ids.DAEMON_CHECKOUT_TIMEOUT, inputMode="decimal",
                                     value=daemon_state.get_setting("checkout_timeout_minutes")),
                           ids.DAEMON_CHECKOUT_TIMEOUT_ERROR, "A run's checkout that takes longer fails, naming the "
-                          "repository (0.5 = 30 seconds).", md=4)]),
+                          "repository (0.5 = 30 seconds).", md=3),
+                 _control("Log cap per task (MB)",
+                          dbc.Input(id=ids.DAEMON_LOG_CAP, inputMode="numeric",
+                                    value=daemon_state.get_setting("log_cap_mb")),
+                          ids.DAEMON_LOG_CAP_ERROR, "Output past it is not kept (the log says so); the task "
+                          f"runs on. 1 to {daemon_state.MAX_LOG_CAP_MB}.", md=3)]),
         html.P("The daemon reads these within seconds; running tasks are not affected.", className="small text-muted"),
         dbc.Button("Save daemon settings", id=ids.DAEMON_SAVE, color="primary"),
     ]
 
 
 def daemon_errors(task_slots: str, network: str, kaniko_image: str = "x",
-                  checkout_timeout: str = "10") -> dict[str, str]:
-    """Problems with the daemon settings, by control id (task_slots and the checkout limit in the model's words)."""
+                  checkout_timeout: str = "10", log_cap: str = "64") -> dict[str, str]:
+    """Problems with the daemon settings, by control id (task_slots, the checkout limit and
+    the log cap in the model's words: the CLI refuses the same values with the same message)."""
     errors = {}
     if problem := daemon_state.checkout_timeout_problem(checkout_timeout):
         errors[ids.DAEMON_CHECKOUT_TIMEOUT] = problem
+    if problem := daemon_state.log_cap_problem(log_cap):
+        errors[ids.DAEMON_LOG_CAP] = problem
     if not kaniko_image.strip():
         errors[ids.DAEMON_KANIKO] = "kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)"
     if not task_slots.isdigit() or int(task_slots) < 1:

@@ -22,6 +22,7 @@ DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "br
             "kaniko_image": "gcr.io/kaniko-project/executor:v1.23.2-debug", "checkout_timeout_minutes": "10",
             "log_cap_mb": "64"}
 MAX_CHECKOUT_TIMEOUT_MINUTES = 14 * 24 * 60
+MAX_LOG_CAP_MB = 10240
 CHECKOUT_TIMEOUT_ERROR = (f"checkout_timeout_minutes must be a number of minutes above 0 and at most "
                           f"{MAX_CHECKOUT_TIMEOUT_MINUTES} (e.g. 10, or 0.5 for 30 seconds)")
 
@@ -76,16 +77,28 @@ def checkout_timeout_problem(value: str) -> str | None:
 
 
 def log_cap_problem(value: str) -> str | None:
+    """Why `value` is not a usable log_cap_mb, or None: the one check behind `run.py settings`
+    (set_setting) and the dashboard's Settings page. A whole number of megabytes, 1 to
+    MAX_LOG_CAP_MB (a log is read whole by a download; beyond that no one reads it)."""
     text = value.strip()
-    if not re.fullmatch(r"\d+(\.\d+)?", text) or not 0 < float(text) <= 1024 * 1024:
-        return "log_cap_mb must be a number of megabytes above 0 (e.g. 64, or 0.5); a task's log stops there"
-    return None
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    if re.fullmatch(r"-?\d+", text):
+        if int(text) < 1:
+            return f"log_cap_mb must be at least 1 (megabytes): {shown} would keep no log at all"
+        if int(text) > MAX_LOG_CAP_MB:
+            return f"log_cap_mb must be at most {MAX_LOG_CAP_MB} (10 GB of log per task), not {shown}"
+        return None
+    if re.fullmatch(r"-?(\d+\.\d*|\.\d+)", text):
+        return f"log_cap_mb must be a whole number of megabytes (e.g. 64), not {shown}"
+    if not text:
+        return "log_cap_mb must be a whole number of megabytes (e.g. 64); it is empty"
+    return f"log_cap_mb must be a whole number of megabytes (e.g. 64); '{shown}' is not a number"
 
 
 def log_cap_bytes() -> int:
     """The per-task log cap in bytes (a stored value that no longer validates counts as the default)."""
     value = get_setting("log_cap_mb")
-    return int(float(DEFAULTS["log_cap_mb"] if log_cap_problem(value) else value) * 1024 * 1024)
+    return int(DEFAULTS["log_cap_mb"] if log_cap_problem(value) else value.strip()) * 1024 * 1024
 
 
 def checkout_timeout_seconds() -> float:

@@ -24,8 +24,10 @@ log's size.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, NamedTuple
 
 import zstandard
@@ -40,6 +42,7 @@ BATCH_CHUNKS = 256           # chunk headers per query
 BATCH_BYTES = 2 * 1024 * 1024  # chunk text per query (at least one chunk)
 
 _local = threading.local()   # zstd contexts are not thread-safe; the dashboard serves from threads
+_pool: ThreadPoolExecutor | None = None     # compresses a big store's chunks in parallel (_encode_all)
 
 
 def _compressor() -> zstandard.ZstdCompressor:
@@ -58,12 +61,27 @@ def _decompressor() -> zstandard.ZstdDecompressor:
 
 def encode(text: str) -> dict:
     """The LogChunk fields that store `text`: compressed if that pays, else plain."""
-    raw = text.encode("utf-8", errors="replace")
+    return encode_raw(text.encode("utf-8", errors="replace"), text)
+
+
+def encode_raw(raw: bytes, text: str | None = None) -> dict:
+    """encode() of valid UTF-8 bytes (`text`: the same as a str, if the caller has it)."""
     if len(raw) >= 64:
         packed = _compressor().compress(raw)
         if len(packed) < KEEP_RATIO * len(raw):
             return {"compression": "zstd", "content": "", "data": packed, "text_bytes": len(raw)}
-    return {"compression": "", "content": text, "data": None, "text_bytes": len(raw)}
+    return {"compression": "", "content": raw.decode() if text is None else text, "data": None, "text_bytes": len(raw)}
+
+
+def _encode_all(raws: list[bytes]):
+    """encode_raw of each, compressed on all cores when there are several: zstd lets go of
+    the GIL while it compresses, and compressing is most of a big store's CPU."""
+    if len(raws) < 2:
+        return map(encode_raw, raws)
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="zstd")
+    return _pool.map(encode_raw, raws)
 
 
 def decode(compression: str, content: str, data) -> str:
@@ -76,12 +94,23 @@ def decode(compression: str, content: str, data) -> str:
 
 def append(task_run: TaskRun, lines: list[str], cursor, at=None) -> None:
     """Store `lines` (without their "\\n"; "\\r" allowed) and the new cursor. Call inside write_transaction()."""
-    fields = {TaskRun.log_cursor_json: json.dumps(cursor)}
-    if lines:
-        LogChunk.create(task_run=task_run.id, first_line=task_run.log_lines + 1, line_count=len(lines),
-                        logged_at=at or utcnow(), **encode("\n".join(lines) + "\n"))
-        task_run.log_lines += len(lines)
-        fields[TaskRun.log_lines] = task_run.log_lines
+    text = "\n".join(lines) + "\n"
+    append_chunks(task_run, [(text.encode("utf-8", errors="replace"), len(lines))] if lines else [], cursor, at)
+
+
+def append_chunks(task_run: TaskRun, chunks: list[tuple[bytes, int]], cursor, at=None, fields=None) -> None:
+    """Store chunks, each (UTF-8 text of lines that each end in "\\n", their count), as rows
+    of one INSERT, and the new cursor (and other task run `fields`) in one UPDATE. Call
+    inside write_transaction()."""
+    fields = {**(fields or {}), TaskRun.log_cursor_json: json.dumps(cursor)}
+    if chunks:
+        at, first, rows = at or utcnow(), task_run.log_lines + 1, []
+        for (raw, count), encoded in zip(chunks, _encode_all([raw for raw, _ in chunks])):
+            rows.append({"task_run": task_run.id, "first_line": first, "line_count": count, "logged_at": at,
+                         **encoded})
+            first += count
+        LogChunk.insert_many(rows).execute()
+        task_run.log_lines = fields[TaskRun.log_lines] = first - 1
     TaskRun.update(fields).where(TaskRun.id == task_run.id).execute()
     task_run.log_cursor_json = json.dumps(cursor)
 

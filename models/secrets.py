@@ -187,6 +187,7 @@ class Masker:
         self.secrets: set[str] = set()
         self.values: list[str] = []          # the masked strings, longest first (empty: nothing to mask)
         self._needles: list[str] = []
+        self._byte_needles: list[bytes] = []
         self._regex = None
         self.add(values)
 
@@ -200,6 +201,7 @@ class Masker:
             forms |= masked_forms(value)
         self.values = sorted(forms, key=lambda f: (-len(f), f))
         self._needles = _needles(forms)
+        self._byte_needles = [needle.encode() for needle in self._needles]
         self._regex = _compile(self.values) if self.values else None
 
     def __call__(self, text: str) -> str:
@@ -233,6 +235,16 @@ class Masker:
         for i in {bisect.bisect_right(starts, at) - 1 for at in hits}:
             out[i] = self._mask(out[i])
         return out
+
+    def mask_block(self, block: bytes) -> bytes:
+        """mask_lines for lines as UTF-8 bytes, each ending in "\\n": the block itself, not
+        decoded nor copied, unless a form occurs in it (UTF-8 is self-synchronizing, so a
+        form's bytes occur in the block exactly where the form occurs in its text)."""
+        if self._regex is None or not block:
+            return block
+        if len(self._byte_needles) <= BATCH_NEEDLES and not any(n in block for n in self._byte_needles):
+            return block
+        return ("\n".join(self.mask_lines(block.decode("utf-8")[:-1].split("\n"))) + "\n").encode()
 
     def _mask(self, text: str) -> str:
         regex = self._regex

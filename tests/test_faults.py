@@ -104,6 +104,23 @@ def test_two_daemons_started_together_run_every_task_exactly_once_with_complete_
         assert own_lines(task.id) == [f"line {i}" for i in range(1, 201)], task.name
 
 
+@pytest.mark.parametrize("point", ["ship.before_commit", "ship.after_store"])
+def test_a_daemon_killed_while_it_stores_a_big_log_stores_every_line_exactly_once(home, daemon_proc, point):
+    # 300,000 lines of 100 bytes: several stores (a few MB each); the daemon dies in the
+    # third, before or after its commit, and the next one ships on from the stored cursor
+    p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial", "tasks": [script_task(
+        "big", "awk 'BEGIN { for (i = 1; i <= 300000; i++) printf \"%099d\\n\", i }'; echo last")]}]), "tester")
+    run = runs.enqueue_run(p, "manual", "tester")
+    crashed = daemon_proc(fault=point, after=2)
+    assert crashed.wait(timeout=120) == -signal.SIGKILL
+    assert 0 < task_row(run.id, "big").log_lines < 300001
+    daemon_proc()
+    assert ended(run.id).status == "succeeded"
+    lines = own_lines(task_row(run.id, "big").id)
+    assert len(lines) == 300001 and lines[-1] == "last"
+    assert lines[:-1] == [f"{i:099d}" for i in range(1, 300001)]
+
+
 def test_a_daemon_killed_between_the_claim_and_the_rows_leaves_the_run_queued(home, daemon_proc, tmp_path):
     starts = tmp_path / "starts"
     p = pipelines.create(pipeline_spec(stages=[{"name": "S", "mode": "serial",

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from daemon.executors.base import MAX_LINE_BYTES
 from models import logs, pipelines, runs
 from models.tables import Run
 from tests.conftest import pipeline_spec, script_task, tick_until
@@ -196,6 +197,30 @@ def test_a_new_daemon_adopts_the_pod_and_the_log_is_complete_exactly_once(home, 
     assert ended(second, run).status == "succeeded"
     assert [t for t in output(task_of(run.id, "work")) if not t.startswith("[")] == ["one", "two", "three", "four"]
     assert fake_kube.count(verb="create", resource="pods") == 1
+
+
+def test_a_10_mb_line_from_a_pod_is_kept_in_marked_pieces_with_a_secret_across_a_cut_masked(
+        home, fake_kube, daemons, tmp_path):
+    # The secret starts 5 bytes before the first 64 KiB piece would end: the cut moves before it.
+    script = ("head -c 65531 /dev/zero | tr '\\0' x; printf '%s' \"$TOKEN\"\n"
+              "head -c 10420000 /dev/zero | tr '\\0' y; echo; echo NEXT")
+    p = pipelines.create(pipeline_spec("long", stages=[{"name": "S", "mode": "serial", "tasks": [script_task(
+        "work", script, image="busybox", tag="1.36", env=[{"name": "TOKEN", "value": SECRET, "secret": True}])]}]),
+        "tester")
+    daemon = daemons()
+    run = runs.enqueue_run(p, "manual", "tester")
+    assert run_pod(fake_kube, started(daemon, run), tmp_path / "work") == 0
+    assert ended(daemon, run).status == "succeeded"
+    lines = [t for t in output(task_of(run.id, "work")) if not t.startswith("[")]
+    marker = " [millrace: line continues]"
+    assert lines[-1] == "NEXT"
+    pieces = lines[:-1]
+    assert all(p.endswith(marker) and len(p.encode()) <= MAX_LINE_BYTES + len(marker) for p in pieces[:-1])
+    assert not pieces[-1].endswith(marker) and len(pieces) >= 10_485_760 // MAX_LINE_BYTES
+    assert pieces[0] == "x" * 65531 + marker and pieces[1].startswith("***y")
+    whole = "".join(p.removesuffix(marker) for p in pieces)
+    assert whole == "x" * 65531 + "***" + "y" * 10420000
+    assert SECRET[:6] not in "\n".join(lines) and SECRET[-6:] not in "\n".join(lines)
 
 
 @pytest.mark.parametrize("while_away, status, reason", [

@@ -16,6 +16,7 @@ from daemon.executors.base import MAX_LINE_BYTES
 from models import daemon_state, logs, pipelines, runs
 from models.tables import TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until
+from tests.test_log_download import get, server  # noqa: F401  (server: a real dashboard process, a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-TOKEN-0123456789"      # 23 characters
@@ -35,7 +36,7 @@ def own_lines(task):
     return [t for _, _, t in logs.lines_after(task.id) if not t.startswith("[millrace]")]
 
 
-def test_a_chatty_task_that_fails_keeps_every_line_and_the_error_line_last(home, daemon):
+def test_a_chatty_task_that_fails_keeps_every_line_and_the_error_line_last(home, daemon, server):
     # 50,000 lines of 100 bytes, then the error: all of it, once, in order, FATAL last
     run = one_task_run("i=0; line=$(printf '%099d' 0)\n"
                        "awk 'BEGIN { for (i = 1; i <= 50000; i++) printf \"%099d\\n\", i }'\n"
@@ -50,6 +51,10 @@ def test_a_chatty_task_that_fails_keeps_every_line_and_the_error_line_last(home,
     printed = subprocess.run([sys.executable, str(ROOT / "run.py"), "--home", str(home), "logs", f"{run.pipeline.name}#1"],
                              capture_output=True, text=True, check=True).stdout
     assert printed.rstrip("\n").splitlines()[-1].endswith("FATAL: the build broke")
+    downloaded = get(server.port, f"/api/tasks/{task.id}/log")          # the dashboard's download
+    assert downloaded.status == 200
+    body = [line.split(" ", 2)[2] for line in downloaded.body.decode().split("\n")[:-1]]
+    assert [b for b in body if not b.startswith("[millrace]")] == lines
 
 
 def test_a_10_mb_line_then_exit_is_kept_whole_in_marked_pieces_and_the_next_line_too(home, daemon):
@@ -80,7 +85,7 @@ def test_a_secret_across_a_read_block_edge_or_a_piece_cut_is_masked(home, daemon
 
 
 def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status(home, daemon):
-    daemon_state.set_setting("log_cap_mb", "0.1", "tester")        # 104,857 bytes
+    daemon_state.set_setting("log_cap_mb", "1", "tester")          # 1,048,576 bytes; the task prints 2,000,000
     run = one_task_run("awk 'BEGIN { for (i = 1; i <= 20000; i++) printf \"%099d\\n\", i }'\n"
                        "echo after-the-cap; exit 3")
     done = run_until_done(daemon, run.id)
@@ -88,7 +93,7 @@ def test_the_log_cap_stops_collection_visibly_and_the_task_keeps_its_exit_status
     assert (done.status, task.status, task.exit_code) == ("failed", "failed", 3)
     notes = [t for _, _, t in logs.lines_after(task.id) if t.startswith("[millrace] log truncated at")]
     assert len(notes) == 1 and f"at {task.log_truncated_at} bytes" in notes[0]
-    assert task.log_truncated_at <= 104857
+    assert 1048576 - 100 < task.log_truncated_at <= 1048576
     kept = own_lines(task)
     assert kept == [f"{i:099d}" for i in range(1, len(kept) + 1)] and "after-the-cap" not in kept
 

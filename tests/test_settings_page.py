@@ -3,6 +3,9 @@ password never reaches a component, model errors land on their fields, the daemo
 settings are validated before anything is stored, the chart repository is set, and the
 cluster choice (editor form and advanced settings) stores `cluster` in a new version."""
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from dash import no_update
@@ -12,6 +15,7 @@ from dashboard.editor import values as editor_values
 from models import clusters, daemon_state, pipelines, registries
 from tests.conftest import pipeline_spec, script_task
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "s3cret-Passw0rd"
 SPEC = pipeline_spec("app", [{"name": "Build", "tasks": [script_task("b", "echo hi")]}])
 KUBECONFIG = """
@@ -95,6 +99,32 @@ def test_daemon_settings_are_validated_on_their_fields_before_anything_is_stored
     assert out[1:] == (False, "", False, "", False, "")
     assert daemon_state.get_setting("container_runtime") == ""
     assert daemon_state.get_setting("kaniko_image") == "registry.local/kaniko:debug"
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("0", "at least 1 (megabytes): 0 would keep no log"), ("-5", "at least 1 (megabytes): -5 would keep"),
+    ("1.5", "whole number of megabytes (e.g. 64), not 1.5"), ("abc", "'abc' is not a number"),
+    ("", "it is empty"), ("10241", "at most 10240")])
+def test_the_log_cap_is_refused_on_its_field_and_by_the_cli_in_the_same_words(page, home, bad, words):
+    kaniko = daemon_state.get_setting("kaniko_image")
+    invalid, message = page.mark_log_cap(1, bad)
+    assert invalid is True and words in message and message.startswith("log_cap_mb must be")
+    out = page.save_daemon(1, "3", forms.NO_RUNTIME, "host", kaniko, "10", bad)
+    assert out[0] is None                                                   # refused: nothing stored
+    assert [daemon_state.get_setting(k) for k in ("log_cap_mb", "task_slots")] == ["64", "8"]
+    refused = subprocess.run([sys.executable, str(ROOT / "run.py"), "--home", str(home), "settings", "log_cap_mb", bad],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and message in refused.stderr
+    assert daemon_state.get_setting("log_cap_mb") == "64"
+
+
+def test_the_log_cap_is_stored_from_the_settings_page(page):
+    kaniko = daemon_state.get_setting("kaniko_image")
+    assert page.mark_log_cap(1, " 256 ") == (False, "")
+    out = page.save_daemon(1, "3", forms.NO_RUNTIME, "host", kaniko, "10", " 256 ")
+    assert "task logs kept up to 256 MB" in rendered(out[0])
+    assert daemon_state.get_setting("log_cap_mb") == "256" and daemon_state.log_cap_bytes() == 256 * 1024 * 1024
+    assert ids.DAEMON_LOG_CAP in rendered(forms.daemon_form()[1])
 
 
 def test_cluster_choices_name_the_default_this_machine_and_each_registered_cluster(home):

@@ -133,14 +133,17 @@ def save_chart_repo(_clicks, url, registry_name, changed):
           Output(ids.DAEMON_KANIKO, "invalid"), Output(ids.DAEMON_KANIKO_ERROR, "children"),
           Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_TASK_SLOTS, "value"), State(ids.DAEMON_RUNTIME, "value"),
           State(ids.DAEMON_NETWORK, "value"), State(ids.DAEMON_KANIKO, "value"),
-          State(ids.DAEMON_CHECKOUT_TIMEOUT, "value"), prevent_initial_call=True)
-def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_timeout=None):
+          State(ids.DAEMON_CHECKOUT_TIMEOUT, "value"), State(ids.DAEMON_LOG_CAP, "value"), prevent_initial_call=True)
+def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_timeout=None, log_cap=None):
     """Store every daemon setting, or none of them when one is refused (mark_checkout_timeout
-    puts the checkout limit's refusal on its field; None there: left as stored)."""
+    and mark_log_cap put those two refusals on their fields; None there: left as stored)."""
     task_slots, network, kaniko_image = str(task_slots or "").strip(), (network or "").strip(), (kaniko_image or "").strip()
     checkout_timeout = None if checkout_timeout is None else str(checkout_timeout).strip()
+    log_cap = None if log_cap is None else str(log_cap).strip()
     runtime = "" if runtime in (forms.NO_RUNTIME, None) else runtime
     limit = {} if checkout_timeout is None else {"checkout_timeout": checkout_timeout}
+    if log_cap is not None:
+        limit["log_cap"] = log_cap
     errors = forms.daemon_errors(task_slots, network, kaniko_image, **limit)
     marks = (ids.DAEMON_TASK_SLOTS in errors, errors.get(ids.DAEMON_TASK_SLOTS, ""),
              ids.DAEMON_NETWORK in errors, errors.get(ids.DAEMON_NETWORK, ""),
@@ -151,6 +154,8 @@ def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_ti
                ("container_network", network), ("kaniko_image", kaniko_image)]
     if checkout_timeout is not None:
         changes.append(("checkout_timeout_minutes", checkout_timeout))
+    if log_cap is not None:
+        changes.append(("log_cap_mb", log_cap))
     try:
         for key, value in changes:
             daemon_state.set_setting(key, value, ACTOR)
@@ -159,7 +164,8 @@ def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_ti
     limit = daemon_state.get_setting("checkout_timeout_minutes")
     return ok_alert(f"Daemon settings saved: {task_slots} task slots, "
                     f"{f'scripts run in their image with {runtime}' if runtime else 'scripts run on the shell'}, "
-                    f"network {network}, checkouts limited to {limit} minutes."), *marks
+                    f"network {network}, checkouts limited to {limit} minutes, "
+                    f"task logs kept up to {daemon_state.get_setting('log_cap_mb')} MB."), *marks
 
 
 @callback(Output(ids.DAEMON_CHECKOUT_TIMEOUT, "invalid"), Output(ids.DAEMON_CHECKOUT_TIMEOUT_ERROR, "children"),
@@ -168,4 +174,13 @@ def mark_checkout_timeout(_clicks, checkout_timeout):
     """The checkout limit's own field mark on Save (a callback of its own, so save_daemon's
     outputs stay as they were); save_daemon refuses to store anything while it is marked."""
     problem = daemon_state.checkout_timeout_problem(str(checkout_timeout or "").strip())
+    return bool(problem), problem or ""
+
+
+@callback(Output(ids.DAEMON_LOG_CAP, "invalid"), Output(ids.DAEMON_LOG_CAP_ERROR, "children"),
+          Input(ids.DAEMON_SAVE, "n_clicks"), State(ids.DAEMON_LOG_CAP, "value"), prevent_initial_call=True)
+def mark_log_cap(_clicks, log_cap):
+    """The log cap's own field mark on Save (as mark_checkout_timeout): the model's check,
+    the one `run.py settings log_cap_mb` applies too."""
+    problem = daemon_state.log_cap_problem(str(log_cap if log_cap is not None else "").strip())
     return bool(problem), problem or ""

@@ -122,9 +122,20 @@ def test_registries_chart_repository_and_daemon_settings(millrace, chrome):
     page.wait_text(f"#{ids.SETTINGS_FEEDBACK}", "Daemon settings saved: 3 task slots")
     assert "is-invalid" not in page.by_id(ids.DAEMON_TASK_SLOTS).get_attribute("class")
     assert via_models(millrace, "daemon_state.get_setting('task_slots')") == "3"
+    page.fill(ids.DAEMON_LOG_CAP, "1.5")
+    page.click(f"#{ids.DAEMON_SAVE}")
+    page.wait_text(f"#{ids.DAEMON_LOG_CAP_ERROR}", "log_cap_mb must be a whole number of megabytes (e.g. 64), not 1.5")
+    assert "is-invalid" in page.by_id(ids.DAEMON_LOG_CAP).get_attribute("class")
+    assert via_models(millrace, "daemon_state.get_setting('log_cap_mb')") == "64"
+    page.fill(ids.DAEMON_LOG_CAP, "256")
+    page.click(f"#{ids.DAEMON_SAVE}")
+    page.wait_text(f"#{ids.SETTINGS_FEEDBACK}", "task logs kept up to 256 MB")
+    assert "is-invalid" not in page.by_id(ids.DAEMON_LOG_CAP).get_attribute("class")
+    assert via_models(millrace, "daemon_state.get_setting('log_cap_mb')") == "256"
     chrome.execute_script("window.scrollTo({top: 0, behavior: 'instant'});")
     screenshot(chrome, "settings")
     millrace.cli("settings", "task_slots", "8")
+    millrace.cli("settings", "log_cap_mb", "64")
 
 
 @pytest.fixture
