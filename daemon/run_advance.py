@@ -243,7 +243,8 @@ class RunAdvancer:
         timed_out = run.stop_requested_by == TIMEOUT_ACTOR
         final = Status.TIMED_OUT if timed_out else Status.STOPPED
         minutes = spec["timeout_minutes"] or NO_TIMEOUT_LIMIT_MINUTES
-        reason = f"timed out after {minutes} minutes of execution" if timed_out else f"stopped by {run.stop_requested_by}"
+        unit = "minute" if minutes == 1 else "minutes"        # never "after 1 minutes"
+        reason = f"timed out after {minutes} {unit} of execution" if timed_out else f"stopped by {run.stop_requested_by}"
         for task in tasks:
             if task.status == Status.PENDING.value:
                 runs.set_status(task, Status.SKIPPED)

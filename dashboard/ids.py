@@ -8,6 +8,8 @@ renamed component breaks loudly at import time. Pattern-matching ids are dicts w
 # shell (navbar, shared stores)
 NAV_DAEMON = "nav-daemon"
 NAV_DAEMON_POLL = "nav-daemon-poll"
+NAV_TOGGLER = "nav-toggler"              # the navbar's toggler (narrow windows)
+NAV_COLLAPSE = "nav-collapse"
 NAV_DAEMON_WARNING = "nav-daemon-warning"
 FEEDBACK = "feedback"                    # where the outcome of an action is said
 ACTION_DONE = "action-done"              # store bumped after every action: pages re-render at once

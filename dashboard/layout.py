@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import actions, ids
 from dashboard.wiring import Callbacks
@@ -35,12 +35,16 @@ def daemon_status():
 
 def navbar() -> dbc.Navbar:
     text, colour, _ = daemon_status()
+    # Below Bootstrap's md breakpoint the links fold behind a toggler (a narrow window keeps one row).
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("Millrace", href="/pipelines"),
-        dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="partial")) for label, href in NAV_LINKS],
-                navbar=True, className="me-auto"),
-        dbc.Badge(text, id=ids.NAV_DAEMON, color=colour, className="daemon-status"),
-    ], fluid=True), color="dark", dark=True, className="mb-3")
+        dbc.NavbarToggler(id=ids.NAV_TOGGLER, n_clicks=0),
+        dbc.Collapse([
+            dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="partial")) for label, href in NAV_LINKS],
+                    navbar=True, className="me-auto"),
+            dbc.Badge(text, id=ids.NAV_DAEMON, color=colour, className="daemon-status"),
+        ], id=ids.NAV_COLLAPSE, is_open=False, navbar=True),
+    ], fluid=True), color="dark", dark=True, expand="md", className="mb-3")
 
 
 def daemon_warning() -> dbc.Alert:
@@ -67,3 +71,9 @@ def shell():
 def refresh_daemon(_n):
     text, colour, hidden = daemon_status()
     return text, colour, not hidden
+
+
+@wiring.callback(Output(ids.NAV_COLLAPSE, "is_open"), Input(ids.NAV_TOGGLER, "n_clicks"),
+                 State(ids.NAV_COLLAPSE, "is_open"), prevent_initial_call=True)
+def toggle_navbar(_clicks, is_open):
+    return not is_open

@@ -116,7 +116,7 @@ def test_timeout_counts_execution_time_only(home, daemon, clock):
         return runs.Run.get_by_id(run.id).status == "timed_out"
     wait_for(timed_out, message=lambda: f"the run to time out (is {runs.Run.get_by_id(run.id).status})", ignore=())
     done = runs.Run.get_by_id(run.id)
-    assert done.reason == "timed out after 1 minutes of execution"
+    assert done.reason == "timed out after 1 minute of execution"
     assert tasks_of(done)["forever"].status == "timed_out"
 
 

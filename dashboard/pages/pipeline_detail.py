@@ -78,7 +78,7 @@ def info_cards(s: dict):
              field("Status", status_badge(latest["status"])), field("Started", latest["started"]),
              field("Duration", latest["duration"]), field("Cause", f"{latest['cause']} {latest['detail']}".strip())]
             if latest else [html.P("Never run.", className="text-muted")])
-    timeout = f"{s['timeout']} minutes" if s["timeout"] else "none (runs are stopped after 14 days)"
+    timeout = f"{s['timeout']} minute{'' if s['timeout'] == 1 else 's'}" if s["timeout"] else "none (runs are stopped after 14 days)"
     return dbc.Row([
         dbc.Col(card("Basic information", basic), md=6),
         dbc.Col(card("Latest run", last, className="latest-run"), md=6),
