@@ -160,6 +160,7 @@ REGISTRY_USERNAME = "registry-username"
 REGISTRY_PASSWORD = "registry-password"
 REGISTRY_INSECURE = "registry-insecure"
 REGISTRY_CA = "registry-ca"
+REGISTRY_ANYWAY = "registry-anyway"        # add a registry that did not answer the check
 REGISTRY_DEFAULT = "registry-default"
 REGISTRY_ADD = "registry-add"
 REGISTRY_ERRORS = {REGISTRY_NAME: "registry-name-error", REGISTRY_URL: "registry-url-error",   # control → the
