@@ -10,6 +10,7 @@ NAV_DAEMON = "nav-daemon"
 NAV_DAEMON_POLL = "nav-daemon-poll"
 NAV_TOGGLER = "nav-toggler"              # the navbar's toggler (narrow windows)
 NAV_COLLAPSE = "nav-collapse"
+NAV_DAEMON_RESTARTED = "nav-daemon-restarted"   # "the daemon was restarted by run.py up"
 NAV_DAEMON_WARNING = "nav-daemon-warning"
 FEEDBACK = "feedback"                    # where the outcome of an action is said
 ACTION_DONE = "action-done"              # store bumped after every action: pages re-render at once
@@ -186,3 +187,6 @@ DAEMON_KANIKO_ERROR = "daemon-kaniko-image-error"
 DAEMON_CHECKOUT_TIMEOUT = "daemon-checkout-timeout"
 DAEMON_CHECKOUT_TIMEOUT_ERROR = "daemon-checkout-timeout-error"
 DAEMON_SAVE = "daemon-save"
+
+# code repositories
+REPOS_TABS = "repos-tabs"

@@ -8,13 +8,16 @@ registered by app.create_app(), which owns the shell (with actions' dialog).
 """
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import actions, ids
 from dashboard.wiring import Callbacks
-from models import daemon_state
+from models import daemon_state, served
 
 DAEMON_POLL_MS = 5000
 NAV_LINKS = (("Pipelines", "/pipelines"), ("Releases", "/releases"), ("Clusters", "/clusters"),
@@ -55,10 +58,28 @@ def daemon_warning() -> dbc.Alert:
                      id=ids.NAV_DAEMON_WARNING, color="warning", is_open=not hidden, className="mx-3")
 
 
+RESTART_SHOWN_SECONDS = 3600
+
+
+def restart_note():
+    """A line about the last time `run.py up` restarted its daemon (shown for an hour), or None."""
+    note = served.last_restart()
+    if not note or time.time() - note.get("at", 0) > RESTART_SHOWN_SECONDS:
+        return None
+    at = dt.datetime.fromtimestamp(note["at"], dt.timezone.utc)
+    how = "was killed (SIGKILL)" if note.get("exit_code") == -9 else f"exited with code {note.get('exit_code')}"
+    return [html.Strong("Daemon restarted: "),
+            f"the daemon {how}; run.py up started it again (pid {note.get('pid')}) at {at:%H:%M:%S} UTC "
+            f"after {note.get('delay', 0):g} s ({note.get('count', 1)} restart{'s' if note.get('count', 1) != 1 else ''} "
+            "so far). Its log is on the terminal running run.py up."]
+
+
 def shell():
     """app.layout: a function, so each page load reads the daemon status afresh."""
     return html.Div([
         navbar(), daemon_warning(),
+        dbc.Alert(restart_note(), id=ids.NAV_DAEMON_RESTARTED, color="info", is_open=restart_note() is not None,
+                  className="mx-3 daemon-restarted"),
         dcc.Interval(id=ids.NAV_DAEMON_POLL, interval=DAEMON_POLL_MS),
         dbc.Container([html.Div(id=ids.FEEDBACK), dash.page_container], fluid=True, className="pb-5"),
         actions.dialog(),
@@ -66,11 +87,13 @@ def shell():
 
 
 @wiring.callback(Output(ids.NAV_DAEMON, "children"), Output(ids.NAV_DAEMON, "color"),
-                 Output(ids.NAV_DAEMON_WARNING, "is_open"), Input(ids.NAV_DAEMON_POLL, "n_intervals"),
+                 Output(ids.NAV_DAEMON_WARNING, "is_open"), Output(ids.NAV_DAEMON_RESTARTED, "children"),
+                 Output(ids.NAV_DAEMON_RESTARTED, "is_open"), Input(ids.NAV_DAEMON_POLL, "n_intervals"),
                  prevent_initial_call=True)
 def refresh_daemon(_n):
     text, colour, hidden = daemon_status()
-    return text, colour, not hidden
+    note = restart_note()
+    return text, colour, not hidden, note, note is not None
 
 
 @wiring.callback(Output(ids.NAV_COLLAPSE, "is_open"), Input(ids.NAV_TOGGLER, "n_clicks"),
