@@ -48,6 +48,7 @@ REDIRECT = "action-redirect"
 DETAIL_ID = "detail-id"                  # store: the pipeline id
 DETAIL_INFO = "detail-info"
 DETAIL_RUNS = "detail-runs"
+DETAIL_RUNS_PAGE = "detail-runs-page"      # pagination of the run records (50 a page)
 DETAIL_RUNS_VIEW = "detail-runs-view"
 DETAIL_TIMELINE = "detail-timeline"
 DETAIL_POLL = "detail-poll"

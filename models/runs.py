@@ -135,8 +135,14 @@ def get_run(label: str) -> Run:
     return run
 
 
-def list_runs(pipeline: Pipeline, limit: int = 50):
-    return list(Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).limit(limit))
+def list_runs(pipeline: Pipeline, limit: int = 50, offset: int = 0):
+    """The pipeline's runs, newest first: `limit` of them after skipping `offset` (a page of records)."""
+    return list(Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).limit(limit)
+                .offset(max(0, offset)))
+
+
+def count_runs(pipeline: Pipeline) -> int:
+    return Run.select().where(Run.pipeline == pipeline).count()
 
 
 def duration_seconds(run: Run, now=None) -> float | None:

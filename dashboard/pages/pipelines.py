@@ -120,6 +120,8 @@ def layout(search=None, status=None, **_):
         html.Div(table(shown, bool(search) or status != "all"), id=ids.LIST_TABLE),
         dbc.Pagination(id=ids.LIST_PAGE, max_value=pages, active_page=1, fully_expanded=False,
                        style={"display": "none"} if pages == 1 else None),
+        html.P(dcc.Link("Archived pipelines (deleted, with their runs)", href="/archived", className="archived-link"),
+               className="small mt-2"),
         dcc.Store(id=ids.LIST_SIGNATURE, data=[shown, pages]),
         dcc.Interval(id=ids.LIST_POLL, interval=POLL_MS),
     ])

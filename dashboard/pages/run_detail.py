@@ -106,7 +106,7 @@ def header(s: dict):
     if s["detail"]:
         facts.append(field("Detail", html.Pre(s["detail"], className="mb-0 small")))
     return html.Div([
-        html.Div([html.H2([dcc.Link(s["name"], href=f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
+        html.Div([html.H2([dcc.Link(s["name"], href="/archived" if s["deleted"] else f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
                           className="me-auto"), html.Div(buttons)], className="d-flex align-items-center mb-2"),
         html.Div(facts, className="mb-3"),
         *([dbc.Alert([html.Strong("Pipeline deleted: "), "this run is kept for the record, read-only; it cannot be "
