@@ -26,8 +26,18 @@ from models.db import utcnow
 from models.status import ACTIVE
 from models.tables import Pipeline, PipelineVersion
 
-dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
-                   title="Pipeline · Millrace")
+
+
+def page_title(pipeline_id=None, **_) -> str:
+    """The browser tab names the pipeline (`sample · Millrace`)."""
+    try:
+        p = _pipeline(pipeline_id)
+    except Exception:  # noqa: BLE001 — a title must never break the page; the layout says what is wrong
+        p = None
+    return f"{p.name} · Millrace" if p else "Pipeline · Millrace"
+
+
+dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline", title=page_title)
 triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page shows
 
 POLL_MS = 2000

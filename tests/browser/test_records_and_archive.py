@@ -58,6 +58,7 @@ def test_run_records_page_beyond_the_latest_50(page, millrace):
     pid = store_runs(millrace.home, "many-runs", 120)
     page.open(f"/pipelines/{pid}", ready=f"#{ids.DETAIL_RUNS} tr[data-run]")
     assert wait_for(lambda: shown_runs(page) == list(range(120, 70, -1)), message="runs 120..71")
+    assert page.driver.title == "many-runs · Millrace"
     page.click(f"#{ids.DETAIL_RUNS_PAGE} li:last-child a")          # "last"
     wait_for(lambda: shown_runs(page) == list(range(20, 0, -1)),
              message=lambda: f"the last page: runs 20..1 (shown: {shown_runs(page)[:3]}…)")
