@@ -73,8 +73,10 @@ def fill() -> dict:
 
 
 def dash_call(client, deps, output_marker: str, inputs: dict, state: dict, changed: str) -> dict:
-    """POST one callback the way the browser does; returns the JSON response."""
-    dep = next(d for d in deps if output_marker in d["output"])
+    """POST one callback the way the browser does; returns the JSON response. The callback is
+    the one writing `output_marker` that `changed` triggers (two may write the same output)."""
+    dep = next(d for d in deps if output_marker in d["output"]
+               and any(f"{i['id']}.{i['property']}" == changed for i in d["inputs"]))
     outputs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1]}
                for o in dep["output"].strip(".").split("...")]
     body = {"output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
@@ -126,9 +128,10 @@ def main() -> int:
             with write_transaction():
                 logs.append(task, [f"new line {last + k}" for k in range(1, 6)], None)
             database.close()
-            reply = dash_call(client, deps, f"{ids.LOG_LINES}.children",
-                              {f"{ids.LOG_POLL}.n_intervals": 1, f"{ids.LOG_TASK}.data": task.id},
-                              {f"{ids.LOG_WINDOW}.data": {"task": task.id, "first": last - 10, "last": last,
+            reply = dash_call(client, deps, f"{ids.LOG_DATA}.data",
+                              {f"{ids.LOG_POLL}.n_intervals": 1},
+                              {f"{ids.LOG_TASK}.data": task.id,
+                               f"{ids.LOG_WINDOW}.data": {"task": task.id, "first": last - 10, "last": last,
                                                           "live": True, "status": "running", "mark": None},
                                f"{ids.LOG_AUTO}.data": True},
                               f"{ids.LOG_POLL}.n_intervals")
