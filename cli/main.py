@@ -113,7 +113,8 @@ def _trigger_verbs(verb) -> None:
     s.add_argument("name")
     s.add_argument("--events", default="push", help="comma list of push, merge, tag")
     s.add_argument("--new-secret", action="store_true")
-    s.add_argument("--base-url", default="http://127.0.0.1:8050")
+    s.add_argument("--base-url", default=None,
+                   help="default: the address the dashboard last served (else http://127.0.0.1:8050)")
     s = verb("concurrency", triggers_cmd.concurrency, "what a trigger does while a run is active")
     s.add_argument("name")
     s.add_argument("policy", choices=("allow", "forbid", "replace"))

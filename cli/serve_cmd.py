@@ -4,10 +4,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from cli import sample
-from models import daemon_state, home, schema
+from models import daemon_state, home, schema, served
 
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
 
@@ -35,13 +37,15 @@ def daemon(args) -> int:
 def dashboard(args) -> int:
     from dashboard.app import create_app
     app = create_app()
-    print(f"Millrace dashboard on http://{args.host}:{args.port}")
+    url = served.record_url(args.host, args.port)       # what `run.py webhook` prints
+    print(f"Millrace dashboard on {url}")
     app.run(host=args.host, port=args.port, debug=False)
     return 0
 
 
 def up(args) -> int:
-    """Dashboard in this process, daemon as a child process; both stop together."""
+    """Dashboard in this process, daemon as a supervised child process (restarted if it exits);
+    both stop together."""
     added = sample.ensure_pipeline(args.actor)
     if added:
         print(f"added the sample pipeline '{added}'")
@@ -51,15 +55,63 @@ def up(args) -> int:
     if running:       # e.g. the systemd service: use it rather than start a second daemon
         print(f"a Millrace daemon (pid {running}) already runs on {home.current()}; using it")
     else:
-        child = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(home.current()), "daemon"])
+        child = Supervisor()
+        child.start()
     # SIGTERM (systemd, kill) must also reach the `finally` that stops the daemon child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         return dashboard(args)
     finally:
         if child is not None:
-            child.terminate()
-            child.wait(timeout=30)
+            child.stop()
+
+
+class Supervisor(threading.Thread):
+    """`up`'s daemon, restarted whenever it exits (a crash, kill -9) until `up` stops.
+
+    A daemon that dies again at once would be restarted in a tight loop, so the delay
+    doubles from BACKOFF_FIRST up to BACKOFF_MAX, and goes back to the first after the
+    daemon stayed up STABLE_SECONDS. Each restart is noted (models.served) for the
+    dashboard's banner and printed."""
+
+    BACKOFF_FIRST, BACKOFF_MAX, STABLE_SECONDS = 1.0, 60.0, 60.0
+
+    def __init__(self):
+        super().__init__(name="daemon-supervisor", daemon=True)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.proc: subprocess.Popen | None = None
+
+    def _spawn(self) -> subprocess.Popen:
+        with self._lock:
+            self.proc = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(home.current()), "daemon"])
+            return self.proc
+
+    def run(self) -> None:
+        delay = self.BACKOFF_FIRST
+        proc = self._spawn()
+        while True:
+            began = time.monotonic()
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - began >= self.STABLE_SECONDS:
+                delay = self.BACKOFF_FIRST
+            print(f"millrace up: the daemon (pid {proc.pid}) exited with {code}; restarting it in {delay:g} s",
+                  flush=True)
+            if self._stopping.wait(delay):
+                return
+            proc = self._spawn()
+            served.record_restart(code, proc.pid, delay)
+            delay = min(self.BACKOFF_MAX, delay * 2)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def settings(args) -> int:

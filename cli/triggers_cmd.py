@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cli.output import table
-from models import pipelines, triggers
+from models import pipelines, served, triggers
 from models.schedule import parse_local, parse_rule, preview, zone
 
 
@@ -43,8 +43,9 @@ def webhook(args) -> int:
     rule, secret = triggers.save_webhook(pipeline, args.actor, push="push" in events, merge="merge" in events,
                                          tag="tag" in events, new_secret=args.new_secret)
     print(f"pipeline '{pipeline.name}' starts on: {', '.join(sorted(events)) or 'no events'}")
-    print(f"GitHub payload URL: {args.base_url}/hooks/github  (content type application/json)")
-    print(f"GitLab URL:         {args.base_url}/hooks/gitlab")
+    base = (args.base_url or served.dashboard_url()).rstrip("/")   # the port the dashboard really serves
+    print(f"GitHub payload URL: {base}/hooks/github  (content type application/json)")
+    print(f"GitLab URL:         {base}/hooks/gitlab")
     if secret:
         print(f"secret (shown once; paste it into the forge's webhook form): {secret}")
     else:

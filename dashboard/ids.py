@@ -8,6 +8,9 @@ renamed component breaks loudly at import time. Pattern-matching ids are dicts w
 # shell (navbar, shared stores)
 NAV_DAEMON = "nav-daemon"
 NAV_DAEMON_POLL = "nav-daemon-poll"
+NAV_TOGGLER = "nav-toggler"              # the navbar's toggler (narrow windows)
+NAV_COLLAPSE = "nav-collapse"
+NAV_DAEMON_RESTARTED = "nav-daemon-restarted"   # "the daemon was restarted by run.py up"
 NAV_DAEMON_WARNING = "nav-daemon-warning"
 FEEDBACK = "feedback"                    # where the outcome of an action is said
 ACTION_DONE = "action-done"              # store bumped after every action: pages re-render at once
@@ -50,6 +53,7 @@ REDIRECT = "action-redirect"
 DETAIL_ID = "detail-id"                  # store: the pipeline id
 DETAIL_INFO = "detail-info"
 DETAIL_RUNS = "detail-runs"
+DETAIL_RUNS_PAGE = "detail-runs-page"      # pagination of the run records (50 a page)
 DETAIL_RUNS_VIEW = "detail-runs-view"
 DETAIL_TIMELINE = "detail-timeline"
 DETAIL_POLL = "detail-poll"
@@ -106,12 +110,23 @@ LOG_TASK = "log-task"                    # store: the selected task run id
 LOG_AUTO = "log-auto"                    # store: true until the reader picks a task (then the page stops choosing)
 LOG_TITLE = "log-title"
 LOG_DOWNLOAD = "log-download"
-LOG_EARLIER = "log-earlier"
-LOG_OLDER = "log-older"                  # container the "load earlier" pages are prepended to
-LOG_LINES = "log-lines"                  # container new lines are appended to
-LOG_VIEW = "log-view"                    # the scrolling box around both
-LOG_CURSOR = "log-cursor"                # store: {"task", "last"}: the last line number shown
-LOG_FIRST = "log-first"                  # store: {"task", "first"}: the first line number shown
+LOG_EARLIER = "log-earlier"              # the window one page earlier (replaces the lines shown)
+LOG_LATER = "log-later"                  # the window one page later
+LOG_TAIL = "log-tail"                    # back to the live tail
+LOG_RANGE = "log-range"                  # "lines a–b of n"
+LOG_LINES = "log-lines"                  # the lines of the window, drawn by assets/logwindow.js from LOG_DATA
+LOG_VIEW = "log-view"                    # the scrolling box around them
+LOG_DATA = "log-data"                    # store: {"key", "rows", "mark", "scroll"}: the window's lines as data
+LOG_WINDOW = "log-window"                # store: {"task", "first", "last", "live", "status", "mark"}: what is shown
+LOG_GOTO = "log-goto"                    # store: {"task", "line", "seq"}: open a window around a line (link, search)
+LOG_LINK = "log-link"                    # store: {"task", "line"}: written into the address bar (clientside)
+LOG_SEARCH = "log-search"                # the search text box
+LOG_SEARCH_GO = "log-search-go"
+LOG_MATCH_PREV = "log-match-prev"
+LOG_MATCH_NEXT = "log-match-next"
+LOG_SEARCH_INFO = "log-search-info"      # "match 3 of 17", or why nothing was searched
+LOG_MATCHES = "log-matches"              # store: {"task", "query", "lines", "more", "at"}
+RUN_URL = "run-url"                      # the run page's own Location: the #L<line> of a link to a line
 LOG_POLL = "log-poll"
 
 # clusters
@@ -158,6 +173,7 @@ REGISTRY_USERNAME = "registry-username"
 REGISTRY_PASSWORD = "registry-password"
 REGISTRY_INSECURE = "registry-insecure"
 REGISTRY_CA = "registry-ca"
+REGISTRY_ANYWAY = "registry-anyway"        # add a registry that did not answer the check
 REGISTRY_DEFAULT = "registry-default"
 REGISTRY_ADD = "registry-add"
 REGISTRY_ERRORS = {REGISTRY_NAME: "registry-name-error", REGISTRY_URL: "registry-url-error",   # control → the
@@ -185,3 +201,6 @@ DAEMON_CHECKOUT_TIMEOUT_ERROR = "daemon-checkout-timeout-error"
 DAEMON_LOG_CAP = "daemon-log-cap"
 DAEMON_LOG_CAP_ERROR = "daemon-log-cap-error"
 DAEMON_SAVE = "daemon-save"
+
+# code repositories
+REPOS_TABS = "repos-tabs"

@@ -34,6 +34,15 @@ def _button(label: str, action: str, name: str, colour: str, **kwargs) -> html.B
                        className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action}, **kwargs)
 
 
+def tls_text(r: dict) -> str:
+    """What the TLS column says: an http:// registry has no TLS at all, whatever its flag (issue 12)."""
+    if r["url"].startswith("http://"):
+        return "none: plain HTTP"
+    if r["insecure"]:
+        return "insecure (certificate not checked)"
+    return "verified" + (", own CA" if r["ca"] else "")
+
+
 def registries_table(data: list[dict]):
     if not data:
         return dbc.Alert("No container registry is configured: image and chart tasks need one. Add it below.",
@@ -45,8 +54,7 @@ def registries_table(data: list[dict]):
         html.Td(html.Code(r["url"], className="registry-url")),
         html.Td(r["username"] or "– (anonymous)", className="registry-user"),
         html.Td("stored" if r["password"] else "–", className="registry-password"),
-        html.Td(("insecure (plain HTTP or unchecked TLS)" if r["insecure"] else "verified")
-                + (", own CA" if r["ca"] else ""), className="registry-tls"),
+        html.Td(tls_text(r), className="registry-tls"),
         html.Td([_button("Make default", "default", r["name"], "primary", disabled=r["default"]),
                  _button("Remove", "remove", r["name"], "danger")], className="text-nowrap text-end"),
     ], **{"data-registry": r["name"]}) for r in data]
@@ -76,6 +84,8 @@ def registry_form() -> list:
                               placeholder="-----BEGIN CERTIFICATE-----"), err[ids.REGISTRY_CA]),
         dbc.Checkbox(id=ids.REGISTRY_INSECURE, value=False, className="mb-1",
                      label="Insecure: plain HTTP, or HTTPS without certificate checks"),
+        dbc.Checkbox(id=ids.REGISTRY_ANYWAY, value=False, className="mb-1",
+                     label="Add it even if it does not answer now (it is checked on add, for 3 s)"),
         dbc.Checkbox(id=ids.REGISTRY_DEFAULT, value=False, className="mb-2",
                      label="Make it the default (used when a task names no registry)"),
         html.P(["Images are pushed to ", html.Code("<registry>/<workspace>/<image>:<tag>"),

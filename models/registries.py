@@ -81,13 +81,14 @@ def default() -> Registry | None:
 def add(name: str, url: str, actor: str, *, username: str = "", password: str = "", insecure: bool = False,
         ca_cert: str = "", make_default: bool = False, may_be_default: bool = True) -> Registry:
     url = url.strip().rstrip("/")
-    if not NAME.match(name or ""):
-        raise ValueError(
-            "registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)"
-        )
+    # The URL first: a blank name is made from it, so a bad URL would otherwise be reported as a bad name.
+    if not url:
+        raise ValueError("registry URL: enter the registry's address (e.g. registry.example.com or http://127.0.0.1:5000)")
     if not URL.match(url):
         raise ValueError(f"registry URL {url!r} is not valid: expected host[:port][/path], optionally with "
                          "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)")
+    if not NAME.match(name or ""):
+        raise ValueError("registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
     if password and not username:
         raise ValueError("a registry password needs a username")
     if password and (problem := secret_problem(password)):

@@ -25,10 +25,19 @@ class RunError(ValueError):
     pass
 
 
+def deleted_message(name: str) -> str:
+    return (f"pipeline '{name}' was deleted: its runs are kept for the record, read-only, and none can be "
+            f"started or re-run; apply its definition again to create it anew")
+
+
 def enqueue_run(pipeline: Pipeline, cause: str, actor: str, *, parameters: dict | None = None,
                 commit_sha: str | None = None, cause_detail: str = "", version: PipelineVersion | None = None,
                 rerun_of: Run | None = None, require_active: bool = True) -> Run:
-    """Queue a run of the pipeline's current version (or of `version`, for a re-run)."""
+    """Queue a run of the pipeline's current version (or of `version`, for a re-run). The one
+    place a run is refused: deleted (the dashboard, the CLI, triggers all come here), deactivated,
+    unknown parameters."""
+    if pipeline.deleted_at is not None:
+        raise RunError(deleted_message(pipeline.name))
     if require_active and not pipeline.is_active:
         raise RunError(f"pipeline '{pipeline.name}' is deactivated; activate it to run it")
     version = version or pipelines.current_version(pipeline)
@@ -38,6 +47,10 @@ def enqueue_run(pipeline: Pipeline, cause: str, actor: str, *, parameters: dict 
         known = ", ".join(sorted(declared)) or "none"
         raise RunError(f"pipeline '{pipeline.name}' has no parameter {', '.join(unknown)} (declared: {known})")
     with write_transaction():
+        # Read inside the transaction: a delete that committed a moment ago (a page opened
+        # before it, a second terminal) is seen here, and nothing is queued for it.
+        if Pipeline.select(Pipeline.deleted_at).where(Pipeline.id == pipeline.id).scalar() is not None:
+            raise RunError(deleted_message(pipeline.name))
         number = (Run.select(fn.MAX(Run.number)).where(Run.pipeline == pipeline).scalar() or 0) + 1
         run = Run.create(pipeline=pipeline, number=number, version=version, cause=cause, cause_detail=cause_detail,
                          triggered_by=actor, parameters_json=json.dumps(parameters or {}), commit_sha=commit_sha,
@@ -128,8 +141,14 @@ def get_run(label: str) -> Run:
     return run
 
 
-def list_runs(pipeline: Pipeline, limit: int = 50):
-    return list(Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).limit(limit))
+def list_runs(pipeline: Pipeline, limit: int = 50, offset: int = 0):
+    """The pipeline's runs, newest first: `limit` of them after skipping `offset` (a page of records)."""
+    return list(Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).limit(limit)
+                .offset(max(0, offset)))
+
+
+def count_runs(pipeline: Pipeline) -> int:
+    return Run.select().where(Run.pipeline == pipeline).count()
 
 
 def duration_seconds(run: Run, now=None) -> float | None:

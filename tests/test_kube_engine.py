@@ -126,7 +126,7 @@ def test_ninety_seconds_of_running_times_out_after_about_sixty(home, fake_kube, 
         if Run.get_by_id(run.id).stop_requested_at:
             break
     done = ended(daemon, run, clock)
-    assert (done.status, done.reason) == ("timed_out", "timed out after 1 minutes of execution")
+    assert (done.status, done.reason) == ("timed_out", "timed out after 1 minute of execution")
     assert 60 <= done.execution_seconds <= 71
     assert task_of(run.id, "work").status == "timed_out"
     assert ("Pod", pod, 30) in fake_kube.deletions and fake_kube.pod_names("millrace-test") == []

@@ -178,3 +178,29 @@ def test_a_header_never_breaks_a_line(home, name, shown):
     out = subprocess.run([sys.executable, str(ROOT / "run.py"), "--home", str(home), "logs", "logs#1"],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.split("\n")[0] == f"── Build / {shown}" and out.split("\n")[1].endswith(" hello")
+
+
+def test_a_window_reads_only_the_chunks_that_hold_it(home, monkeypatch):
+    task = task_row()
+    for start in range(0, 50_000, 5000):
+        store(task, [f"line {n}" for n in range(start + 1, start + 5001)])
+    decoded = []
+    real = logs.decode
+    monkeypatch.setattr(logs, "decode", lambda *a: decoded.append(1) or real(*a))
+    for first in (1, 4990, 25_001, 49_800):
+        decoded.clear()
+        rows = logs.window(task.id, first, 500)
+        assert [n for n, _, _ in rows] == list(range(first, min(first + 500, 50_001)))
+        assert [t for _, _, t in rows][:1] == [f"line {first}"]
+        assert len(decoded) <= 2, (first, len(decoded))      # the same work at line 1 as at line 49,800
+
+
+def test_search_finds_line_numbers_ignoring_case_and_colours(home):
+    from models import log_search
+    task = task_row()
+    store(task, ["alpha", "\x1b[31mNee\x1b[0mdle one", "beta needle needle"])
+    store(task, [f"filler {n}" for n in range(100)] + ["last NEEDLE"])
+    assert log_search.search(task.id, "needle") == log_search.Found([2, 3, 104], False)
+    assert log_search.search(task.id, "needle", limit=2) == log_search.Found([2, 3], True)
+    assert log_search.search(task.id, "absent").lines == []
+    assert log_search.problem("") and log_search.problem("x" * 201) and log_search.problem("a\nb")

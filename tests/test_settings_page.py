@@ -44,7 +44,7 @@ def rendered(component) -> str:
 
 
 def test_a_registry_added_from_the_form_keeps_its_password_sealed_and_unshown(page):
-    out = page.add_registry(1, "", "http://127.0.0.1:5000", "bot", PASSWORD, True, "", False, 0)
+    out = page.add_registry(1, "", "http://127.0.0.1:5000", "bot", PASSWORD, True, "", False, 0, anyway=True)
     assert "Registry '127.0.0.1-5000' added" in rendered(out[0]) and out[1] == 1
     assert out[-5:] == ("", "", "", "", "")                          # every field emptied, the password too
     row = registries.get("127.0.0.1-5000")
@@ -59,7 +59,7 @@ def test_a_registry_added_from_the_form_keeps_its_password_sealed_and_unshown(pa
     ("registry.example.com", "", "", "hello", ids.REGISTRY_CA, "PEM"),
 ])
 def test_a_refused_registry_shows_the_models_reason_on_its_field(page, url, username, password, ca, control, words):
-    out = page.add_registry(1, "r", url, username, password, False, ca, False, 0)
+    out = page.add_registry(1, "r", url, username, password, False, ca, False, 0, anyway=True)
     marks = dict(zip(page.REGISTRY_CONTROLS, zip(out[2:10:2], out[3:10:2])))
     assert marks[control][0] is True and words in marks[control][1]
     assert [c for c, (bad, _) in marks.items() if bad] == [control]
@@ -68,7 +68,7 @@ def test_a_refused_registry_shows_the_models_reason_on_its_field(page, url, user
 
 def test_a_taken_name_is_marked_on_the_name(page):
     registries.add("main", "registry.example.com", "tester")
-    out = page.add_registry(1, "main", "other.example.com", "", "", False, "", False, 0)
+    out = page.add_registry(1, "main", "other.example.com", "", "", False, "", False, 0, anyway=True)
     assert out[2] is True and "already exists" in out[3]
 
 

@@ -2,7 +2,7 @@
 dialog of dashboard.triggers.panel, whose callbacks this page registers) with recent fires
 and deliveries, advanced settings, latest run, the read-only diagram, the version history
 (dashboard.versions: every version, a diff of any two, restore; its callbacks registered
-here), and the 50 latest run records as a timeline or a list.
+here), and the run records as a timeline or a list, 50 a page (older pages through the pagination).
 A deactivated pipeline says, above everything, that nothing starts it until it is activated.
 
 Everything shown is first gathered as plain data (`snapshot`); the poll re-renders only
@@ -27,8 +27,18 @@ from models.db import utcnow
 from models.status import ACTIVE
 from models.tables import Pipeline, PipelineVersion
 
-dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline",
-                   title="Pipeline · Millrace")
+
+
+def page_title(pipeline_id=None, **_) -> str:
+    """The browser tab names the pipeline (`sample · Millrace`)."""
+    try:
+        p = _pipeline(pipeline_id)
+    except Exception:  # noqa: BLE001 — a title must never break the page; the layout says what is wrong
+        p = None
+    return f"{p.name} · Millrace" if p else "Pipeline · Millrace"
+
+
+dash.register_page(__name__, path_template="/pipelines/<pipeline_id>", name="Pipeline", title=page_title)
 triggers_panel.wiring.register()    # the "edit trigger rules" dialog this page shows
 versions.wiring.register()          # the version history card
 
@@ -40,20 +50,23 @@ def _pipeline(pipeline_id) -> Pipeline | None:
     return pipelines.live().where(Pipeline.id == int(pipeline_id)).first() if str(pipeline_id).isdigit() else None
 
 
-def snapshot(p: Pipeline) -> dict:
-    """What the page shows, as plain data."""
+def snapshot(p: Pipeline, page: int = 1) -> dict:
+    """What the page shows, as plain data; run records of page `page` (RECORDS a page, newest first)."""
     spec, now = pipelines.current_spec(p), utcnow()
+    pages = max(1, -(-runs.count_runs(p) // RECORDS))
+    page = min(max(1, page or 1), pages)
     version = PipelineVersion.get_by_id(p.current_version_id)
     records = [{"id": r.id, "number": r.number, "status": r.status, "cause": r.cause, "detail": r.cause_detail,
                 "reason": r.reason or "", "start": r.started_at.isoformat() if r.started_at else None,
                 "end": r.finished_at.isoformat() if r.finished_at else None, "queued": r.queued_at.isoformat(),
                 "started": time_text(r.started_at or r.queued_at),
                 "duration": duration_text(span_seconds(r.started_at, r.finished_at, now))}
-               for r in runs.list_runs(p, RECORDS)]
+               for r in runs.list_runs(p, RECORDS, (page - 1) * RECORDS)]
     return {"id": p.id, "name": p.name, "description": p.description, "active": p.is_active,
             "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
             "saved": f"{time_text(version.created_at)} by {version.created_by}", "owner": p.owner,
-            "triggers": trigger_summaries([p.id])[p.id], "records": records, **trigger_records.facts(p, now)}
+            "triggers": trigger_summaries([p.id])[p.id], "records": records, "page": page, "pages": pages,
+            **trigger_records.facts(p, now)}
 
 
 def header(s: dict):
@@ -79,7 +92,7 @@ def info_cards(s: dict):
              field("Status", status_badge(latest["status"])), field("Started", latest["started"]),
              field("Duration", latest["duration"]), field("Cause", f"{latest['cause']} {latest['detail']}".strip())]
             if latest else [html.P("Never run.", className="text-muted")])
-    timeout = f"{s['timeout']} minutes" if s["timeout"] else "none (runs are stopped after 14 days)"
+    timeout = f"{s['timeout']} minute{'' if s['timeout'] == 1 else 's'}" if s["timeout"] else "none (runs are stopped after 14 days)"
     return dbc.Row([
         dbc.Col(card("Basic information", basic), md=6),
         dbc.Col(card("Latest run", last, className="latest-run"), md=6),
@@ -141,27 +154,38 @@ def layout(pipeline_id=None, **_):
         card("Pipeline diagram", diagram(p)),
         versions.card(p),
         dbc.Card([dbc.CardHeader(dbc.Row([
-            dbc.Col(f"Run records (latest {RECORDS})", className="fw-semibold"),
+            dbc.Col(f"Run records ({RECORDS} a page, newest first)", className="fw-semibold"),
             dbc.Col(dbc.RadioItems(id=ids.DETAIL_RUNS_VIEW, value="list", inline=True,
                                    options=[{"label": "List", "value": "list"}, {"label": "Timeline", "value": "timeline"}]),
                     width="auto")])),
-            dbc.CardBody(html.Div(records(s, "list"), id=ids.DETAIL_RUNS))], className="mb-3"),
+            dbc.CardBody([html.Div(records(s, "list"), id=ids.DETAIL_RUNS),
+                          # Older records, RECORDS at a time (the page used to end at the latest 50).
+                          dbc.Pagination(id=ids.DETAIL_RUNS_PAGE, max_value=s["pages"], active_page=1,
+                                         fully_expanded=False, first_last=True, className="mt-2 mb-0",
+                                         style=_shown(s["pages"] > 1))])], className="mb-3"),
         dcc.Interval(id=ids.DETAIL_POLL, interval=POLL_MS),
         triggers_panel.dialog(),
     ])
 
 
+def _shown(flag: bool):
+    return None if flag else {"display": "none"}
+
+
 @callback(Output(ids.DETAIL_INFO, "children"), Output(ids.DETAIL_RUNS, "children"), Output(ids.DETAIL_SIGNATURE, "data"),
+          Output(ids.DETAIL_RUNS_PAGE, "max_value"), Output(ids.DETAIL_RUNS_PAGE, "style"),
           Input(ids.DETAIL_POLL, "n_intervals"), Input(ids.ACTION_DONE, "data"), Input(ids.DETAIL_RUNS_VIEW, "value"),
+          Input(ids.DETAIL_RUNS_PAGE, "active_page"),
           State(ids.DETAIL_ID, "data"), State(ids.DETAIL_SIGNATURE, "data"), prevent_initial_call=True)
-def refresh(_tick, _done, view, pipeline_id, shown):
+def refresh(_tick, _done, view, page, pipeline_id, shown):
     p = _pipeline(pipeline_id)
     if p is None:
-        return dbc.Alert("This pipeline was deleted.", color="warning"), None, None
-    s = snapshot(p)
+        return dbc.Alert("This pipeline was deleted.", color="warning"), None, None, no_update, no_update
+    s = snapshot(p, page or 1)
     if s == shown and dash.ctx.triggered_id != ids.DETAIL_RUNS_VIEW:
-        return no_update, no_update, no_update
-    return [header(s), trigger_records.inactive_banner(s), info_cards(s)], records(s, view), s
+        return (no_update,) * 5
+    return ([header(s), trigger_records.inactive_banner(s), info_cards(s)], records(s, view), s, s["pages"],
+            _shown(s["pages"] > 1))
 
 
 @callback(Output(ids.REDIRECT, "href", allow_duplicate=True), Input(ids.DETAIL_TIMELINE, "clickData"),

@@ -43,7 +43,8 @@ def rows(search: str = "", status: str = "all") -> list[dict]:
         run = latest.get(p.id)
         row = {"id": p.id, "name": p.name, "active": p.is_active, "triggers": triggers[p.id],
                "status": run.status if run else None, "number": run.number if run else None,
-               "started": time_text(run.started_at or run.queued_at) if run else "–",
+               # A run not started yet has no start time: its queue time here read as one (issue 12).
+               "started": (time_text(run.started_at) if run.started_at else "queued, waiting") if run else "–",
                "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)) if run else "–"}
         if status == "all" or (status == "never" and run is None) or (status == "inactive" and not p.is_active) \
                 or (run is not None and run.status == status):
@@ -51,12 +52,18 @@ def rows(search: str = "", status: str = "all") -> list[dict]:
     return out
 
 
+SECONDARY = ("Started", "Duration", "Triggers", "State")
+NARROW_HIDDEN = "d-none d-sm-table-cell"
+
+
 def table(data: list[dict], filtered: bool = False):
     if not data:
         return html.P("No pipeline matches the search." if filtered else
                       "No pipelines yet: create one with “Create pipeline” (from scratch or by copying).",
                       className="text-muted empty-list")
-    head = html.Thead(html.Tr([html.Th(h) for h in
+    # Below 576 px only the name, the latest run and the actions are shown: the table fits a
+    # narrow window without scrolling sideways, and every action stays reachable.
+    head = html.Thead(html.Tr([html.Th(h, className=NARROW_HIDDEN if h in SECONDARY else None) for h in
                                ("Pipeline", "Latest run", "Started", "Duration", "Triggers", "State", "")]))
     body = []
     for row in data:
@@ -66,11 +73,13 @@ def table(data: list[dict], filtered: bool = False):
                                    className="ms-1"))
         body.append(html.Tr([
             html.Td(dcc.Link(row["name"], href=f"/pipelines/{row['id']}", className="pipeline-name fw-semibold")),
-            html.Td(latest), html.Td(row["started"]), html.Td(row["duration"]),
+            html.Td(latest), html.Td(row["started"], className=NARROW_HIDDEN + " run-started"),
+            html.Td(row["duration"], className=NARROW_HIDDEN),
             html.Td([row["triggers"], None if row["active"] else html.Div("inactive: starts nothing",
-                                                                          className="small text-muted")]),
+                                                                          className="small text-muted")],
+                    className=NARROW_HIDDEN),
             html.Td(dbc.Badge("active" if row["active"] else "inactive", color="success" if row["active"] else "secondary",
-                              className="active-flag")),
+                              className="active-flag"), className=NARROW_HIDDEN),
             html.Td([action_button("Run", "run", row["id"], "primary",
                                    title=None if row["active"] else "deactivated: activate it to run it"),
                      action_button("Stop", "stop", row["id"], "danger",
@@ -87,8 +96,11 @@ def page_of(data: list[dict], page: int | None) -> tuple[list[dict], int]:
     return data[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], pages
 
 
-def layout(**_):
-    shown, pages = page_of(rows(), 1)
+def layout(search=None, status=None, **_):
+    """`?search=…&status=…` (what the filters wrote into the address) opens the list filtered."""
+    search = search if isinstance(search, str) else ""
+    status = status if status in {v for v, _ in STATUS_FILTERS} else "all"
+    shown, pages = page_of(rows(search, status), 1)
     return html.Div([
         dbc.Row([
             dbc.Col(html.H2("Pipelines"), width="auto"),
@@ -99,13 +111,16 @@ def layout(**_):
             ], label="Create pipeline", id=ids.LIST_CREATE_MENU, color="primary"), width="auto", className="ms-auto"),
         ], className="align-items-center mb-2"),
         dbc.Row([
-            dbc.Col(dbc.Input(id=ids.LIST_SEARCH, placeholder="Search by name", type="search", debounce=0.3), md=4),
-            dbc.Col(dbc.Select(id=ids.LIST_STATUS, value="all",
+            dbc.Col(dbc.Input(id=ids.LIST_SEARCH, placeholder="Search by name", type="search", debounce=0.3,
+                              value=search), md=4),
+            dbc.Col(dbc.Select(id=ids.LIST_STATUS, value=status,
                                options=[{"label": label, "value": v} for v, label in STATUS_FILTERS]), md=3),
         ], className="mb-3"),
-        html.Div(table(shown), id=ids.LIST_TABLE),
+        html.Div(table(shown, bool(search) or status != "all"), id=ids.LIST_TABLE),
         dbc.Pagination(id=ids.LIST_PAGE, max_value=pages, active_page=1, fully_expanded=False,
                        style={"display": "none"} if pages == 1 else None),
+        html.P(dcc.Link("Archived pipelines (deleted, with their runs)", href="/archived", className="archived-link"),
+               className="small mt-2"),
         dcc.Store(id=ids.LIST_SIGNATURE, data=[shown, pages]),
         dcc.Interval(id=ids.LIST_POLL, interval=POLL_MS),
     ])
@@ -125,3 +140,17 @@ def refresh(search, status, page, _tick, _done, shown):
         return no_update, no_update, no_update, no_update
     filtered = bool(search) or (status or "all") != "all"
     return table(visible, filtered), [visible, pages], pages, {"display": "none"} if pages == 1 else None
+
+
+# The filters live in the address (replaceState: no navigation, no history entry), so a
+# reload or a shared link opens the same filtered list.
+dash.clientside_callback(
+    """function (search, status) {
+        var url = new URL(window.location.href);
+        if (search) { url.searchParams.set("search", search); } else { url.searchParams.delete("search"); }
+        if (status && status !== "all") { url.searchParams.set("status", status); } else { url.searchParams.delete("status"); }
+        if (url.href !== window.location.href) { window.history.replaceState(window.history.state, "", url.href); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(ids.LIST_SEARCH, "title"), Input(ids.LIST_SEARCH, "value"), Input(ids.LIST_STATUS, "value"),
+    prevent_initial_call=True)

@@ -10,6 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard import ids
 from dashboard.components import card
 from models import pipelines
 from models.tables import Pipeline
@@ -33,15 +34,18 @@ def layout(**_):
                                                                       className="text-muted"))
     return html.Div([
         html.H2("Code repositories"),
+        # The tab that works today opens selected, so the page never shows an empty panel.
         dbc.Tabs([
-            dbc.Tab(dbc.Alert("Connecting a GitHub account (OAuth application) is not available yet.", color="info",
-                              className="mt-3"), label="GitHub"),
-            dbc.Tab(dbc.Alert("Connecting a GitLab account (OAuth application) is not available yet.", color="info",
-                              className="mt-3"), label="GitLab"),
-        ], className="mb-3"),
-        card("Plain git URLs (supported now)", [
-            html.P(["A pipeline's code source can be any git URL the daemon can clone: a local path, ",
-                    html.Code("file://"), ", or ", html.Code("http(s)://"), ". Set it in the pipeline editor."]),
-            listing,
-        ]),
+            dbc.Tab(card("Plain git URLs (supported now)", [
+                html.P(["A pipeline's code source can be any git URL the daemon can clone: a local path, ",
+                        html.Code("file://"), ", or ", html.Code("http(s)://"), ". Set it in the pipeline editor."]),
+                listing,
+            ], className="mt-3"), label="Git URLs", tab_id="git"),
+            dbc.Tab(dbc.Alert("Connecting a GitHub account (OAuth application) is not available yet; use its "
+                              "https:// clone URL as a git URL.", color="info", className="mt-3"),
+                    label="GitHub", tab_id="github"),
+            dbc.Tab(dbc.Alert("Connecting a GitLab account (OAuth application) is not available yet; use its "
+                              "https:// clone URL as a git URL.", color="info", className="mt-3"),
+                    label="GitLab", tab_id="gitlab"),
+        ], active_tab="git", id=ids.REPOS_TABS, className="mb-3"),
     ])

@@ -20,14 +20,27 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard import graph, ids
 from dashboard.components import duration_text, field, run_button, span_seconds, status_badge, time_text
 from dashboard.runlog import panel as logpanel
+from dashboard.runlog import search as logsearch
 from dashboard.timeline import bar, tasks_figure
 from models import pipelines
 from models.db import utcnow
 from models.status import ACTIVE, Status
 from models.tables import Pipeline, Run, StageRun, TaskRun
 
-dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<number>", name="Run", title="Run · Millrace")
+
+
+def page_title(pipeline_id=None, number=None, **_) -> str:
+    """The browser tab's title: `sample #12 · failed` (as the run was when the page opened)."""
+    try:
+        run = _run(pipeline_id, number)
+    except Exception:  # noqa: BLE001 — a title must never break the page; the layout says what is wrong
+        run = None
+    return f"{run.pipeline.name} #{run.number} · {run.status.replace('_', ' ')} · Millrace" if run else "Run · Millrace"
+
+
+dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<number>", name="Run", title=page_title)
 logpanel.wiring.register()          # the live log panel this page shows
+logsearch.wiring.register()         # and its search
 
 POLL_MS = 1500
 
@@ -51,6 +64,7 @@ def snapshot(run: Run) -> dict:
     stages = StageRun.select().where(StageRun.run == run.id).order_by(StageRun.position)
     return {
         "id": run.id, "pipeline": run.pipeline_id, "name": run.pipeline.name, "number": run.number,
+        "deleted": run.pipeline.deleted_at is not None,
         "status": run.status, "reason": run.reason or "", "detail": run.detail or "",
         "cause": f"{run.cause} {run.cause_detail}".strip() + (f" (by {run.triggered_by})" if run.triggered_by else ""),
         "queued": time_text(run.queued_at), "started": time_text(run.started_at),
@@ -78,7 +92,8 @@ def default_task(s: dict) -> int | None:
 
 
 def header(s: dict):
-    buttons = [run_button("Re-run", "rerun", s["id"], "primary")]
+    # A deleted pipeline's runs are a record: no Re-run (models.runs refuses it too, for a page opened before the delete).
+    buttons = [] if s["deleted"] else [run_button("Re-run", "rerun", s["id"], "primary")]
     if s["status"] in ACTIVE:
         buttons.insert(0, run_button("Stop", "stop", s["id"], "danger"))
     facts = [field("Status", [status_badge(s["status"], id=ids.RUN_STATUS),
@@ -90,9 +105,12 @@ def header(s: dict):
     if s["detail"]:
         facts.append(field("Detail", html.Pre(s["detail"], className="mb-0 small")))
     return html.Div([
-        html.Div([html.H2([dcc.Link(s["name"], href=f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
+        html.Div([html.H2([dcc.Link(s["name"], href="/archived" if s["deleted"] else f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
                           className="me-auto"), html.Div(buttons)], className="d-flex align-items-center mb-2"),
         html.Div(facts, className="mb-3"),
+        *([dbc.Alert([html.Strong("Pipeline deleted: "), "this run is kept for the record, read-only; it cannot be "
+                      "re-run. Apply the definition again to create the pipeline anew."],
+                     color="secondary", className="py-2 run-archived")] if s["deleted"] else []),
     ])
 
 
@@ -128,15 +146,35 @@ def gantt(s: dict):
     return tasks_figure(bars, utcnow())
 
 
-def layout(pipeline_id=None, number=None, **_):
+def named_task(s: dict, name) -> int | None:
+    """The task a link names (`?task=build`, or `?task=Build/build` when names repeat), or None."""
+    if not isinstance(name, str) or not name:
+        return None
+    for t in s["tasks"]:
+        if name in (t["name"], f"{t['stage']}/{t['name']}"):
+            return t["id"]
+    return None
+
+
+def _task_label(s: dict, task_id) -> str:
+    found = [f"{t['stage']} / {t['name']}" for t in s["tasks"] if t["id"] == task_id]
+    return found[0] if found else "no task"
+
+
+def layout(pipeline_id=None, number=None, task=None, **_):
     run = _run(pipeline_id, number)
     if run is None:
         return dbc.Alert(f"No run #{number} of pipeline {pipeline_id}.", color="warning")
     s = snapshot(run)
-    selected = default_task(s)
+    linked = named_task(s, task)
+    selected = linked or default_task(s)
+    notes = [dbc.Alert(f"This run has no task named “{task}”; showing {_task_label(s, selected)}.", color="warning",
+                       className="py-2")] if task and not linked else []
     return html.Div([
+        dcc.Location(id=ids.RUN_URL, refresh=False),
         dcc.Store(id=ids.RUN_ID, data=run.id), dcc.Store(id=ids.RUN_SIGNATURE, data=[s, selected]),
-        dcc.Store(id=ids.LOG_TASK, data=selected), dcc.Store(id=ids.LOG_AUTO, data=True),
+        # A task named in the address is the reader's choice: the page stops following the running task.
+        dcc.Store(id=ids.LOG_TASK, data=selected), dcc.Store(id=ids.LOG_AUTO, data=linked is None), *notes,
         html.Div(header(s), id=ids.RUN_HEADER),
         dbc.Card([dbc.CardHeader("Graph"), dbc.CardBody(cyto.Cytoscape(
             id=ids.RUN_GRAPH, elements=graph_elements(run, s, selected), stylesheet=graph.STYLESHEET,

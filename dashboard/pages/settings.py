@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import ids, settings_forms as forms
+from dashboard import ids, registry_check, settings_forms as forms
 from dashboard.components import card, error_alert, ok_alert
 from models import daemon_state, registries
 
@@ -56,10 +56,15 @@ REGISTRY_MARKS = [o for c in REGISTRY_CONTROLS for o in (Output(c, "invalid"), O
           Input(ids.REGISTRY_ADD, "n_clicks"),
           State(ids.REGISTRY_NAME, "value"), State(ids.REGISTRY_URL, "value"), State(ids.REGISTRY_USERNAME, "value"),
           State(ids.REGISTRY_PASSWORD, "value"), State(ids.REGISTRY_INSECURE, "value"), State(ids.REGISTRY_CA, "value"),
-          State(ids.REGISTRY_DEFAULT, "value"), State(ids.SETTINGS_CHANGED, "data"), prevent_initial_call=True)
-def add_registry(_clicks, name, url, username, password, insecure, ca_cert, make_default, changed):
+          State(ids.REGISTRY_DEFAULT, "value"), State(ids.SETTINGS_CHANGED, "data"), State(ids.REGISTRY_ANYWAY, "value"),
+          prevent_initial_call=True)
+def add_registry(_clicks, name, url, username, password, insecure, ca_cert, make_default, changed, anyway=False):
     name = (name or "").strip() or forms.default_name(url)
     try:
+        if not anyway and registries.URL.match((url or "").strip().rstrip("/")):
+            problem = registry_check.unreachable((url or "").strip().rstrip("/"), bool(insecure), (ca_cert or "").strip())
+            if problem:
+                raise ValueError(problem)
         row = registries.add(name, url or "", ACTOR, username=(username or "").strip(), password=password or "",
                              insecure=bool(insecure), ca_cert=(ca_cert or "").strip(), make_default=bool(make_default))
     except ValueError as exc:

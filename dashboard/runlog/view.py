@@ -1,4 +1,5 @@
-"""Pure: log lines → safe Dash components, with ANSI colours as styled spans.
+"""Pure: log lines → safe Dash components (or the same as data for assets/logwindow.js), with
+ANSI colours as styled spans.
 
 Text is only ever passed to React as text, so `<script>` in a log is shown, never run.
 ANSI SGR sequences (colours, bold, italic, underline, 256-colour and true colour) become
@@ -107,14 +108,26 @@ def segments(text: str) -> list[tuple[str, str, dict]]:
     return [s for s in out if s[0]]
 
 
-def line(number: int, at, text: str) -> html.Span:
-    """One log line: line number, time, then the coloured text."""
-    parts = [html.Span(str(number), className="log-no"), html.Span(f"{at:%H:%M:%S}" if at else "", className="log-ts")]
+def line(number: int, at, text: str, mark: bool = False) -> html.Span:
+    """One log line: its number (a link to the line: `#L<n>`), time, then the coloured text."""
+    parts = [html.A(str(number), href=f"#L{number}", className="log-no"),
+             html.Span(f"{at:%H:%M:%S}" if at else "", className="log-ts")]
     for chunk, classes, style in segments(text):
         parts.append(html.Span(chunk, className=classes or None, style=style or None) if classes or style else chunk)
-    return html.Span(parts, className="log-line")
+    return html.Span(parts, className="log-line log-mark" if mark else "log-line", **{"data-line": number})
 
 
-def lines(rows) -> list[html.Span]:
-    """Rows of (line number, logged_at, text), as models.logs yields them."""
-    return [line(n, at, text) for n, at, text in rows]
+def row(number: int, at, text: str) -> list:
+    """One log line as data for the browser's renderer (assets/logwindow.js): [number, time,
+    [[text, classes, style], …]]. The renderer sets text with textContent, never as markup."""
+    return [number, f"{at:%H:%M:%S}" if at else "", [[t, c, s] if (c or s) else [t] for t, c, s in segments(text)]]
+
+
+def rows(found) -> list[list]:
+    """Rows of (line number, logged_at, text), as models.logs yields them, as renderer data."""
+    return [row(n, at, text) for n, at, text in found]
+
+
+def lines(rows, mark: int | None = None) -> list[html.Span]:
+    """Rows of (line number, logged_at, text), as models.logs yields them; line `mark` highlighted."""
+    return [line(n, at, text, n == mark) for n, at, text in rows]
