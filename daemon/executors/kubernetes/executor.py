@@ -111,10 +111,15 @@ class KubernetesExecutor(Executor):
     def _read_pod(self, handle: dict) -> dict | None:
         name = handle["pod"]
         known, pod = (False, None)
+        seen = self._memory(name)
         if self.view is not None and handle["namespace"] == self.namespace:
             known, pod = self.view.get(name)
+            if known and seen.got:
+                # The copy a read would reuse, should the watch lose its sync (a reconnect), is
+                # never older than what the view showed (a running pod seen "pending" again);
+                # when to read again stays as it was.
+                seen.got = (seen.got[0], pod)
         if not known:
-            seen = self._memory(name)
             if seen.got and self.clock() - seen.got[0] < self.options.poll_interval:
                 pod = seen.got[1]
             else:
