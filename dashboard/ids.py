@@ -177,7 +177,8 @@ REGISTRY_ANYWAY = "registry-anyway"        # add a registry that did not answer 
 REGISTRY_DEFAULT = "registry-default"
 REGISTRY_ADD = "registry-add"
 REGISTRY_ERRORS = {REGISTRY_NAME: "registry-name-error", REGISTRY_URL: "registry-url-error",   # control → the
-                   REGISTRY_USERNAME: "registry-username-error", REGISTRY_CA: "registry-ca-error"}  # message under it
+                   REGISTRY_USERNAME: "registry-username-error", REGISTRY_PASSWORD: "registry-password-error",
+                   REGISTRY_CA: "registry-ca-error"}                                                # message under it
 REGISTRY_ACTION = "registry-action"      # {"type": REGISTRY_ACTION, "action": "default"|"remove", "registry": name}
 REGISTRY_DIALOG = "registry-dialog"      # confirms a removal
 REGISTRY_DIALOG_BODY = "registry-dialog-body"

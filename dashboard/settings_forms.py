@@ -78,7 +78,7 @@ def registry_form() -> list:
                           err[ids.REGISTRY_USERNAME], md=6),
                  _control("Password or token", dbc.Input(id=ids.REGISTRY_PASSWORD, type="password",
                                                          autoComplete="new-password"),
-                          help_text="Stored encrypted; never shown again.", md=6)]),
+                          err[ids.REGISTRY_PASSWORD], help_text="Stored encrypted; never shown again.", md=6)]),
         _control("CA certificate (PEM, optional: for a registry signed by your own CA)",
                  dbc.Textarea(id=ids.REGISTRY_CA, rows=3, className="font-monospace",
                               placeholder="-----BEGIN CERTIFICATE-----"), err[ids.REGISTRY_CA]),

@@ -266,8 +266,7 @@ def test_run_and_task_times_are_stored_while_the_run_is_active(home, daemon, clo
         script_task("first", "sleep 30"), script_task("second", "sleep 30")]}]), "tester")
     run = runs.enqueue_run(p, "manual", "tester")
     tick_until(daemon, lambda: task_row(run.id, "second").status == "waiting", clock)
-    # fake time only; the wide steps leave room for however late (in real time) the claim came,
-    # since the claim stamps the run with the wall clock
+    # fake time only: the claim and every tick are stamped with the clock's now
     for _ in range(4):
         clock.advance(5)
         daemon.tick(clock.now())

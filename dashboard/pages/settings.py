@@ -20,7 +20,7 @@ from models import daemon_state, registries
 dash.register_page(__name__, path="/settings", name="Settings", title="Settings · Millrace")
 
 ACTOR = "dashboard"
-REGISTRY_CONTROLS = (ids.REGISTRY_NAME, ids.REGISTRY_URL, ids.REGISTRY_USERNAME, ids.REGISTRY_CA)
+REGISTRY_CONTROLS = tuple(ids.REGISTRY_ERRORS)   # every control the add form can mark with its error
 
 
 def layout(**_):

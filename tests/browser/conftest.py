@@ -11,6 +11,7 @@ deadlines: a loaded machine is slow, never wrong).
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -148,3 +149,12 @@ def pytest_runtest_makereport(item, call):
             report.sections.append(("browser", f"screenshot: {target}\nurl: {driver.current_url}"))
         except Exception:  # noqa: BLE001 — a dead browser must not hide the real failure
             pass
+
+
+def via_models(millrace, expression: str):
+    """Evaluate `expression` with models/ opened on the dashboard's home, in a child process."""
+    code = ("import json, sys\nfrom models import daemon_state, home, pipelines, registries\n"
+            "home.open_home(sys.argv[1])\nprint(json.dumps(" + expression + "))")
+    done = subprocess.run([sys.executable, "-c", code, str(millrace.home)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, check=True)
+    return json.loads(done.stdout)

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from dashboard import ids
-from tests.browser.conftest import free_port
+from tests.browser.conftest import free_port, via_models
 from tests.browser.pages import Page
 from tests.conftest import wait_for
 
@@ -34,6 +34,17 @@ def registry_server():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def registries_removed_after(millrace):
+    """The dashboard is shared by the session's browser tests: the registries added here
+    (the first of them became the default) must not be there for the settings page's test."""
+    before = set(via_models(millrace, "[r.name for r in registries.all_registries()]"))
+    yield
+    added = set(via_models(millrace, "[r.name for r in registries.all_registries()]")) - before
+    for name in sorted(added):
+        via_models(millrace, f"registries.remove({name!r}, 'tester')")
 
 
 def field_error(page, control: str) -> str:
@@ -89,3 +100,17 @@ def test_a_plain_http_registry_that_answers_is_added_and_never_listed_as_verifie
     page.wait_text(f"#{ids.SETTINGS_FEEDBACK}", "Registry 'plain' added")
     tls = page.wait_text(f"{row('plain')} .registry-tls", "plain HTTP")
     assert "verified" not in tls
+
+
+def test_a_too_short_password_is_an_error_on_the_password_field(millrace, chrome, registry_server):
+    # the password had no place for its error: the message was dropped and the page said nothing
+    page = Page(chrome, millrace.url)
+    page.open("/settings", ready=f"#{ids.REGISTRY_ADD}")
+    page.fill(ids.REGISTRY_URL, f"http://{registry_server}")
+    page.fill(ids.REGISTRY_NAME, "short")
+    page.fill(ids.REGISTRY_USERNAME, "bot")
+    page.fill(ids.REGISTRY_PASSWORD, "abc")
+    page.click(f"#{ids.REGISTRY_ADD}")
+    wait_for(lambda: "too short to be masked" in field_error(page, ids.REGISTRY_PASSWORD),
+             message=lambda: f"the password's error (has {field_error(page, ids.REGISTRY_PASSWORD)!r})")
+    assert is_invalid(page, ids.REGISTRY_PASSWORD) and not page.all(row("short"))

@@ -11,9 +11,6 @@ modules still run their pipelines on this machine.
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ from selenium.webdriver.support.ui import Select
 
 from dashboard import ids
 from dashboard.editor import ids as eid
-from tests.browser.conftest import ROOT, screenshot
+from tests.browser.conftest import screenshot, via_models
 from tests.conftest import wait_for
 from tests.browser.pages import Page
 from tests.browser.test_editor import Editor
@@ -40,15 +37,6 @@ stages:
     image: busybox
     script: echo hi
 """
-
-
-def via_models(millrace, expression: str):
-    """Evaluate `expression` with models/ opened on the dashboard's home, in a child process."""
-    code = ("import json, sys\nfrom models import daemon_state, home, pipelines, registries\n"
-            "home.open_home(sys.argv[1])\nprint(json.dumps(" + expression + "))")
-    done = subprocess.run([sys.executable, "-c", code, str(millrace.home)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, check=True)
-    return json.loads(done.stdout)
 
 
 def registry_row(name: str) -> str:
