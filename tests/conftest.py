@@ -24,6 +24,14 @@ from models.db import utcnow
 from models.status import is_terminal
 from models.tables import Run
 
+# The suite's assertions are on English text: whatever the machine's locale, the code under
+# test (and every child process: daemon, dashboard, CLI) speaks English unless a test says not.
+for _key in ("LANGUAGE", "LC_MESSAGES"):
+    os.environ.pop(_key, None)
+os.environ["LANG"] = "C.UTF-8"
+if os.environ.get("LC_ALL"):
+    os.environ["LC_ALL"] = "C.UTF-8"
+
 WAIT_SECONDS = 60.0      # a generous bound on a hang, never a timing goal
 EPOCH = dt.datetime(1970, 1, 1)
 
