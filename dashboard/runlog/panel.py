@@ -27,7 +27,7 @@ from dashboard.components import status_badge
 from dashboard.runlog import view as logview
 from dashboard.runlog.search import search_bar
 from dashboard.wiring import Callbacks
-from models import logs
+from models import i18n, logs
 from models.i18n import _
 from models.tables import StageRun, TaskRun
 
@@ -53,7 +53,11 @@ def link_name(task: TaskRun) -> str:
 def _title(task: TaskRun | None):
     if task is None:
         return _("No task selected")
-    return [f"{task.stage_run.name} / {task.name} ", status_badge(task.status)]
+    title = [f"{task.stage_run.name} / {task.name} ", status_badge(task.status)]
+    if task.reason:     # why it failed or stopped, in the reader's language (also when recorded in the other)
+        title.append(html.Span(" " + i18n.shown(task.reason, task.reason_message),
+                               className="log-task-reason small text-danger ms-1"))
+    return title
 
 
 def _range(first: int, last: int, total: int) -> str:
