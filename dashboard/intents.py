@@ -82,7 +82,7 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None, restore=N
                     text=_("A run whose execution time exceeds the timeout is stopped and marked timed out. Its tasks "
                            "run on the cluster chosen here, or on this machine. Saving stores a new version of the "
                            "pipeline."))
-    raise ValueError(f"unknown action '{action}'")
+    raise ValueError(_("unknown action '{action}'", action=action))
 
 
 def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
@@ -149,4 +149,4 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
         if action == "activate":
             return _("'{name}' is now active.", name=p.name), None
         return _("'{name}' is now inactive: no trigger or run starts it.", name=p.name), None
-    raise ValueError(f"unknown action '{action}'")
+    raise ValueError(_("unknown action '{action}'", action=action))

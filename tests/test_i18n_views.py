@@ -81,6 +81,9 @@ def test_the_trigger_rules_dialog_and_cards_in_chinese(chinese):
     assert "daily at 09:30（Asia/Shanghai）；错过的触发：run_once，15 分钟内" in card
     assert "（已停用：不会启动运行）" in card
     assert "尚无定时触发。" in texts(records.fires_card(s))
+    fired = facts(fires=[{"scheduled": "2026-03-02 09:30 CST", "outcome": "skipped",
+                          "reason": "run #3 still active (concurrency: forbid)"}])
+    assert "已跳过" in texts(records.fires_card(fired)) and "计划时间" in texts(records.fires_card(fired))
     assert "没有代码源" in texts(records.deliveries_card(s))
     assert "'views' 已停用" in texts(records.inactive_banner(s)) and "激活" in texts(records.inactive_banner(s))
 

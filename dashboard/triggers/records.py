@@ -17,12 +17,15 @@ from dash import html
 from dashboard import ids
 from dashboard.components import action_button, card, field, time_text
 from dashboard.triggers.form import zone_label
-from models.i18n import _
+from models.i18n import N_, _
 from models import triggers
 from models.schedule import preview, zone
 from models.tables import Pipeline
 
 SHOWN = 10
+# A fire's stored outcome code → how it is said (the code stays what the daemon stored).
+FIRE_OUTCOMES = {"pending": N_("pending"), "started": N_("started"), "skipped": N_("skipped"),
+                 "missed": N_("missed"), "inactive": N_("inactive"), "error": N_("error")}
 
 
 def fire_time(scheduled_utc: datetime, tz_name: str) -> str:
@@ -100,7 +103,7 @@ def _table(rows: list, head: tuple, empty: str, className: str):
 
 
 def fires_card(s: dict):
-    rows = [(f["scheduled"], f["outcome"], f["reason"]) for f in s["fires"]]
+    rows = [(f["scheduled"], str(FIRE_OUTCOMES.get(f["outcome"], f["outcome"])), f["reason"]) for f in s["fires"]]
     return card(_("Recent fires"), html.Div(_table(rows, (_("Scheduled"), _("Outcome"), _("Reason")),
                                                    _("No timed fire yet."), "recent-fires"), id=ids.DETAIL_FIRES))
 
