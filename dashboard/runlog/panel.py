@@ -165,7 +165,13 @@ def _follow(task_id, w: dict, auto: bool):
         return (no_update,) * len(OUTPUTS)
     status_only = not w.get("live") or head.log_lines == w["last"]
     if status_only:              # a window further up stays where the reader is; only the status moves
-        return (no_update, dict(w, status=head.status), _title(task_row(task_id))) + (no_update,) * 6
+        if head.status == w.get("status"):
+            return (no_update,) * len(OUTPUTS)
+        # A Patch of the one key, never the window as this poll read it: a page click answered
+        # while the poll was in flight would be undone (the next "Earlier" then skipped a page).
+        window = Patch()
+        window["status"] = head.status
+        return (no_update, window, _title(task_row(task_id))) + (no_update,) * 6
     if head.log_lines - w["last"] > MAX_PER_POLL or head.log_lines - w["first"] + 1 > 2 * PAGE:
         return _all(shown(task_id), auto)
     rows = list(logs.lines_after(task_id, w["last"]))
