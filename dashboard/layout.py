@@ -139,10 +139,14 @@ def refresh_daemon(_n):
 
 
 # The switcher's `next` follows the page shown (Dash moves between pages without a new layout).
+# It also sets <html lang> to the current language, so the browser picks Chinese glyphs for zh-CN.
 wiring.clientside("""function (_path, _search) {
     var here = window.location.pathname + window.location.search;
+    var current = document.querySelector(".language-choice[aria-current]");
+    if (current) { document.documentElement.lang = current.getAttribute("lang"); }
     return CODES.map(function (code) { return "/lang/" + code + "?next=" + encodeURIComponent(here); });
-}""".replace("CODES", json.dumps(list(i18n.LANGUAGES))), Output({"type": NAV_LANGUAGE, "lang": dash.ALL}, "href"), Input("_pages_location", "pathname"),
+}""".replace("CODES", json.dumps(list(i18n.LANGUAGES))),
+    Output({"type": NAV_LANGUAGE, "lang": dash.ALL}, "href"), Input("_pages_location", "pathname"),
     Input("_pages_location", "search"))
 
 

@@ -46,6 +46,8 @@ def test_the_pages_in_chinese_and_back_to_english(page):
         assert driver.current_url.endswith("/pipelines")            # the switcher came back to the page
         assert switcher(page, "zh_CN").get_attribute("aria-current") == "true"
         assert switcher(page, "en").text == "English" and switcher(page, "zh_CN").text == "中文"
+        wait_for(lambda: driver.execute_script("return document.documentElement.lang") == "zh-CN",
+                 message="<html lang=zh-CN> (Chinese glyphs)")
         page.wait_text(f"#{ids.LIST_CREATE_MENU}", "创建流水线")
         row = page.row("zh-pages")
         assert page.css(f'{row} button[data-action="run"]').text == "执行"
@@ -87,6 +89,7 @@ def test_the_pages_in_chinese_and_back_to_english(page):
         assert page.by_id(ids.CLUSTER_ADD).text == "Add cluster"
         assert "集群" not in page.text_of("#_pages_content")
         assert switcher(page, "en").get_attribute("aria-current") == "true"
+        wait_for(lambda: driver.execute_script("return document.documentElement.lang") == "en", message="<html lang=en>")
     finally:
         driver.set_window_size(1400, 1000)
         driver.get(page.base + "/lang/en?next=/pipelines")             # later tests read English
