@@ -121,3 +121,24 @@ def test_settings_and_clusters_in_chinese_and_a_refusal_still_lands_on_its_field
         assert title_of("/settings") == "设置 · Millrace" and title_of("/clusters") == "集群 · Millrace"
     with app.server.test_request_context("/settings", headers=EN):
         assert "Save daemon settings" in text(settings.layout())
+
+
+def test_the_daemon_notes_and_the_placement_choices_in_chinese(app, monkeypatch):
+    import time as clock
+
+    from dashboard import layout, placement, registry_check
+    from models import served
+    monkeypatch.setattr(served, "last_restart", lambda: {"at": clock.time(), "exit_code": -9, "pid": 42,
+                                                         "delay": 1.5, "count": 2})
+    with app.server.test_request_context("/", headers=ZH):
+        note = text(layout.restart_note())
+        assert "守护进程已重启：" in note and "被强制终止（SIGKILL）" in note and "pid 42" in note and "共重启 2 次" in note
+        warning = text(layout.daemon_warning())
+        assert "没有运行中的守护进程：" in warning and "python run.py daemon" in warning      # the command kept as code
+        choices = dict(placement.cluster_options({"clusters": ["prod"], "default": None}))
+        assert choices["prod"] == "集群 prod" and "本机" in choices[placement.DEFAULT_CLUSTER]
+        problem = registry_check.unreachable("http://127.0.0.1:9", insecure=True)
+        assert str(problem).startswith("镜像仓库地址 http://127.0.0.1:9") and i18n.english(problem).startswith("registry URL")
+    with app.server.test_request_context("/", headers=EN):
+        assert "the daemon was killed (SIGKILL); run.py up started it again (pid 42)" in text(layout.restart_note())
+        assert "(2 restarts so far)" in text(layout.restart_note())
