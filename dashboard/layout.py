@@ -65,7 +65,7 @@ def language_switcher(current: str | None = None) -> html.Div:
         chosen = code == current
         links.append(html.A(label, href=f"/lang/{code}?{urlencode({'next': target})}", lang=code.replace("_", "-"),
                             id={"type": NAV_LANGUAGE, "lang": code},
-                            className="nav-link px-2 language-choice" + (" active fw-bold" if chosen else ""),
+                            className="nav-link ps-0 pe-3 px-md-2 language-choice" + (" active fw-bold" if chosen else ""),
                             **({"aria-current": "true"} if chosen else {})))
     return html.Div(links, className="navbar-nav flex-row language-switcher me-2",
                     title=_("Language"), **{"aria-label": _("Language")})
