@@ -57,7 +57,10 @@
     document.addEventListener("click", function (e) {
         var link = e.target.closest && e.target.closest("a[href]");
         if (!link || !dirty() || link.closest(".nav-tabs") || link.getAttribute("href").charAt(0) === "#") { return; }
-        if (!window.confirm("This pipeline has unsaved changes. Leave the editor and lose them?")) {
+        // The question in the reader's language: the server puts it in the marker's title.
+        var marker = document.getElementById(DIRTY);
+        var question = (marker && marker.title) || "This pipeline has unsaved changes. Leave the editor and lose them?";
+        if (!window.confirm(question)) {
             e.preventDefault();
             e.stopImmediatePropagation();
         }
