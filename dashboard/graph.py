@@ -25,7 +25,7 @@ NODE_W, NODE_H = 165, 54
 SOURCE_CHARS = 18           # characters of a line that fit the code source card (14 px text, a barrel shape)
 # Half-width cells (a CJK character is two) of a name that fit its card: cytoscape wraps a
 # label inside text-max-width but never shortens it, so a longer name is cut with "…".
-STAGE_CELLS, TASK_CELLS = 22, 38      # a stage's name: one line; a task's: two (its type is the last)
+STAGE_CELLS, TASK_CELLS = 20, 38      # a stage's name: one line; a task's: two (its type is the last)
 
 _NODE_ID = re.compile(r"^(source|stage-(\d+)|task-(\d+)-(\d+)|add-stage-(\d+)|add-task-(\d+))$")
 _ERROR_PATH = re.compile(r"^(?:(source)|stages\[(\d+)\](?:\.tasks\[(\d+)\])?)")
