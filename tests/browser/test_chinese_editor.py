@@ -56,7 +56,7 @@ def test_a_chinese_reader_creates_a_pipeline_on_the_canvas_and_saves_it(millrace
         assert ed.labels("task") == ["task-1\n运行脚本"]
         kind = Select(ed.el(eid.field("stages[1].tasks[0].type")))
         assert kind.first_selected_option.text == "运行脚本" and kind.first_selected_option.get_attribute("value") == "script"
-        for label in ("阶段“Build”中的任务", "任务名称", "任务类型", "镜像", "脚本", "环境变量"):
+        for label in ("阶段“Build”中的任务", "任务名称", "类型", "镜像", "脚本", "环境变量"):
             assert label in panel_text(ed)
         assert ed.el(eid.op("copy-task")).text == "复制任务" and ed.el(eid.op("delete-task")).text == "删除任务"
         ed.type("stages[1].tasks[0].name", LONG_NAME)
