@@ -70,10 +70,15 @@
     // and a tap handler once per cytoscape instance.
     setInterval(function () {
         var el = document.getElementById(CANVAS), cy = el && el._cyreg && el._cyreg.cy;
+        // The canvas's name in the reader's language: the server puts it on the hidden marker.
+        var marker = document.getElementById(DIRTY), named = marker && marker.getAttribute("data-canvas-label");
+        if (el && named && el.getAttribute("aria-label") !== named) { el.setAttribute("aria-label", named); }
         if (!cy || cy._millraceKeys) { return; }
         cy._millraceKeys = true;
         el.setAttribute("tabindex", "0");
-        el.setAttribute("aria-label", "Pipeline canvas: click a card to edit it; Esc shows the pipeline settings");
+        if (!named) {
+            el.setAttribute("aria-label", "Pipeline canvas: click a card to edit it; Esc shows the pipeline settings");
+        }
         cy.on("tap", function (evt) {
             if (evt.target === cy) { press("deselect"); }
         });

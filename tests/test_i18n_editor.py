@@ -146,9 +146,11 @@ def test_problems_heading_stays_english():
 
 
 def test_the_leave_question_follows_the_language(chinese):
-    assert callbacks.show_canvas(history_new(SPEC), None)[-1] == "此流水线有未保存的修改。离开编辑器并放弃这些修改吗?"
+    *_, leave, named = callbacks.show_canvas(history_new(SPEC), None)
+    assert leave == "此流水线有未保存的修改。离开编辑器并放弃这些修改吗?" and named.startswith("流水线画布")
     i18n.use("en")
-    assert callbacks.show_canvas(history_new(SPEC), None)[-1].startswith("This pipeline has unsaved changes.")
+    *_, leave, named = callbacks.show_canvas(history_new(SPEC), None)
+    assert leave.startswith("This pipeline has unsaved changes.") and named.startswith("Pipeline canvas:")
 
 
 def test_conflict_dialog_and_pickers(chinese):

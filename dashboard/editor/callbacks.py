@@ -101,6 +101,7 @@ def show_toolbars(selected, state):
 @wiring.callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
                  Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"),
                  Output(eid.op("reset"), "disabled"), Output(eid.DIRTY, "className"), Output(eid.DIRTY, "title"),
+                 Output(eid.DIRTY, "data-canvas-label"),
                  Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
 def show_canvas(state, selected):
     spec, errors = state["present"], errors_of(state)
@@ -110,9 +111,11 @@ def show_canvas(state, selected):
                                 html.Ul([html.Li(f"{describe_path(spec, p)}: {m}") for p, m in errors],
                                         className="mb-0")])
     unchanged = spec == state["initial"]        # "dirty": assets/editor_keys.js asks before leaving,
-    leave = _("This pipeline has unsaved changes. Leave the editor and lose them?")     # with the marker's title
+    # The marker also carries the words assets/editor_keys.js says in the reader's language.
+    leave = _("This pipeline has unsaved changes. Leave the editor and lose them?")
+    named = _("Pipeline canvas: click a card to edit it; Esc shows the pipeline settings")
     return (graph.spec_to_elements(spec, errors, selected), problems,
-            not state["past"], not state["future"], unchanged, "" if unchanged else "dirty", leave)
+            not state["past"], not state["future"], unchanged, "" if unchanged else "dirty", leave, named)
 
 
 @wiring.callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),

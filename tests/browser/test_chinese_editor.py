@@ -8,14 +8,15 @@ happens, so later tests read English.
 from __future__ import annotations
 
 import pytest
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from dashboard import graph, ids
 from dashboard.editor import ids as eid
 from dashboard.editor.words import fit
 from tests.browser.conftest import screenshot
+from tests.browser.pages import Page
 from tests.browser.test_editor import Editor, stored
-from tests.conftest import wait_for
+from tests.conftest import WAIT_SECONDS, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +47,8 @@ def test_a_chinese_reader_creates_a_pipeline_on_the_canvas_and_saves_it(millrace
         ed.wait_labels("stage", ["Source\n串行", "Build\n串行", "Test\n串行", "Deploy\n串行"])   # names stay as written
         assert ed.labels("source") == ["+ 代码源"] and ed.labels("add-task") == ["+ 任务"] * 4
         wait_for(lambda: "流水线设置" in panel_text(ed), message="the pipeline settings panel in Chinese")
+        wait_for(lambda: (ed.el(eid.CANVAS).get_attribute("aria-label") or "").startswith("流水线画布"),
+                 message="the canvas named in Chinese for screen readers")
         for label in ("描述", "运行位置", "单击画布上的卡片进行编辑"):
             assert label in panel_text(ed)
 
@@ -63,6 +66,11 @@ def test_a_chinese_reader_creates_a_pipeline_on_the_canvas_and_saves_it(millrace
         ed.type("stages[1].tasks[0].script", "echo 你好")
         wait_for(lambda: (ed.labels("task") or [""])[0].endswith("…\n运行脚本"), message="the long name cut on its card")
         assert overflowing(chrome) == []
+        Page(chrome, millrace.url).click("nav a[href='/pipelines']")                 # unsaved: asked in Chinese
+        question = WebDriverWait(chrome, WAIT_SECONDS).until(lambda d: d.switch_to.alert)
+        assert question.text == "此流水线有未保存的修改。离开编辑器并放弃这些修改吗?"
+        question.dismiss()
+        assert chrome.current_url.endswith("/pipelines/new")
 
         ed.click_node("stage-3")
         wait_for(lambda: ed.el(eid.op("copy-stage")).is_displayed(), message="the stage buttons")
