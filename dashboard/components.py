@@ -49,6 +49,16 @@ def status_word(status: str | None) -> str:
     return str(word) if word is not None else status.replace("_", " ")
 
 
+CAUSE_WORDS = {"manual": N_("manual"), "rerun": N_("rerun"), "rollback": N_("rollback"), "timer": N_("timer"),
+               "webhook": N_("webhook")}
+
+
+def cause_word(cause: str | None) -> str:
+    """What started a run (a stored code: manual, rerun, timer, webhook, rollback), as the reader reads it."""
+    word = CAUSE_WORDS.get(cause or "")
+    return str(word) if word is not None else (cause or "")
+
+
 def status_hex(status: str | None) -> str:
     return STATUS_COLOURS.get(status or "", ("light", "#dee2e6"))[1]
 

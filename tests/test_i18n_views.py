@@ -219,3 +219,25 @@ def test_the_log_download_404_speaks_the_cookies_language(home):
     assert answer.status_code == 404 and "没有 ID 为 12345 的任务运行" in answer.get_data(as_text=True)
     client.set_cookie(viewer.LANG_COOKIE, "en")
     assert "no task run with id 12345" in client.get("/api/tasks/12345/log").get_data(as_text=True)
+
+
+def test_run_records_show_reasons_and_causes_in_the_readers_language(home, daemon):
+    from dashboard.app import create_app
+    create_app(home)                               # the pages register themselves with an app
+    from dashboard.pages import pipeline_detail, run_detail
+    from models import pipelines, runs
+    from tests.conftest import pipeline_spec, run_until_done, script_task
+    p = pipelines.create(pipeline_spec(name="fails", stages=[{"name": "S", "mode": "serial", "tasks": [
+        script_task("t", "exit 3")]}]), "tester")
+    run = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
+    assert "exit code 3" in run.reason                             # stored in English
+    i18n.use("zh_CN")
+    try:
+        shown = run_detail.snapshot(run)
+        record = pipeline_detail.snapshot(p)["records"][0]
+    finally:
+        i18n.use(None)
+    for text in (shown["reason"], record["reason"], shown["tasks"][0]["reason"]):
+        assert text and "exit code" not in text and "3" in text, text
+    assert record["cause"] != "manual" and not shown["cause"].startswith("manual")
+    assert pipeline_detail.snapshot(p)["records"][0]["cause"] == "manual"

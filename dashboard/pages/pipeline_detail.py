@@ -17,13 +17,14 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import graph, ids, versions
-from dashboard.components import (action_button, ago_text, card, duration_text, field, more_menu, run_button,
+from dashboard.components import (action_button, ago_text, cause_word, card, duration_text, field, more_menu, run_button,
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
 from dashboard.triggers import panel as triggers_panel, records as trigger_records
 from models import pipelines, runs
 from models.db import utcnow
+from models import i18n
 from models.i18n import N_, _, ngettext
 from models.status import ACTIVE
 from models.tables import Pipeline, PipelineVersion
@@ -57,8 +58,8 @@ def snapshot(p: Pipeline, page: int = 1) -> dict:
     pages = max(1, -(-runs.count_runs(p) // RECORDS))
     page = min(max(1, page or 1), pages)
     version = PipelineVersion.get_by_id(p.current_version_id)
-    records = [{"id": r.id, "number": r.number, "status": r.status, "cause": r.cause, "detail": r.cause_detail,
-                "reason": r.reason or "", "start": r.started_at.isoformat() if r.started_at else None,
+    records = [{"id": r.id, "number": r.number, "status": r.status, "cause": cause_word(r.cause), "detail": r.cause_detail,
+                "reason": i18n.shown(r.reason, r.reason_message), "start": r.started_at.isoformat() if r.started_at else None,
                 "end": r.finished_at.isoformat() if r.finished_at else None, "queued": r.queued_at.isoformat(),
                 "started": time_text(r.started_at or r.queued_at), "ago": ago_text(r.started_at or r.queued_at, now),
                 "duration": duration_text(span_seconds(r.started_at, r.finished_at, now))}

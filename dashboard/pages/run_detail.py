@@ -18,13 +18,14 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import graph, ids
-from dashboard.components import (ago_text, duration_text, field, run_button, span_seconds, status_badge, status_word,
+from dashboard.components import (ago_text, cause_word, duration_text, field, run_button, span_seconds, status_badge, status_word,
                                   time_text)
 from dashboard.runlog import panel as logpanel
 from dashboard.runlog import search as logsearch
 from dashboard.timeline import bar, tasks_figure
 from models import pipelines
 from models.db import utcnow
+from models import i18n
 from models.i18n import _
 from models.status import ACTIVE, Status
 from models.tables import Pipeline, Run, StageRun, TaskRun
@@ -70,8 +71,8 @@ def snapshot(run: Run) -> dict:
     return {
         "id": run.id, "pipeline": run.pipeline_id, "name": run.pipeline.name, "number": run.number,
         "deleted": run.pipeline.deleted_at is not None,
-        "status": run.status, "reason": run.reason or "", "detail": run.detail or "",
-        "cause": f"{run.cause} {run.cause_detail}".strip() + (_(" (by {user})", user=run.triggered_by)
+        "status": run.status, "reason": i18n.shown(run.reason, run.reason_message), "detail": run.detail or "",
+        "cause": f"{cause_word(run.cause)} {run.cause_detail}".strip() + (_(" (by {user})", user=run.triggered_by)
                                                               if run.triggered_by else ""),
         "queued": time_text(run.queued_at), "started": time_text(run.started_at),
         "ago": ago_text(run.started_at, now),
@@ -80,7 +81,7 @@ def snapshot(run: Run) -> dict:
         "stages": [{"position": s.position, "kind": s.kind, "name": s.name, "status": s.status,
                     "duration": duration_text(span_seconds(s.started_at, s.finished_at, now))} for s in stages],
         "tasks": [{"id": t.id, "stage": t.stage_run.name, "stage_position": t.stage_run.position,
-                   "position": t.position, "name": t.name, "status": t.status, "reason": t.reason or "",
+                   "position": t.position, "name": t.name, "status": t.status, "reason": i18n.shown(t.reason, t.reason_message),
                    "start": _iso(t.started_at), "end": _iso(t.finished_at), "lines": t.log_lines,
                    "duration": duration_text(span_seconds(t.started_at, t.finished_at, now))} for t in tasks],
     }
