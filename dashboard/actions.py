@@ -21,7 +21,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.intents import ACTOR, IMMEDIATE, describe, perform  # noqa: F401  (ACTOR: the pages' actor)
+from dashboard.intents import IMMEDIATE, describe, perform
 from dashboard.wiring import Callbacks
 from models import pipelines
 from models.i18n import _

@@ -1,7 +1,7 @@
 """The intents the pages offer, as words and deeds: `describe` says what the confirming
 dialog asks for an action (or that it needs no dialog: `immediate`, or is refused with a
-reason: `refuse`), `perform` carries it out through models/ with the actor "dashboard" and
-says what happened. Pure of Dash: dashboard.actions owns the dialog and its callbacks.
+reason: `refuse`), `perform` carries it out through models/ as the signed-in user (after
+models/permissions says they may: the matrix's row for the action) and says what happened. Pure of Dash: dashboard.actions owns the dialog and its callbacks.
 
 Run asks only when there is something to ask (the parameters with their defaults, or a
 confirmation for a pipeline that deploys, as models.task_types marks the types); advanced
@@ -10,15 +10,23 @@ opened; restore stores an old version as a new one (models.pipelines.restore).
 """
 from __future__ import annotations
 
+from dashboard.auth.current import actor, principal
 from dashboard.components import status_word
 from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
-from models import daemon_state, pipelines, runs, task_types
+from models import daemon_state, permissions, pipelines, runs, task_types
 from models.i18n import _
 from models.spec import minutes_value
 from models.tables import Pipeline, Run
 
-ACTOR = "dashboard"
 IMMEDIATE = {"activate", "deactivate"}
+# the matrix's action (models/permissions) each intent needs, on its pipeline
+NEEDS = {"rerun": "run", "stop": "run", "run": "run", "delete": "activate", "copy": "copy", "settings": "edit",
+         "restore": "edit", "activate": "activate", "deactivate": "activate"}
+
+
+def may(action: str, pipeline: Pipeline) -> bool:
+    """Whether the signed-in user may do `action` on `pipeline` (pages show only those)."""
+    return permissions.allowed(principal(), NEEDS.get(action, "admin"), pipeline)
 
 
 def _latest_active(pipeline: Pipeline) -> Run | None:
@@ -29,6 +37,10 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None, restore=N
     """What the dialog asks for `action`: title, text, which inputs, confirm label; or
     `refuse` (a reason, no dialog) or `immediate` (nothing to ask)."""
     no_daemon = "" if daemon_state.alive() else " " + _("No daemon is running, so it will wait until one starts.")
+    try:
+        _require(action, pipeline_id, run_id)
+    except permissions.Forbidden as exc:
+        return dict(refuse=str(exc))
     if run_id:
         run = Run.get_by_id(run_id)
         if action == "rerun":
@@ -85,39 +97,55 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None, restore=N
     raise ValueError(_("unknown action '{action}'", action=action))
 
 
+def _require(action: str, pipeline_id, run_id, source=None) -> None:
+    """Raise permissions.Forbidden unless the signed-in user may do `action` (checked again at
+    perform: the dialog may have been open while their role changed)."""
+    who = principal()
+    if action == "create-copy":
+        if source:
+            permissions.require(who, "copy", pipelines.get(int(source)))
+        return
+    if run_id:
+        permissions.require(who, NEEDS[action], Run.get_by_id(run_id).pipeline)
+    elif pipeline_id:
+        permissions.require(who, NEEDS.get(action, "admin"), Pipeline.get_by_id(pipeline_id))
+
+
 def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
             parameters=None) -> tuple[str, str | None]:
     """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message.
     `placement` ({"cluster", "scheduling"}, settings only): where the pipeline runs; None leaves it as it is.
     `parameters` (run only): the values overriding the pipeline's defaults for this run."""
     action = pending["action"]
+    _require(action, pending.get("pipeline"), pending.get("run"), source)
+    who = actor()
     if pending.get("run"):
         run = Run.get_by_id(pending["run"])
         if action == "rerun":
-            new = runs.rerun(run, ACTOR)
+            new = runs.rerun(run, who)
             return _("Queued {run} (re-run of #{number}).", run=new.label, number=run.number), None
-        return (_("Stop requested for {run}.", run=run.label) if runs.request_stop(run, ACTOR)
+        return (_("Stop requested for {run}.", run=run.label) if runs.request_stop(run, who)
                 else _("{run} had already ended ({status}).", run=run.label, status=status_word(run.status))), None
     if action == "create-copy":
-        copied = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), ACTOR)
+        copied = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), who)
         return _("Created '{name}' as a copy.", name=copied.name), f"/pipelines/{copied.id}"
     p = pipelines.get(int(pending["pipeline"]))
     if action == "run":
-        run = runs.enqueue_run(p, "manual", ACTOR, parameters=parameters or None)
+        run = runs.enqueue_run(p, "manual", who, parameters=parameters or None)
         changed = ", ".join(f"{k}={v}" for k, v in (parameters or {}).items())
         if changed:
             return _("Queued {run} with {changes}.", run=run.label, changes=changed), None
         return _("Queued {run}.", run=run.label), None
     if action == "stop":
         active = _latest_active(p)
-        if active is None or not runs.request_stop(active, ACTOR):
+        if active is None or not runs.request_stop(active, who):
             return _("'{name}' has no running run.", name=p.name), None
         return _("Stop requested for {run}.", run=active.label), None
     if action == "delete":
-        pipelines.delete(p, ACTOR)
+        pipelines.delete(p, who)
         return _("Deleted '{name}'.", name=p.name), "/pipelines"
     if action == "copy":
-        copied = pipelines.copy(p, (name or "").strip(), ACTOR)
+        copied = pipelines.copy(p, (name or "").strip(), who)
         return _("Copied '{name}' to '{copy}'.", name=p.name, copy=copied.name), None
     if action == "settings":
         spec = pipelines.current_spec(p)
@@ -125,7 +153,7 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
         if placement is not None:
             spec["cluster"] = "" if placement.get("cluster") in (None, DEFAULT_CLUSTER) else placement["cluster"]
             spec["scheduling_timeout_minutes"] = minutes_value(placement.get("scheduling"))
-        version = pipelines.save(p, spec, ACTOR, based_on=pending.get("version"))
+        version = pipelines.save(p, spec, who, based_on=pending.get("version"))
         if not version.is_new:
             return _("Nothing changed: '{name}' stays at version {version}.", name=p.name,
                      version=version.version_number), None
@@ -138,14 +166,14 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
         timeout = _("{minutes} min", minutes=minutes) if minutes else _("none")
         return _("Saved the timeout of '{name}' ({timeout}{where}).", name=p.name, timeout=timeout, where=where), None
     if action == "restore":
-        version = pipelines.restore(p, int(pending["restore"]), ACTOR, based_on=pending.get("version"))
+        version = pipelines.restore(p, int(pending["restore"]), who, based_on=pending.get("version"))
         if not version.is_new:
             return _("Nothing changed: version {version} is what '{name}' holds already.", version=pending["restore"],
                      name=p.name), None
         return _("Restored version {old} of '{name}' as version {version}.", old=pending["restore"], name=p.name,
                  version=version.version_number), None
     if action in IMMEDIATE:
-        pipelines.set_active(p, action == "activate", ACTOR)
+        pipelines.set_active(p, action == "activate", who)
         if action == "activate":
             return _("'{name}' is now active.", name=p.name), None
         return _("'{name}' is now inactive: no trigger or run starts it.", name=p.name), None

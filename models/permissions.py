@@ -120,3 +120,12 @@ def visible_projects(p: Principal, action: str = "see") -> list[str] | None:
         return None
     wanted = ("project_admin", "member") if action == "see" else ("project_admin",)
     return sorted(name for name, role in p.roles.items() if role in wanted)
+
+
+def new_pipeline_project(p: Principal) -> str:
+    """Where a pipeline made by `p` goes: `default` when they may create there, else the first
+    project they administer (the editor has no project picker yet)."""
+    if allowed(p, "create", "default"):
+        return "default"
+    mine = sorted(name for name, role in p.roles.items() if role == "project_admin")
+    return mine[0] if mine else "default"

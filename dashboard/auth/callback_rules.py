@@ -1,31 +1,54 @@
 """What a Dash callback needs of whoever posts it, checked by the gate before it runs.
 
-Every callback of the app is classified here by the ids it updates (tests/test_auth_http.py
-fails on one that is not): `None` — any signed-in user (what it shows or changes is then
-checked per object by the intent it calls: may this user see, run or edit this pipeline);
-an action of models/permissions — refused with 403 unless the user may do it at all
-(administration pages). The gate reads the callback's `output` from the posted JSON.
+Every server callback of the app is classified by the module (and function) that defines
+it; tests/test_auth_http.py fails on one that is not, so a new page must say who may use
+it. `RULES` — administrator pages: refused with 403 unless the user may do the action at
+all. `SIGNED_IN` — any signed-in user: what such a callback shows or changes is checked
+per object where it reads or acts (may this user see, run or edit this pipeline:
+dashboard/intents.py, dashboard/auth/current.py's `visible`/`require_see`).
+The gate finds the callback from the `output` of the posted JSON.
 """
 from __future__ import annotations
 
-# id fragment of an output → the action required (checked in order; the first match counts)
-ADMIN_OUTPUTS = {
-    "settings-": "admin", "registry-": "admin", "registries-": "admin", "chart-repo": "admin",
-    "users-": "admin", "user-": "admin", "audit-": "admin", "project-": "admin",
-    "cluster-add": "cluster", "cluster-remove": "cluster", "cluster-dialog": "cluster",
-}
+RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.clusters": "cluster",
+         "dashboard.pages.releases": "cluster"}
+# functions of RULES modules that only read (the lists, filtered to what the user may see)
+READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases", "refresh")}
+SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.conflict",
+             "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
+             "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
+             "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived"}
+
+_by_output: dict[str, str | None] = {}
 
 
-def _ids(output: str) -> list[str]:
-    """'..a.children...b.value..' or 'a.children' → ['a', 'b'] (pattern-matched ids: their JSON)."""
-    text = output.strip(".")
-    parts = text.split("...") if "..." in text else [text]
-    return [p.rsplit(".", 1)[0] for p in parts if p]
+class Unclassified(LookupError):
+    pass
 
 
-def action_for(output: str) -> str | None:
-    for component in _ids(output):
-        for fragment, action in ADMIN_OUTPUTS.items():
-            if fragment in component:
-                return action
-    return None
+def where(entry: dict) -> tuple[str, str]:
+    func = entry.get("callback")
+    return getattr(func, "__module__", ""), getattr(func, "__name__", "")
+
+
+def classify(module: str, name: str) -> str | None:
+    if module in RULES:
+        return None if (module, name) in READ_ONLY else RULES[module]
+    if module in SIGNED_IN:
+        return None
+    raise Unclassified(f"callback {module}.{name} is not classified in dashboard/auth/callback_rules.py")
+
+
+def learn(callback_map: dict) -> None:
+    """Read the app's callbacks (once Dash has collected them: at the first request)."""
+    for output, entry in callback_map.items():
+        if entry.get("callback") is not None:
+            _by_output[output] = classify(*where(entry))
+
+
+def action_for(output: str, callback_map: dict) -> str | None:
+    """The action a post to `output` needs (None: a signed-in user); an unknown output is
+    refused as an administrator's, so nothing is ever let through by omission."""
+    if output not in _by_output:
+        learn(callback_map)
+    return _by_output.get(output, "admin")

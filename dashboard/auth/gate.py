@@ -98,7 +98,8 @@ def check():
             return _refuse(403, _("choose a new password first (/password)"))
         return redirect("/password", code=303)
     if path == "/_dash-update-component" and method == "POST":
-        action = callback_rules.action_for((request.get_json(silent=True) or {}).get("output", ""))
+        output = (request.get_json(silent=True) or {}).get("output", "")
+        action = callback_rules.action_for(output, _app.callback_map)
         if action is not None:
             try:
                 require(g.millrace_principal, action)
@@ -117,12 +118,14 @@ def headers(response):
 
 
 _policy = "default-src 'self'; frame-ancestors 'none'"
+_app = None
 
 
 def install(app) -> None:
     """Put the door on `app` (a Dash app): signing key, cookie flags, hooks, login pages."""
-    global _policy
+    global _policy, _app
     from dashboard.auth import pages
+    _app = app
     server = app.server
     server.secret_key = session_key()
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="millrace",

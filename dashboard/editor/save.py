@@ -25,11 +25,12 @@ from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
 from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
-from models import pipelines, runs
+from dashboard.auth.current import actor, principal
+from models import permissions, pipelines, runs
+from models.permissions import new_pipeline_project
 from models.i18n import _
 from models.spec import SpecError, validate
 
-ACTOR = "dashboard"
 
 wiring = Callbacks()
 
@@ -108,10 +109,13 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
     try:
         if meta.get("pipeline_id"):
             pipeline = pipelines.get(int(meta["pipeline_id"]))
-            saved = pipelines.save(pipeline, canonical, ACTOR, based_on=based_on)
+            permissions.require(principal(), "edit", pipeline)
+            saved = pipelines.save(pipeline, canonical, actor(), based_on=based_on)
             version, new = saved.version_number, saved.is_new
         else:
-            pipeline, version, new = pipelines.create(canonical, ACTOR), 1, True
+            project = new_pipeline_project(principal())
+            permissions.require(principal(), "create", project)
+            pipeline, version, new = pipelines.create(canonical, actor(), project=project), 1, True
     except pipelines.Stale as exc:                         # changed meanwhile: the user chooses
         data, words, diff = conflict.refused(exc, state["present"])
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, data, True, words, diff
@@ -128,8 +132,9 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
     if ctx.triggered_id != eid.SAVE_RUN:
         return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message), *closed
     try:
-        run = runs.enqueue_run(pipeline, "manual", ACTOR)
-    except runs.RunError as exc:
+        permissions.require(principal(), "run", pipeline)
+        run = runs.enqueue_run(pipeline, "manual", actor())
+    except (runs.RunError, permissions.Forbidden) as exc:
         return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}",
                 error_alert(_("{saved} Not started: {error}", saved=message, error=str(exc))), *closed)
     return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}/runs/{run.number}",

@@ -18,6 +18,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
+from dashboard.auth.current import actor
 from models import clusters, daemon_state
 from models.clusters import Health
 from models.i18n import N_, _
@@ -25,7 +26,6 @@ from models.nudge import wake_daemon
 
 dash.register_page(__name__, path="/clusters", name="Clusters", title=lambda **_params: _("Clusters · Millrace"))
 
-ACTOR = "dashboard"
 POLL_MS = 2000
 HEALTH_COLOURS = {Health.HEALTHY: "success", Health.CHECKING: "secondary", Health.NAMESPACE_MISSING: "warning"}
 # the stored health codes as the reader reads them (an unknown code is shown as it is)
@@ -145,7 +145,7 @@ def uploaded(contents):
           State(ids.CLUSTER_DEFAULT, "value"), State(ids.CLUSTERS_CHANGED, "data"), prevent_initial_call=True)
 def add(_clicks, name, kubeconfig, context, make_default, changed):
     try:
-        row = clusters.add((name or "").strip(), ACTOR, kubeconfig=kubeconfig or "", context=(context or "").strip() or None,
+        row = clusters.add((name or "").strip(), actor(), kubeconfig=kubeconfig or "", context=(context or "").strip() or None,
                            make_default=bool(make_default))
     except ValueError as exc:
         return error_alert(str(exc)), no_update, no_update, no_update
@@ -166,7 +166,7 @@ def row_action(clicks, changed):
     action, name = ctx.triggered_id["action"], ctx.triggered_id["cluster"]
     try:
         if action == "default":
-            clusters.set_default(name, ACTOR)
+            clusters.set_default(name, actor())
             return no_update, no_update, no_update, ok_alert(_("'{name}' is now the default cluster.", name=name)), (changed or 0) + 1
         used = clusters.users(name)
     except LookupError as exc:
@@ -192,7 +192,7 @@ def confirm_remove(_confirm, _cancel, name, changed):
     if ctx.triggered_id != ids.CLUSTER_DIALOG_CONFIRM or not name:
         return False, no_update, no_update
     try:
-        clusters.remove(name, ACTOR, confirmed=True)
+        clusters.remove(name, actor(), confirmed=True)
     except (LookupError, ValueError) as exc:
         return False, error_alert(str(exc)), (changed or 0) + 1
     return False, ok_alert(_("Cluster '{name}' removed.", name=name)), (changed or 0) + 1

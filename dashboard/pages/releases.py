@@ -14,13 +14,13 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import card, error_alert, ok_alert, sentence, time_text
-from models import daemon_state, releases
+from dashboard.auth.current import actor, principal
+from models import daemon_state, permissions, releases
 from models.i18n import N_, _
 from models.tables import Run
 
 dash.register_page(__name__, path="/releases", name="Releases", title=lambda **_params: _("Releases · Millrace"))
 
-ACTOR = "dashboard"
 POLL_MS = 2000
 STATUS_COLOURS = {"deployed": "success", "superseded": "secondary", "failed": "danger"}
 STATUS_WORDS = {"deployed": N_("deployed"), "superseded": N_("superseded"), "failed": N_("failed")}
@@ -153,7 +153,9 @@ def confirm(_ok, _cancel, pending):
         return False, None, no_update
     rev = releases.ReleaseRevision.get_by_id(pending)
     try:
-        run = releases.request_rollback(rev.release, rev.revision, ACTOR, rev.cluster, rev.namespace)
+        # a rollback changes what runs on a cluster: administrators' (docs/permissions.md)
+        permissions.require(principal(), "cluster")
+        run = releases.request_rollback(rev.release, rev.revision, actor(), rev.cluster, rev.namespace)
     except Exception as exc:  # keep the dialog open with the model's words; nothing was queued
         return True, error_alert(str(exc)), no_update
     link = dcc.Link(run.label, href=f"/pipelines/{run.pipeline_id}/runs/{run.number}")

@@ -15,12 +15,12 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids, registry_check, settings_forms as forms
 from dashboard.components import card, error_alert, ok_alert
+from dashboard.auth.current import actor
 from models import daemon_state, i18n, registries
 from models.i18n import _
 
 dash.register_page(__name__, path="/settings", name="Settings", title=lambda **_params: _("Settings · Millrace"))
 
-ACTOR = "dashboard"
 REGISTRY_CONTROLS = tuple(ids.REGISTRY_ERRORS)   # every control the add form can mark with its error
 
 
@@ -68,7 +68,7 @@ def add_registry(_clicks, name, url, username, password, insecure, ca_cert, make
             problem = registry_check.unreachable((url or "").strip().rstrip("/"), bool(insecure), (ca_cert or "").strip())
             if problem:
                 raise ValueError(problem)
-        row = registries.add(name, url or "", ACTOR, username=(username or "").strip(), password=password or "",
+        row = registries.add(name, url or "", actor(), username=(username or "").strip(), password=password or "",
                              insecure=bool(insecure), ca_cert=(ca_cert or "").strip(), make_default=bool(make_default))
     except ValueError as exc:
         # Which field it concerns, from the model's English words (the shown text may be Chinese).
@@ -93,7 +93,7 @@ def row_action(clicks, changed):
     action, name = ctx.triggered_id["action"], ctx.triggered_id["registry"]
     try:
         if action == "default":
-            registries.set_default(name, ACTOR)
+            registries.set_default(name, actor())
             return no_update, no_update, no_update, ok_alert(_("'{name}' is now the default registry.", name=name)), (changed or 0) + 1
         row = registries.get(name)
     except LookupError as exc:
@@ -115,7 +115,7 @@ def confirm_remove(_confirm, _cancel, name, changed):
     if ctx.triggered_id != ids.REGISTRY_DIALOG_CONFIRM or not name:
         return False, no_update, no_update
     try:
-        registries.remove(name, ACTOR)
+        registries.remove(name, actor())
     except (LookupError, ValueError) as exc:
         return False, error_alert(str(exc)), (changed or 0) + 1
     return False, ok_alert(_("Registry '{name}' removed.", name=name)), (changed or 0) + 1
@@ -128,7 +128,7 @@ def confirm_remove(_confirm, _cancel, name, changed):
           State(ids.CHART_REPO_REGISTRY, "value"), State(ids.SETTINGS_CHANGED, "data"), prevent_initial_call=True)
 def save_chart_repo(_clicks, url, registry_name, changed):
     try:
-        repo = registries.set_chart_repository(url or "", ACTOR, None if registry_name in (forms.BY_HOST, None, "")
+        repo = registries.set_chart_repository(url or "", actor(), None if registry_name in (forms.BY_HOST, None, "")
                                                else registry_name)
     except registries.NotFound as exc:      # the registry went away meanwhile
         return error_alert(str(exc)), (changed or 0) + 1, False, ""
@@ -168,7 +168,7 @@ def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_ti
         changes.append(("log_cap_mb", log_cap))
     try:
         for key, value in changes:
-            daemon_state.set_setting(key, value, ACTOR)
+            daemon_state.set_setting(key, value, actor())
     except (KeyError, ValueError) as exc:
         return error_alert(str(exc)), *marks
     limit = daemon_state.get_setting("checkout_timeout_minutes")

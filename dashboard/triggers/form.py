@@ -13,13 +13,13 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from models import i18n, triggers
+from dashboard.auth.current import actor, principal
+from models import i18n, permissions, triggers
 from models.i18n import N_, _
 from models.schedule import local_zone, parse_rule, preview, zone
 from models.tables import Pipeline
 from models.triggers import CONCURRENCY_POLICIES, MISFIRE_POLICIES, WebhookRule
 
-ACTOR = "dashboard"
 EVENTS = ("push", "merge", "tag")
 PREVIEW_COUNT = 5
 DEFAULT_DEADLINE_MINUTES = 60
@@ -151,6 +151,7 @@ def load(p: Pipeline) -> dict:
 
 def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
     """Store the form → (what was saved, the new secret in clear or None). FormError if invalid."""
+    permissions.require(principal(), "edit", p)
     found = problems(form)
     if found:
         raise FormError(found)
@@ -158,7 +159,7 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
     events, hook = [e for e in EVENTS if e in (form.get("events") or ())], _webhook(p)
     if hook is not None or events:
         if hook is None or _events(hook) != events:
-            _rule, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
+            _rule, secret = triggers.save_webhook(p, actor(), push="push" in events, merge="merge" in events,
                                               tag="tag" in events)
         said.append(_("webhook on {events}", events=", ".join(events)) if events else _("webhook on no events"))
     timers = triggers.timers(p)
@@ -171,14 +172,14 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
                       misfire_deadline_seconds=deadline)
         stored = timer and (timer.rule_text, timer.timezone, timer.misfire_policy, timer.misfire_deadline_seconds)
         if stored != (str(parse_rule(text)), *fields.values()):   # an unchanged rule keeps its place
-            timer = triggers.save_timer(p, text, ACTOR, rule=timer, **fields)
+            timer = triggers.save_timer(p, text, actor(), rule=timer, **fields)
         said.append(f"{timer.rule_text} ({timer.timezone or zone_label('')})")
     else:
         for timer in timers:
-            triggers.delete_timer(timer, ACTOR)
+            triggers.delete_timer(timer, actor())
         said.append(_("no timed rule"))
     if form["concurrency"] != p.concurrency_policy:
-        triggers.set_concurrency(p, form["concurrency"], ACTOR)
+        triggers.set_concurrency(p, form["concurrency"], actor())
     said.append(_("concurrency {policy}", policy=form["concurrency"]))
     message = _("Saved the trigger rules of '{name}': {details}.", name=p.name, details="; ".join(said))
     if not p.is_active:
@@ -188,16 +189,18 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
 
 def new_secret(p: Pipeline, form_events) -> str:
     """Replace the webhook secret (creating the webhook with the ticked events if there is none)."""
+    permissions.require(principal(), "edit", p)
     hook = _webhook(p)
     events = _events(hook) if hook is not None else [e for e in EVENTS if e in (form_events or ())]
-    _rule, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
+    _rule, secret = triggers.save_webhook(p, actor(), push="push" in events, merge="merge" in events,
                                       tag="tag" in events, new_secret=True)
     return secret
 
 
 def remove_timer(p: Pipeline) -> str:
+    permissions.require(principal(), "edit", p)
     timers = triggers.timers(p)
     for timer in timers:
-        triggers.delete_timer(timer, ACTOR)
+        triggers.delete_timer(timer, actor())
     return (_("Removed the timed rule of '{name}'.", name=p.name) if timers
             else _("'{name}' had no timed rule.", name=p.name))
