@@ -3,6 +3,9 @@
 Every verb opens the data directory first; all but `migrate` (and `up`, which migrates)
 refuse a database that needs migrating and name the command that fixes it, and all of
 them refuse a database migrated by a newer Millrace (exit 2, one line).
+
+Global options: `--lang en|zh_CN` (else LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as models.i18n
+reads them) and `--utc` (times in UTC rather than the local zone: cli/output.py).
 """
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ def test_times_are_local_with_the_zone_named_and_utc_on_request(with_pipeline):
 
 
 def test_a_failed_runs_reason_recorded_in_english_shows_in_chinese(home, daemon):
-    spec = pipeline_spec("bad", stages=[{"name": "S", "tasks": [script_task("t", "exit 7")]}])
+    spec = pipeline_spec("bad", stages=[{"name": "S", "tasks": [script_task("t", "echo about to fail; exit 7")]}])
     run = runs.enqueue_run(pipelines.create(spec, "tester"), "manual", "tester")
     ended = run_until_done(daemon, run.id)
     assert ended.status == "failed" and ended.reason == "task 't' in stage 'S' failed: exit code 7"
@@ -102,3 +102,17 @@ def test_a_failed_runs_reason_recorded_in_english_shows_in_chinese(home, daemon)
     assert "阶段“S”中的任务“t”失败" in cli(home, "--lang", "zh_CN", "runs", "bad").stdout
     assert '"reason": "task \'t\' in stage \'S\' failed: exit code 7"' in \
         cli(home, "show", "bad#1", "--json", lang="zh_CN.UTF-8").stdout       # stored English stays
+    utc_log = cli(home, "--utc", "logs", "bad#1", tz="Asia/Shanghai").stdout.splitlines()
+    local_log = cli(home, "logs", "bad#1", tz="Asia/Shanghai").stdout.splitlines()
+    assert utc_log[0] == local_log[0] == "── S / t"
+    said = [next(line for line in lines if line.endswith(" about to fail")) for lines in (utc_log, local_log)]
+    utc_at, local_at = (dt.datetime.strptime(line.split()[0], "%H:%M:%S") for line in said)
+    assert (local_at - utc_at) % dt.timedelta(days=1) == dt.timedelta(hours=8)
+
+
+def test_tables_line_up_chinese_cells_by_their_width_on_a_terminal(capsys):
+    from cli.output import table, width
+    assert width("流水线-2048") == 11
+    table([{"name": "流水线-2048", "status": "ok"}, {"name": "p", "status": "ok"}], ("name", "status"))
+    lines = capsys.readouterr().out.splitlines()
+    assert [width(line[:line.rindex("ok")]) for line in lines[1:]] == [13, 13]
