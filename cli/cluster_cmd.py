@@ -82,10 +82,10 @@ def add(args) -> int:
                        make_default=args.default, server=server or "in-cluster", version=facts["version"],
                        health=Health.HEALTHY, health_message=facts["health_message"], checked_at=now,
                        namespace_created_at=now)
-    facts = dict(name=row.name, server=row.server, version=row.version, namespace=row.namespace)
+    said = dict(name=row.name, server=row.server, version=row.version, namespace=row.namespace)
     print(_("cluster '{name}' added: API server {server} ({version}), namespace {namespace}, the default cluster",
-            **facts) if row.is_default else
-          _("cluster '{name}' added: API server {server} ({version}), namespace {namespace}", **facts))
+            **said) if row.is_default else
+          _("cluster '{name}' added: API server {server} ({version}), namespace {namespace}", **said))
     return 0
 
 

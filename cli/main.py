@@ -32,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     _global_options(p)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def verb(name, func, help_text):
-        sp = sub.add_parser(name, help=help_text, description=help_text)
+    def verb(name, func, help_text, aliases=()):
+        sp = sub.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         sp.set_defaults(func=func)
         return sp
 
@@ -67,7 +67,7 @@ def _pipeline_verbs(verb) -> None:
                    help=_("the version the file was exported from: refused if a newer version was saved since"))
     s = verb("export", pipelines_cmd.export, _("print a pipeline as YAML (secret values stay encrypted)"))
     s.add_argument("name")
-    s = verb("pipelines", pipelines_cmd.list_, _("list pipelines"))
+    s = verb("pipelines", pipelines_cmd.list_, _("list pipelines"), aliases=("list",))
     s.add_argument("--json", action="store_true")
     for name, func, text in (("activate", pipelines_cmd.activate, _("activate a pipeline's triggers and runs")),
                              ("deactivate", pipelines_cmd.deactivate, _("deactivate a pipeline's triggers and runs"))):

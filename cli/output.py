@@ -73,7 +73,7 @@ WORDS = {
 }
 
 
-def word(code) -> str:
+def word(code) -> str | None:
     """A status (or a cluster's health) in the reader's language; an unknown code as it is."""
     if code is None:
         return None

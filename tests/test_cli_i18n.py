@@ -42,6 +42,7 @@ def test_lang_zh_cn_in_the_environment_prints_chinese(with_pipeline):
     out = cli(with_pipeline, "pipelines", lang="zh_CN.UTF-8").stdout
     assert out.splitlines()[0].split() == ["名称", "已激活", "最近运行", "最近状态", "最近开始时间"]
     assert re.search(r"^p\s+是$", out, re.M)
+    assert cli(with_pipeline, "list", lang="zh_CN.UTF-8").stdout == out          # `list`: the same verb
     assert "列出流水线" in cli(with_pipeline, "--help", lang="zh_CN.UTF-8").stdout
     assert "已激活流水线“p”" in cli(with_pipeline, "activate", "p", lang="zh_CN.UTF-8").stdout
 
