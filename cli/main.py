@@ -14,7 +14,7 @@ import getpass
 import logging
 import sys
 
-from cli import cluster_cmd, pipelines_cmd, registry_cmd, release_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
+from cli import accounts_cmd, cluster_cmd, pipelines_cmd, registry_cmd, release_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
 from cli import output
 from models import home, i18n
 from models.i18n import _
@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     registry_cmd.add_arguments(sub)
     cluster_cmd.add_arguments(sub)
     release_cmd.add_arguments(sub)
+    accounts_cmd.add_arguments(sub)
     return p
 
 

@@ -27,7 +27,10 @@ HEADINGS = {
     "values": N_("VALUES"), "deployed": N_("DEPLOYED"), "description": N_("DESCRIPTION"), "url": N_("URL"),
     "username": N_("USERNAME"), "password": N_("PASSWORD"), "insecure": N_("INSECURE"),
     "ca_cert": N_("CA_CERT"), "default": N_("DEFAULT"), "server": N_("SERVER"), "health": N_("HEALTH"),
-    "checked": N_("CHECKED"), "used_by": N_("USED_BY"),
+    "checked": N_("CHECKED"), "used_by": N_("USED_BY"), "user": N_("USER"), "admin": N_("ADMIN"),
+    "last_sign_in": N_("LAST_SIGN_IN"), "projects": N_("PROJECTS"), "project": N_("PROJECT"),
+    "members": N_("MEMBERS"), "token": N_("TOKEN"), "scopes": N_("SCOPES"), "expires": N_("EXPIRES"),
+    "last_used": N_("LAST_USED"), "state": N_("STATE"),
 }
 
 

@@ -36,8 +36,22 @@ def daemon(args) -> int:
     return 0
 
 
+def first_admin_note() -> None:
+    """On a database without users: make `admin` and print its password once (Jenkins' way);
+    while that password is unchanged, say where it is kept."""
+    from models import accounts
+    password = accounts.ensure_first_admin(home.current())
+    path = home.current() / accounts.INITIAL_PASSWORD_FILE
+    if password:
+        print(_("first administrator: user 'admin', password {password} (also in {file}; you choose a new one "
+                "at the first sign-in)", password=password, file=path), flush=True)
+    elif path.exists():
+        print(_("the first administrator's password is in {file} (until it is changed)", file=path), flush=True)
+
+
 def dashboard(args) -> int:
     from dashboard.app import create_app
+    first_admin_note()
     app = create_app()
     url = served.record_url(args.host, args.port)       # what `run.py webhook` prints
     print(_("Millrace dashboard on {url}", url=url))
@@ -48,7 +62,8 @@ def dashboard(args) -> int:
 def up(args) -> int:
     """Dashboard in this process, daemon as a supervised child process (restarted if it exits);
     both stop together."""
-    added = sample.ensure_pipeline(args.actor)
+    from models import accounts
+    added = sample.ensure_pipeline(accounts.FIRST_ADMIN)     # the first administrator's, to edit in the browser
     if added:
         print(_("added the sample pipeline '{name}'", name=added))
     from daemon.lock import holder

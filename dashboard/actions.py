@@ -23,6 +23,7 @@ from dashboard import ids
 from dashboard.components import error_alert, ok_alert
 from dashboard.intents import IMMEDIATE, describe, perform
 from dashboard.wiring import Callbacks
+from dashboard.auth.current import may, visible
 from models import pipelines
 from models.i18n import _
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError, minutes_problem, minutes_value
@@ -148,7 +149,8 @@ def ask(_row_clicks, _run_clicks, done) -> Dialog:
     if d.get("refuse"):
         return Dialog(feedback=error_alert(str(d["refuse"])))
     pending.update(version=d.get("version"), params=d.get("params"))
-    sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
+    sources = ([{"label": p.name, "value": str(p.id)} for p in visible(pipelines.live(), Pipeline).order_by(Pipeline.name)
+                if may("copy", p)] if d.get("source") else [])
     return Dialog(is_open=True, title=d["title"], body=d["text"], pending=pending,
                   name=d.get("name", ""), name_hidden="name" not in d,
                   sources=sources, source=sources[0]["value"] if sources else None, source_hidden=not d.get("source"),

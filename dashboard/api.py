@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, stream_with_context
 
+from dashboard.auth.current import may_see_run, may_see_task
 from models import daemon_state, logs
 from models.i18n import _
 from models.tables import Pipeline, Run, StageRun, TaskRun
@@ -83,7 +84,7 @@ def task_log(task_id: str):
     number = _row_id(task_id, _no_task)
     task = (TaskRun.select(TaskRun, Run, Pipeline).join(Run).join(Pipeline)
             .where(TaskRun.id == number).first())
-    if task is None:
+    if task is None or not may_see_task(task.id):       # another's task: as if it did not exist
         abort(404, _no_task(number))
     return _download(_task_blocks(task.id), f"{task.run.pipeline.name}-{task.run.number}-{task.name}.log")
 
@@ -92,7 +93,7 @@ def task_log(task_id: str):
 def run_log(run_id: str):
     number = _row_id(run_id, _no_run)
     run = Run.select(Run, Pipeline).join(Pipeline).where(Run.id == number).first()
-    if run is None:
+    if run is None or not may_see_run(run.id):
         abort(404, _no_run(number))
     tasks = list(TaskRun.select(TaskRun.id, TaskRun.name, TaskRun.status, StageRun.name.alias("stage"))
                  .join(StageRun).where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position)

@@ -15,7 +15,7 @@ import dash
 from dash import Dash
 from flask import g
 
-from dashboard import actions, api, layout, viewer
+from dashboard import actions, api, auth, layout, viewer
 from models import home
 from models.db import database
 
@@ -73,4 +73,5 @@ def create_app(home_path=None) -> Dash:
         server.register_blueprint(hooks_blueprint)
     viewer.install(server)        # the reader's language and time zone
     _per_request_connection(server)
+    auth.install(app)             # after the connection opens: the door reads sessions and tokens
     return app

@@ -9,6 +9,8 @@ renamed component breaks loudly at import time. Pattern-matching ids are dicts w
 NAV_DAEMON = "nav-daemon"
 NAV_DAEMON_POLL = "nav-daemon-poll"
 NAV_TOGGLER = "nav-toggler"              # the navbar's toggler (narrow windows)
+NAV_ACCOUNT = "nav-account"              # the signed-in user's menu (change password, sign out)
+NAV_SIGN_OUT = "nav-sign-out"
 NAV_COLLAPSE = "nav-collapse"
 NAV_DAEMON_RESTARTED = "nav-daemon-restarted"   # "the daemon was restarted by run.py up"
 NAV_DAEMON_WARNING = "nav-daemon-warning"

@@ -24,6 +24,7 @@ from dash import Input, Output, State, dcc, html
 from flask import has_request_context, request
 
 from dashboard import actions, ids, viewer
+from dashboard.auth.current import principal, user
 from dashboard.components import sentence
 from dashboard.wiring import Callbacks
 from models import daemon_state, i18n, served
@@ -71,6 +72,29 @@ def language_switcher(current: str | None = None) -> html.Div:
                     title=_("Language"), **{"aria-label": _("Language")})
 
 
+ADMIN_LINKS = {"/clusters": "see_cluster", "/settings": "admin", "/releases": "cluster"}
+
+
+def _links():
+    """The navbar's links this user may use (Settings only for administrators…)."""
+    who = user()
+    return [(label, href) for label, href in NAV_LINKS
+            if who is None or href not in ADMIN_LINKS or who.is_admin
+            or (href == "/clusters" and any(r == "project_admin" for r in principal().roles.values()))]
+
+
+def account_menu():
+    """Who is signed in, with Change password and Sign out (a POST form: same-origin checked)."""
+    who = user()
+    if who is None:
+        return None
+    return dbc.DropdownMenu([
+        dbc.DropdownMenuItem(_("Change password"), href="/password", external_link=True),
+        html.Form(html.Button(_("Sign out"), type="submit", id=ids.NAV_SIGN_OUT, className="dropdown-item"),
+                  method="post", action="/logout"),
+    ], label=who.username, id=ids.NAV_ACCOUNT, nav=True, in_navbar=True, align_end=True, className="ms-md-2")
+
+
 def navbar() -> dbc.Navbar:
     text, colour, _hidden = daemon_status()
     # Below Bootstrap's md breakpoint the links fold behind a toggler (a narrow window keeps one row).
@@ -78,10 +102,11 @@ def navbar() -> dbc.Navbar:
         dbc.NavbarBrand("Millrace", href="/pipelines"),
         dbc.NavbarToggler(id=ids.NAV_TOGGLER, n_clicks=0),
         dbc.Collapse([
-            dbc.Nav([dbc.NavItem(dbc.NavLink(str(label), href=href, active="partial")) for label, href in NAV_LINKS],
+            dbc.Nav([dbc.NavItem(dbc.NavLink(str(label), href=href, active="partial")) for label, href in _links()],
                     navbar=True, className="me-auto"),
             language_switcher(),
             dbc.Badge(text, id=ids.NAV_DAEMON, color=colour, className="daemon-status"),
+            account_menu(),
         ], id=ids.NAV_COLLAPSE, is_open=False, navbar=True),
     ], fluid=True), color="dark", dark=True, expand="md", className="mb-3")
 

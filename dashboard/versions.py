@@ -19,6 +19,7 @@ from dashboard.components import action_button, time_text
 from dashboard.diffview import side_by_side
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.wiring import Callbacks
+from dashboard.auth.current import visible
 from models import pipelines
 from models.i18n import _
 from models.tables import Pipeline
@@ -27,7 +28,7 @@ wiring = Callbacks()
 
 
 def _pipeline(pipeline_id) -> Pipeline | None:
-    return pipelines.live().where(Pipeline.id == int(pipeline_id)).first() if pipeline_id else None
+    return visible(pipelines.live(), Pipeline).where(Pipeline.id == int(pipeline_id)).first() if pipeline_id else None
 
 
 def _text(pipeline: Pipeline, number: int) -> str:

@@ -41,7 +41,8 @@ def concrete(rule) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
 
 
-OPEN = {("POST", "/hooks/<provider>"), ("GET", "/api/health"), ("GET", "/login"), ("POST", "/login")}
+OPEN = {("POST", "/hooks/<provider>"), ("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"),
+        ("GET", "/lang/<code>")}          # sets a cookie, goes back to a path of this site
 
 
 def test_every_route_without_a_session_is_refused(app, client):
@@ -135,3 +136,12 @@ def test_security_headers(app, client):
     policy = page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy and "script-src 'self' 'sha256-" in policy
     assert json.dumps(policy).count("unsafe-eval") == 0
+
+
+def test_every_callback_of_the_app_is_classified(app):
+    from dashboard.auth import callback_rules
+    for output, entry in app.callback_map.items():
+        if entry.get("callback") is not None:
+            callback_rules.classify(*callback_rules.where(entry))      # raises Unclassified
+    settings = [o for o, e in app.callback_map.items() if callback_rules.where(e)[0] == "dashboard.pages.settings"]
+    assert settings and all(callback_rules.action_for(o, app.callback_map) == "admin" for o in settings)

@@ -47,7 +47,15 @@ def test_up_restarts_a_killed_daemon_and_the_dashboard_says_so(tmp_path):
         second = wait_for(lambda: (pid := health(url)["daemon_pid"]) not in (None, first) and pid,
                           message="a new daemon's heartbeat")
         assert second != first and up.poll() is None
-        layout = urllib.request.urlopen(url + "/_dash-layout", timeout=10).read().decode()
+        # the first start made the administrator and printed its password once (the README's first command)
+        printed = (tmp_path / "up.log").read_text()
+        password = (home / "initial-admin-password").read_text().strip()
+        assert f"first administrator: user 'admin', password {password}" in printed
+        assert (home / "initial-admin-password").stat().st_mode & 0o777 == 0o600
+        token = subprocess.run([*cli, "token", "add", "admin", "t", "--scope", "read"], capture_output=True,
+                               text=True, cwd=ROOT, timeout=120, check=True).stdout.strip().rsplit(" ", 1)[-1]
+        request = urllib.request.Request(url + "/_dash-layout", headers={"Authorization": f"Bearer {token}"})
+        layout = urllib.request.urlopen(request, timeout=10).read().decode()
         assert "Daemon restarted: " in layout and "was killed (SIGKILL)" in layout and f"pid {second}" in layout
         assert "exited with -9; restarting it in 1 s" in (tmp_path / "up.log").read_text()
         # The webhook URLs name the port this dashboard serves (not 8050).

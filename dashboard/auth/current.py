@@ -29,3 +29,52 @@ def user():
 def session_id() -> int | None:
     row = g.get("millrace_session") if has_request_context() else None
     return row.id if row is not None else None
+
+
+def require(action: str, obj=None) -> None:
+    """Raise permissions.Forbidden unless the current user may do `action` on `obj`."""
+    from models import permissions
+    permissions.require(principal(), action, obj)
+
+
+def may(action: str, obj=None) -> bool:
+    from models import permissions
+    return permissions.allowed(principal(), action, obj)
+
+
+def visible(query, model):
+    """`query` narrowed to the rows of `model` (Pipeline or Cluster) the current user may see:
+    the matrix's "see" row (members: the pipelines they own in their projects)."""
+    from models import permissions
+    who = principal()
+    if who.is_admin:
+        return query
+    if model.__name__ == "Cluster":
+        return query.where(model.project.in_(permissions.visible_projects(who, "run") or [""]))
+    administered = [name for name, role in who.roles.items() if role == "project_admin"]
+    joined = [name for name, role in who.roles.items() if role == "member"]
+    return query.where(model.project.in_(administered or [""]) |
+                       (model.project.in_(joined or [""]) & (model.owner == who.name)))
+
+
+def may_see_run(run_id) -> bool:
+    """Whether the current user may see the run (and so its tasks' logs)."""
+    from models.tables import Pipeline, Run
+    return visible(Run.select(Run.id).join(Pipeline), Pipeline).where(Run.id == run_id).exists()
+
+
+def may_see_task(task_id) -> bool:
+    from models.tables import Pipeline, Run, TaskRun
+    if not task_id:
+        return False
+    return visible(TaskRun.select(TaskRun.id).join(Run).join(Pipeline), Pipeline).where(TaskRun.id == task_id).exists()
+
+
+def refusal(action: str, obj=None):
+    """The Forbidden the current user would get for `action` on `obj` (its message to show)."""
+    from models import permissions
+    try:
+        permissions.require(principal(), action, obj)
+    except permissions.Forbidden as exc:
+        return exc
+    return None

@@ -25,15 +25,22 @@ PASSWORD_PATHS = ("/password", "/logout") + LOGIN_ASSETS
 
 
 def is_open(method: str, path: str) -> bool:
-    """Requests served to anyone: webhook deliveries (signature-checked), health, the login page."""
+    """Requests served to anyone: webhook deliveries (signature-checked), health, the login page
+    (and the language switch, which only sets a cookie and goes back to a path of this site)."""
     return ((method == "POST" and path.startswith("/hooks/")) or (method == "GET" and path == "/api/health")
-            or path == "/login" or (method == "GET" and path in LOGIN_ASSETS))
+            or path == "/login" or (method == "GET" and (path in LOGIN_ASSETS or path.startswith("/lang/"))))
 
 
 def session_key() -> bytes:
     """Flask's signing key, derived from the data directory's secret.key (never stored apart)."""
     key = (home.current() / "secret.key").read_bytes().strip()
     return hmac.new(key, b"millrace dashboard session cookie", hashlib.sha256).digest()
+
+
+def cookie_name() -> str:
+    """Cookies are per host, not per port: two Millraces on one machine must not sign each
+    other out, so the name carries a digest of the data directory."""
+    return "millrace-" + hashlib.sha256(str(home.current()).encode()).hexdigest()[:10]
 
 
 def _wants_json(path: str) -> bool:
@@ -128,7 +135,7 @@ def install(app) -> None:
     _app = app
     server = app.server
     server.secret_key = session_key()
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="millrace",
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME=cookie_name(),
                          SESSION_COOKIE_SECURE=account_settings.get("base_url").startswith("https://"))
     # Dash's own inline scripts (its config and renderer start) by hash; styles inline because
     # React sets style attributes; no other origin for anything.

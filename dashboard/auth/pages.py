@@ -19,7 +19,7 @@ from models.i18n import _
 LOGIN_LIMIT = "10 per minute"
 
 def _next_target() -> str:
-    return viewer._same_site(request.values.get("next"))   # only a path on this site
+    return viewer.same_site(request.values.get("next"), request.host)   # only a path on this site
 
 
 def _page(title: str, body: str, status: int = 200):

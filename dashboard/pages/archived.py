@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components import card, status_badge, time_text
+from dashboard.auth.current import visible
 from models import runs
 from models.i18n import _, ngettext
 from models.tables import Pipeline
@@ -41,7 +42,8 @@ def _pipeline_card(p: Pipeline):
 
 
 def layout(**_params):
-    deleted = list(Pipeline.select().where(Pipeline.deleted_at.is_null(False)).order_by(Pipeline.deleted_at.desc()))
+    deleted = list(visible(Pipeline.select(), Pipeline).where(Pipeline.deleted_at.is_null(False))
+                   .order_by(Pipeline.deleted_at.desc()))
     return html.Div([
         html.H2(_("Archived pipelines")),
         html.P([_("Deleted pipelines and their run records. "), dcc.Link(_("Back to the pipelines"), href="/pipelines")]),

@@ -19,6 +19,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
 from dashboard.auth.current import actor
+from dashboard.auth.current import may
 from models import clusters, daemon_state
 from models.clusters import Health
 from models.i18n import N_, _
@@ -40,7 +41,7 @@ def rows() -> list[dict]:
              "health": c.health, "message": c.health_message or (_("the daemon checks a new cluster within seconds")
                                                                   if c.health == "checking" else ""),
              "checked": time_text(c.checked_at) if c.checked_at else _("not yet"), "default": c.is_default,
-             "used_by": clusters.users(c.name)} for c in clusters.all_clusters()]
+             "used_by": clusters.users(c.name)} for c in clusters.all_clusters() if may("see_cluster", c)]
 
 
 def health_badge(health: str) -> dbc.Badge:

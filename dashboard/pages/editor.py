@@ -25,6 +25,8 @@ from dashboard.editor.ops import new_spec
 from dashboard.editor.pipeline_form import header
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.placement import placement_choices
+from dashboard.auth.current import may, principal, refusal
+from models.permissions import new_pipeline_project
 from models import pipelines
 from models.i18n import _
 
@@ -89,12 +91,19 @@ def layout(pipeline_id=None, **_params):
         pipeline = pipelines.get(int(pipeline_id))
     except (TypeError, ValueError, pipelines.NotFound):
         return error_alert(_("There is no pipeline with id {id}.", id=pipeline_id))
+    if not may("see", pipeline):
+        return error_alert(_("There is no pipeline with id {id}.", id=pipeline_id))
+    if not may("edit", pipeline):          # said before anything is typed, not at save
+        return error_alert(str(refusal("edit", pipeline)))
     version = pipelines.current_version(pipeline)
     spec, stored = strip_secrets(pipelines.definition(version))
     return _editor(spec, pipeline.id, stored, title=_("Edit pipeline {name}", name=pipeline.name), version=version.version_number)
 
 
 def new_layout(**_params):
+    project = new_pipeline_project(principal())
+    if not may("create", project):
+        return error_alert(str(refusal("create", project)))
     return _editor(new_spec())
 
 

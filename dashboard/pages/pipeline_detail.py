@@ -22,6 +22,7 @@ from dashboard.components import (action_button, ago_text, cause_word, card, dur
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
 from dashboard.triggers import panel as triggers_panel, records as trigger_records
+from dashboard.auth.current import visible
 from models import pipelines, runs
 from models.db import utcnow
 from models import i18n
@@ -49,7 +50,8 @@ RECORDS = 50
 
 
 def _pipeline(pipeline_id) -> Pipeline | None:
-    return pipelines.live().where(Pipeline.id == int(pipeline_id)).first() if str(pipeline_id).isdigit() else None
+    return (visible(pipelines.live(), Pipeline).where(Pipeline.id == int(pipeline_id)).first()
+            if str(pipeline_id).isdigit() else None)
 
 
 def snapshot(p: Pipeline, page: int = 1) -> dict:

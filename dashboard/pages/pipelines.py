@@ -17,6 +17,7 @@ from dashboard import ids
 from dashboard.components import (NEVER_RUN, STATUS_WORDS, action_button, ago_text, duration_text, more_menu,
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import latest_runs, trigger_summaries
+from dashboard.auth.current import visible
 from models import i18n, pipelines
 from models.db import utcnow
 from models.i18n import N_, _
@@ -40,7 +41,7 @@ STATUS_FILTERS = [("all", N_("any status")),
 
 def rows(search: str = "", status: str = "all") -> list[dict]:
     """The visible rows as plain data (also what the poll compares)."""
-    query = pipelines.live().order_by(Pipeline.name)
+    query = visible(pipelines.live(), Pipeline).order_by(Pipeline.name)
     if search:
         query = query.where(Pipeline.name.contains(search.strip()))
     found = list(query)

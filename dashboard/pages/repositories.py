@@ -12,6 +12,7 @@ from dash import html
 
 from dashboard import ids
 from dashboard.components import card, sentence
+from dashboard.auth.current import visible
 from models.i18n import _
 from models import pipelines
 from models.tables import Pipeline
@@ -22,7 +23,7 @@ dash.register_page(__name__, path="/repositories", name="Code repositories",
 
 def _in_use() -> dict[str, list[str]]:
     used: dict[str, list[str]] = {}
-    for p in pipelines.live().order_by(Pipeline.name):
+    for p in visible(pipelines.live(), Pipeline).order_by(Pipeline.name):
         source = pipelines.current_spec(p).get("source") or {}
         if source.get("repository"):
             used.setdefault(source["repository"], []).append(f"{p.name} ({source.get('branch') or 'main'})")

@@ -23,6 +23,7 @@ from dashboard.components import (ago_text, cause_word, duration_text, field, ru
 from dashboard.runlog import panel as logpanel
 from dashboard.runlog import search as logsearch
 from dashboard.timeline import bar, tasks_figure
+from dashboard.auth.current import visible
 from models import pipelines
 from models.db import utcnow
 from models import i18n
@@ -54,8 +55,8 @@ POLL_MS = 1500
 def _run(pipeline_id, number) -> Run | None:
     if not (str(pipeline_id).isdigit() and str(number).isdigit()):
         return None
-    return (Run.select(Run, Pipeline).join(Pipeline)
-            .where((Run.pipeline == int(pipeline_id)) & (Run.number == int(number))).first())
+    return visible(Run.select(Run, Pipeline).join(Pipeline), Pipeline).where(
+        (Run.pipeline == int(pipeline_id)) & (Run.number == int(number))).first()
 
 
 def _iso(at: dt.datetime | None):

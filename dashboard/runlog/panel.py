@@ -27,6 +27,7 @@ from dashboard.components import status_badge
 from dashboard.runlog import view as logview
 from dashboard.runlog.search import search_bar
 from dashboard.wiring import Callbacks
+from dashboard.auth.current import may_see_task
 from models import i18n, logs
 from models.i18n import _
 from models.tables import StageRun, TaskRun
@@ -134,6 +135,8 @@ def show(task_id, _earlier, _later, _tail, goto, w, auto):
     Not the poll's callback: Dash dropped a click that came while a poll of the same callback was
     in flight, so following the tail is a callback of its own (`follow`)."""
     w = w or {}
+    if task_id and not may_see_task(task_id):        # a posted id of a task this user may not see
+        return (no_update,) * len(OUTPUTS)
     fired = set(ctx.triggered_prop_ids.values())
     if ids.LOG_TASK in fired or w.get("task") != task_id:
         return _all(shown(task_id), auto)
@@ -153,7 +156,7 @@ def show(task_id, _earlier, _later, _tail, goto, w, auto):
                  Input(ids.LOG_POLL, "n_intervals"), State(ids.LOG_TASK, "data"), State(ids.LOG_WINDOW, "data"),
                  State(ids.LOG_AUTO, "data"), prevent_initial_call=True)
 def follow(_tick, task_id, w, auto):
-    if not w or w.get("task") != task_id:
+    if not w or w.get("task") != task_id or not may_see_task(task_id):
         return (no_update,) * len(OUTPUTS)
     return _follow(task_id, w, auto)
 

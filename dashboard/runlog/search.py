@@ -15,6 +15,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.wiring import Callbacks
+from dashboard.auth.current import may_see_task
 from models import log_search
 from models.i18n import _
 
@@ -52,7 +53,7 @@ def _info(found: dict) -> str:
 def find(_submit, _go, _prev, _next, query, found, task_id, window):
     query = query or ""
     problem = log_search.problem(query)
-    if problem or not task_id:
+    if problem or not task_id or not may_see_task(task_id):
         # str(): the model's problem may be a Msg, said in the reader's language
         return None, str(problem) if problem else _("No task selected."), no_update, True, True
     step = {ids.LOG_MATCH_PREV: -1, ids.LOG_MATCH_NEXT: 1}.get(ctx.triggered_id, 0)

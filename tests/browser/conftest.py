@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_PY = ROOT / "run.py"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+TESTER, TESTER_PASSWORD = "tester", "browser tests' password"
 
 
 def free_port() -> int:
@@ -43,6 +44,11 @@ class Millrace:
         self.home, self.port = home, port
         self.url = f"http://127.0.0.1:{port}"
         self.procs: list[subprocess.Popen] = []
+
+    token = ""          # an admin-scoped personal access token of TESTER, for plain HTTP requests
+
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
 
     def cli(self, *args, stdin: str | None = None) -> str:
         done = subprocess.run([sys.executable, str(RUN_PY), "--home", str(self.home), "--as", "tester", *args],
@@ -80,6 +86,10 @@ def millrace(tmp_path_factory):
     home = tmp_path_factory.mktemp("millrace-home")
     app = Millrace(home, free_port())
     app.cli("migrate")
+    # the browser signs in as this administrator (the `chrome` fixture); CLI-made pipelines
+    # (`--as tester`) are its own, so it may edit them
+    app.cli("user", "add", TESTER, "--admin", "--password-stdin", "--no-forced-change", stdin=TESTER_PASSWORD)
+    app.token = app.cli("token", "add", TESTER, "tests", "--scope", "admin").strip().rsplit(" ", 1)[-1]
     app.start("dashboard", "--port", str(app.port), log_name="dashboard.log")
 
     def answers():
@@ -104,7 +114,7 @@ def daemon(millrace):
 
 
 @pytest.fixture(scope="session")
-def chrome():
+def chrome(millrace):
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.skip("chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)")
     os.environ.setdefault("SE_OFFLINE", "true")
@@ -122,8 +132,19 @@ def chrome():
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.implicitly_wait(0)
+    sign_in(driver, millrace.url)
     yield driver
     driver.quit()
+
+
+def sign_in(driver, url: str, username: str = "", password: str = "") -> None:
+    """Sign the browser in through the real login page (the session cookie is then the browser's)."""
+    from selenium.webdriver.common.by import By
+    driver.get(url + "/login")
+    driver.find_element(By.ID, "username").send_keys(username or TESTER)
+    driver.find_element(By.ID, "password").send_keys(password or TESTER_PASSWORD)
+    driver.find_element(By.ID, "login-submit").click()
+    wait_for(lambda: "/login" not in driver.current_url, message="the sign-in to go through")
 
 
 def screenshot(driver, name: str, height: int | None = None) -> Path:

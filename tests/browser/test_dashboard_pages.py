@@ -185,7 +185,7 @@ def test_a_failed_run_shows_its_reason_and_a_safe_coloured_log(page, daemon, mil
     assert "compile" in tasks and "failed" in tasks and "skipped" in tasks
     screenshot(page.driver, "run-failed")
     href = page.by_id(ids.LOG_DOWNLOAD).get_attribute("href")
-    with urllib.request.urlopen(href, timeout=5) as response:
+    with urllib.request.urlopen(urllib.request.Request(href, headers=millrace.headers()), timeout=5) as response:
         body = response.read().decode()
     assert "\x1b[31mred alert\x1b[0m <b>not bold</b>" in body and "attachment" in response.headers["Content-Disposition"]
 
