@@ -32,7 +32,7 @@ def test_run_then_stop_the_latest_running_run(app_pipeline):
     assert message == "Queued app#1."
     message, _ = actions.perform({"action": "stop", "pipeline": app_pipeline.id})
     assert message == "Stop requested for app#1."
-    assert Run.get(Run.number == 1).stop_requested_by == "dashboard"
+    assert Run.get(Run.number == 1).stop_requested_by == "system"      # no request: the operator's
     assert [e.action for e in audit.recent(5)][:2] == ["stop", "run"]
 
 

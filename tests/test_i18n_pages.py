@@ -11,6 +11,7 @@ import json
 import pytest
 
 from models import i18n, pipelines, runs
+from tests.auth_helpers import request_as
 from tests.conftest import pipeline_spec, script_task
 
 ZH = {"Cookie": "millrace_lang=zh_CN"}
@@ -68,7 +69,7 @@ def test_durations_and_relative_times_follow_the_locale(chinese):
 
 def test_the_navbar_speaks_the_readers_language_and_switches_back_to_this_page(app):
     from dashboard import layout
-    with app.server.test_request_context("/_dash-layout", headers={**ZH, "Referer": "http://localhost/pipelines/3?x=1"}):
+    with request_as(app.server, "/_dash-layout", headers={**ZH, "Referer": "http://localhost/pipelines/3?x=1"}):
         shown = text(layout.navbar())
         assert all(word in shown for word in ("流水线", "发布", "集群", "代码仓库", "设置", "守护进程"))
         switcher = layout.language_switcher().to_plotly_json()["props"]["children"]
@@ -77,7 +78,7 @@ def test_the_navbar_speaks_the_readers_language_and_switches_back_to_this_page(a
         assert links["English"]["href"] == "/lang/en?next=%2Fpipelines%2F3%3Fx%3D1"
         assert links["中文"].get("aria-current") == "true" and "active" in links["中文"]["className"]
         assert "aria-current" not in links["English"]
-    with app.server.test_request_context("/_dash-layout", headers={**EN, "Referer": "https://evil.example/x"}):
+    with request_as(app.server, "/_dash-layout", headers={**EN, "Referer": "https://evil.example/x"}):
         shown = text(layout.navbar())
         assert "Code repositories" in shown and "代码仓库" not in shown
         switcher = layout.language_switcher().to_plotly_json()["props"]["children"]
@@ -89,7 +90,7 @@ def test_the_pipeline_pages_in_chinese(app):
     from dashboard.pages import pipeline_detail, pipelines as listing, run_detail
     p = pipelines.create(pipeline_spec("zh-1", stages=[{"name": "S", "tasks": [script_task("t", "true")]}]), "tester")
     runs.enqueue_run(p, "manual", "tester")
-    with app.server.test_request_context("/", headers=ZH):
+    with request_as(app.server, "/", headers=ZH):
         shown = text(listing.layout())
         for words in ("创建流水线", "按名称搜索", "最近运行", "执行", "停止", "更多", "排队中", "所有状态", "已激活"):
             assert words in shown, words
@@ -100,7 +101,7 @@ def test_the_pipeline_pages_in_chinese(app):
         assert "#1" in text(run_detail.layout(pipeline_id=str(p.id), number="1"))
         assert "下载全部日志" in text(run_detail.layout(pipeline_id=str(p.id), number="1"))
         assert run_detail.page_title(pipeline_id=str(p.id), number="1") == "zh-1 #1 · 排队中 · Millrace"
-    with app.server.test_request_context("/", headers=EN):
+    with request_as(app.server, "/", headers=EN):
         assert "Create pipeline" in text(listing.layout()) and "创建流水线" not in text(listing.layout())
         assert run_detail.page_title(pipeline_id=str(p.id), number="1") == "zh-1 #1 · queued · Millrace"
 
@@ -108,7 +109,7 @@ def test_the_pipeline_pages_in_chinese(app):
 def test_settings_and_clusters_in_chinese_and_a_refusal_still_lands_on_its_field(app):
     from dashboard import ids
     from dashboard.pages import clusters, settings
-    with app.server.test_request_context("/settings", headers=ZH):
+    with request_as(app.server, "/settings", headers=ZH):
         shown = text(settings.layout())
         for words in ("设置", "镜像仓库", "添加镜像仓库", "应用模板仓库", "保存守护进程设置", "任务槽", "密码或令牌"):
             assert words in shown, words
@@ -119,7 +120,7 @@ def test_settings_and_clusters_in_chinese_and_a_refusal_still_lands_on_its_field
         for words in ("集群", "添加集群", "本地执行（内置默认）", "粘贴 kubeconfig", "设为默认"):
             assert words in shown, words
         assert title_of("/settings") == "设置 · Millrace" and title_of("/clusters") == "集群 · Millrace"
-    with app.server.test_request_context("/settings", headers=EN):
+    with request_as(app.server, "/settings", headers=EN):
         assert "Save daemon settings" in text(settings.layout())
 
 
@@ -130,7 +131,7 @@ def test_the_daemon_notes_and_the_placement_choices_in_chinese(app, monkeypatch)
     from models import served
     monkeypatch.setattr(served, "last_restart", lambda: {"at": clock.time(), "exit_code": -9, "pid": 42,
                                                          "delay": 1.5, "count": 2})
-    with app.server.test_request_context("/", headers=ZH):
+    with request_as(app.server, "/", headers=ZH):
         note = text(layout.restart_note())
         assert "守护进程已重启：" in note and "被强制终止（SIGKILL）" in note and "pid 42" in note and "共重启 2 次" in note
         warning = text(layout.daemon_warning())
@@ -139,6 +140,6 @@ def test_the_daemon_notes_and_the_placement_choices_in_chinese(app, monkeypatch)
         assert choices["prod"] == "集群 prod" and "本机" in choices[placement.DEFAULT_CLUSTER]
         problem = registry_check.unreachable("http://127.0.0.1:9", insecure=True)
         assert str(problem).startswith("镜像仓库地址 http://127.0.0.1:9") and i18n.english(problem).startswith("registry URL")
-    with app.server.test_request_context("/", headers=EN):
+    with request_as(app.server, "/", headers=EN):
         assert "the daemon was killed (SIGKILL); run.py up started it again (pid 42)" in text(layout.restart_note())
         assert "(2 restarts so far)" in text(layout.restart_note())

@@ -19,7 +19,10 @@ import pytest
 from models import logs, pipelines
 from models.db import write_transaction
 from models.tables import Run, StageRun, TaskRun
+from tests.auth_helpers import bearer
 from tests.conftest import pipeline_spec, script_task, wait_for
+
+HEADERS: dict = {}      # a token's Authorization header (the downloads need a signed-in user)
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTR_CHARS = r"[A-Za-z0-9!#$&+.^_`|~%-]"          # RFC 5987 attr-char, plus the %XX escapes
@@ -33,6 +36,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(home, tmp_path):
+    global HEADERS
+    HEADERS = bearer()
     port = free_port()
     with open(tmp_path / "dashboard.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--home", str(home), "dashboard", "--port",
@@ -49,7 +54,7 @@ def server(home, tmp_path):
 def get(port: int, path: str) -> SimpleNamespace:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=HEADERS)
         response = conn.getresponse()
         return SimpleNamespace(status=response.status, headers=response.getheaders(), body=response.read(),
                                header=response.getheader)
@@ -176,7 +181,7 @@ def test_downloads_stream_the_server_memory_does_not_grow_with_the_log(home, ser
 
     def download():
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
-        conn.request("GET", f"/api/tasks/{task.id}/log")
+        conn.request("GET", f"/api/tasks/{task.id}/log", headers=HEADERS)
         response, got = conn.getresponse(), 0
         while block := response.read(1 << 20):
             got += len(block)

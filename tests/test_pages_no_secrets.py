@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.auth_helpers import signed_in
+
 from dashboard import ids
 from dashboard.editor import ids as eid
 from models import logs, pipelines, runs
@@ -23,7 +25,7 @@ def client(home):
     app = create_app()
     server = app.server
     server.config["TESTING"] = True
-    return server.test_client()
+    return signed_in(server.test_client())
 
 
 def _dependencies(client) -> list[dict]:

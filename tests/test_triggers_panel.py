@@ -82,7 +82,7 @@ def test_save_stores_timer_webhook_and_concurrency_and_gives_the_secret_once(hoo
     timer, = triggers.timers(hooked)
     assert (timer.rule_text, timer.misfire_policy, timer.misfire_deadline_seconds) == ("daily at 09:30", "run_once", 900)
     assert Pipeline.get_by_id(hooked.id).concurrency_policy == "forbid"
-    assert {e.actor for e in audit.recent(10) if e.action == "edit_trigger"} == {"dashboard"}
+    assert {e.actor for e in audit.recent(10) if e.action == "edit_trigger"} == {"system"}   # no request: the operator
     # What the dialog loads again: everything but the secret.
     loaded = form.load(Pipeline.get_by_id(hooked.id))
     assert loaded["events"] == ["push", "tag"] and loaded["rule"] == "daily at 09:30" and loaded["deadline"] == 15
