@@ -17,6 +17,7 @@ from peewee import (AutoField, BlobField, BooleanField, DateTimeField, ForeignKe
 from models.nudge import wake_daemon
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
+from models.i18n import N_
 from models.schedule import parse_rule, zone
 from models.secrets import seal, unseal
 from models.tables import Pipeline, PipelineVersion, Run
@@ -101,9 +102,10 @@ def save_timer(pipeline: Pipeline, rule_text: str, actor: str, *, timezone: str 
     words = str(parse_rule(rule_text))          # ValueError names what is wrong
     zone(timezone)
     if misfire_policy not in MISFIRE_POLICIES:
-        raise ValueError(f"misfire policy must be one of {', '.join(MISFIRE_POLICIES)}, got '{misfire_policy}'")
+        raise ValueError(N_("misfire policy must be one of {policies}, got '{policy}'",
+                            policies=", ".join(MISFIRE_POLICIES), policy=misfire_policy))
     if misfire_deadline_seconds < 0:
-        raise ValueError("misfire deadline must be 0 seconds or more")
+        raise ValueError(N_("misfire deadline must be 0 seconds or more"))
     now = now or utcnow()
     fields = dict(rule_text=words, timezone=timezone.strip(), misfire_policy=misfire_policy, enabled=enabled,
                   misfire_deadline_seconds=misfire_deadline_seconds, checked_through=now, updated_at=now,
@@ -137,7 +139,8 @@ def recent_fires(pipeline: Pipeline, limit: int = 20) -> list[TimerFire]:
 
 def set_concurrency(pipeline: Pipeline, policy: str, actor: str) -> None:
     if policy not in CONCURRENCY_POLICIES:
-        raise ValueError(f"concurrency policy must be one of {', '.join(CONCURRENCY_POLICIES)}, got '{policy}'")
+        raise ValueError(N_("concurrency policy must be one of {policies}, got '{policy}'",
+                            policies=", ".join(CONCURRENCY_POLICIES), policy=policy))
     with write_transaction():
         Pipeline.update(concurrency_policy=policy, updated_at=utcnow()).where(Pipeline.id == pipeline.id).execute()
         audit.record(actor, "edit_trigger", pipeline, concurrency=policy)
