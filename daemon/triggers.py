@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 from peewee import IntegrityError
 
+from daemon import reasons
 from models import runs
 from models.db import write_transaction
 from models.schedule import fires_between, next_fire, zone
@@ -56,7 +57,7 @@ def start_run(pipeline: Pipeline, cause: str, detail: str, commit_sha: str | Non
     try:
         run = runs.enqueue_run(pipeline, cause, cause, commit_sha=commit_sha, cause_detail=detail)
     except Exception as err:        # errors are data: the fire/delivery row says why
-        return "error", None, f"could not start a run: {err}"
+        return "error", None, f"could not start a run: {reasons.english_of(err)}"   # stored: English
     if active and pipeline.concurrency_policy == "replace":
         for old in active:
             runs.request_stop(old, f"{cause} (concurrency: replace)")
@@ -199,7 +200,7 @@ def process_deliveries(now: datetime) -> list[WebhookDelivery]:
             outcome = _process(delivery)
         except Exception as err:    # one bad delivery never stops the others
             log.exception("webhook delivery %s failed", delivery.id)
-            outcome = f"error: {err}"
+            outcome = f"error: {reasons.english_of(err)}"
         with write_transaction():
             WebhookDelivery.update(processed_at=_naive(_utc(now)), outcome=outcome).where(
                 WebhookDelivery.id == delivery.id).execute()

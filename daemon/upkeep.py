@@ -23,6 +23,7 @@ import threading
 
 from kubernetes import client
 
+from daemon import reasons
 from daemon.kube.client import ClusterError, api_client, call, client_warm, warm_client
 from models import clusters
 from models.clusters import Cluster, Health
@@ -82,7 +83,8 @@ def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool |
     try:
         api = api_client(row)
     except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot use, an absent service account
-        facts = {"health": Health.ERROR, "health_message": f"cluster '{row.name}' cannot be used: {exc}"}
+        facts = {"health": Health.ERROR,     # stored text: English
+                 "health_message": f"cluster '{row.name}' cannot be used: {reasons.english_of(exc)}"}
     else:
         try:
             facts = probe(api, row.name, row.namespace, create_namespace)

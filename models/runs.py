@@ -113,9 +113,11 @@ def set_status(row, new: Status | str, reason: str | None = None, now=None, **fi
     values = dict(fields, status=new)
     if reason is not None:
         # a Msg is stored twice: English text for the record, the message for every reader
+        # (a daemon.reasons.Reason is text that keeps its message: stored the same way)
+        message = reason if isinstance(reason, i18n.Msg) else getattr(reason, "message", None)
         values["reason"] = i18n.english(reason)
         if hasattr(row, "reason_message"):
-            values["reason_message"] = reason.to_json() if isinstance(reason, i18n.Msg) else None
+            values["reason_message"] = message.to_json() if isinstance(message, i18n.Msg) else None
     if is_terminal(new) and hasattr(row, "finished_at") and row.finished_at is None and "finished_at" not in fields:
         values["finished_at"] = now or utcnow()
     model = type(row)

@@ -26,6 +26,7 @@ from models import clusters, task_types
 from models.secrets import unseal
 from models.task_types import CHECKOUT, SOURCE_STAGE, TaskFields
 from models.variables import substitute
+from models.i18n import N_
 
 __all__ = ["CHECKOUT", "SOURCE_STAGE", "Context", "TaskPlan", "TaskType", "TaskUnavailable", "definition",
            "explain", "get", "placement", "plan", "register", "task_environment", "unregister"]
@@ -137,8 +138,12 @@ def plan(spec: dict, stage: int, position: int, values: dict, commit: str | None
     make = found.plans.get(kind_of(executor)) if found is not None else None
     if make is None:
         label = task_types.LABELS.get(task["type"], task["type"])
-        raise TaskUnavailable(f"task '{task['name']}' is a {label} task ({task['type']}), which this Millrace "
-                              f"installation cannot run" + (f" on {executor}" if found is not None else ""))
+        if found is not None:
+            raise TaskUnavailable(N_("task '{task}' is a {label} task ({type}), which this Millrace installation "
+                                     "cannot run on {executor}", task=task["name"], label=label, type=task["type"],
+                                     executor=executor))
+        raise TaskUnavailable(N_("task '{task}' is a {label} task ({type}), which this Millrace installation "
+                                 "cannot run", task=task["name"], label=label, type=task["type"]))
     return make(Context(task, values, where, spec, commit, executor))
 
 

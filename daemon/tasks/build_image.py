@@ -25,6 +25,8 @@ from daemon.tasks.lib.local_container import heredoc
 from daemon.tasks.lib.registry import registry_for
 from daemon.tasks import process
 from models import task_types
+from daemon.reasons import of_exception
+from models.i18n import N_
 
 _PLACEHOLDER = Path("/nonexistent/millrace-build")     # work paths are set again under $MILLRACE_TASK_DIR
 _WORK_KEYS = ("MILLRACE_WORK_DIR", "MILLRACE_DIGEST_FILE", "MILLRACE_AUTH_FILE", "MILLRACE_CERT_DIR")
@@ -61,7 +63,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
         build = plan_build(Path(values["MILLRACE_WORKSPACE"]), fields["dockerfile"], registry, fields["workspace"],
                            fields["image"], fields["tag"], _PLACEHOLDER, context=fields["context"])
     except BuildError as e:
-        raise TaskUnavailable(f"task '{task['name']}': {e}") from None
+        raise TaskUnavailable(N_("task '{task}': {error}", task=task["name"], error=of_exception(e))) from None
     env = {k: v for k, v in build.env.items() if k not in _WORK_KEYS}
     if "DOCKER_CONFIG" in env:
         env["MILLRACE_DOCKER_CONFIG"] = "1"
