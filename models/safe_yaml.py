@@ -82,7 +82,7 @@ def _check_size(text, max_bytes: int, what: str) -> None:
     size = len(text) if isinstance(text, bytes) or len(text) > max_bytes else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise YamlRefused(N_("{what} is {size} MiB of YAML; the limit is {limit} MiB", what=what,
-                             size=f"{size / MiB:.1f}", limit=max_bytes // MiB))
+                             size=format(size / MiB, ".1f"), limit=max_bytes // MiB))
 
 
 def _line(node_or_event) -> int | None:
@@ -149,7 +149,7 @@ def _check_expansion(root, budget: int, what: str, limit: int) -> int:
         frame[3] = max(frame[3], height)
         if frame[2] > budget:
             raise YamlRefused(N_("line {line}: {what} expands through its YAML aliases to more than {limit} "
-                                 "values (the limit)", line=_line(node), what=what, limit=f"{limit:,}"), _line(node))
+                                 "values (the limit)", line=_line(node), what=what, limit=format(limit, ",")), _line(node))
         if len(stack) + height > MAX_DEPTH:
             raise YamlRefused(N_("line {line}: {what} is nested (with its aliases expanded) deeper than {depth} "
                                  "levels", line=_line(node), what=what, depth=MAX_DEPTH), _line(node))

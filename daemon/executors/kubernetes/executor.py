@@ -183,7 +183,7 @@ class KubernetesExecutor(Executor):
         limit = handle.get("scheduling_timeout")
         if limit and self.wall() - handle.get("created", self.wall()) >= limit:
             minutes = (P_("{n} minute", "{n} minutes", 1) if limit == 60 else
-                       N_("{minutes} minutes", minutes=f"{limit / 60:g}"))
+                       N_("{minutes} minutes", minutes=format(limit / 60, "g")))
             return Poll(PollState.FAILED, reason=reasons.text(N_(
                 "scheduling timeout: the pod did not start within {minutes} ({reason})", minutes=minutes,
                 reason=reasons.of_text(reason))))
