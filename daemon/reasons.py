@@ -51,6 +51,12 @@ def of_exception(exc: BaseException):
     return str(exc)
 
 
+def as_reason(exc: BaseException):
+    """An error as a reason held as text: a Reason when it has a message, else its text."""
+    message = of_exception(exc)
+    return Reason(message) if isinstance(message, Msg) else message
+
+
 def english_of(exc: BaseException) -> str:
     """An error's message in English, for text that is stored (an outcome, a health message)."""
     return i18n.english(of_exception(exc))

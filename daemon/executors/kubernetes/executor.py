@@ -108,7 +108,7 @@ class KubernetesExecutor(Executor):
                                    cluster=self.cluster))
         if exc.status == 403 and "exceeded quota" in str(exc):
             return reasons.text(N_("pod create refused: {error}", error=str(exc).split(": ", 1)[-1]))
-        return str(exc)
+        return reasons.as_reason(exc)
 
     # -- poll ------------------------------------------------------------------------------
     def _read_pod(self, handle: dict) -> dict | None:
@@ -193,7 +193,7 @@ class KubernetesExecutor(Executor):
         try:
             gone = self.call(self.core.read_namespace, handle["namespace"], ok=(404,))
         except ClusterError as exc:
-            return str(exc)
+            return reasons.as_reason(exc)
         if getattr(gone, "status", None) == 404:
             return reasons.text(N_("namespace '{namespace}' missing on cluster '{cluster}'",
                                    namespace=handle["namespace"], cluster=self.cluster))
@@ -201,12 +201,12 @@ class KubernetesExecutor(Executor):
 
     def _unreachable(self, name: str, exc: ClusterError) -> Poll:
         if not exc.transient:
-            return Poll(PollState.FAILED, reason=str(exc))
+            return Poll(PollState.FAILED, reason=reasons.as_reason(exc))
         seen = self._memory(name)
         if seen.unreachable_since is None:
             seen.unreachable_since = self.clock()
         if self.clock() - seen.unreachable_since >= self.options.unreachable_seconds:
-            return Poll(PollState.FAILED, reason=str(exc))
+            return Poll(PollState.FAILED, reason=reasons.as_reason(exc))
         # A short outage (control-plane upgrade, network blip) must not fail running work.
         return seen.last or Poll(PollState.RUNNING)
 
