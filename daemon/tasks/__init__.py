@@ -23,10 +23,10 @@ from typing import Callable, Mapping
 
 from daemon.executors.base import KUBERNETES, LOCAL, cluster_of, executor_name, kind_of
 from models import clusters, task_types
+from models.i18n import N_
 from models.secrets import unseal
 from models.task_types import CHECKOUT, SOURCE_STAGE, TaskFields
 from models.variables import substitute
-from models.i18n import N_
 
 __all__ = ["CHECKOUT", "SOURCE_STAGE", "Context", "TaskPlan", "TaskType", "TaskUnavailable", "definition",
            "explain", "get", "placement", "plan", "register", "task_environment", "unregister"]

@@ -18,14 +18,14 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import KUBERNETES, LOCAL
+from daemon.reasons import of_exception
 from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable
+from daemon.tasks import process
 from daemon.tasks.lib import kaniko
 from daemon.tasks.lib.container_build import BuildError, build_fields, explain_failure, plan_build
 from daemon.tasks.lib.local_container import heredoc
 from daemon.tasks.lib.registry import registry_for
-from daemon.tasks import process
 from models import task_types
-from daemon.reasons import of_exception
 from models.i18n import N_
 
 _PLACEHOLDER = Path("/nonexistent/millrace-build")     # work paths are set again under $MILLRACE_TASK_DIR

@@ -18,13 +18,13 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import LOCAL
+from daemon.reasons import of_exception
 from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
 from daemon.tasks.lib import paths
 from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
 from models import clusters, safe_yaml, task_types
-from models.variables import UndefinedVariable, substitute
-from daemon.reasons import of_exception
 from models.i18n import N_
+from models.variables import UndefinedVariable, substitute
 
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_yaml\n'
 

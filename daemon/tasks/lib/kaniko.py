@@ -23,12 +23,12 @@ import posixpath
 import re
 
 from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
+from daemon.reasons import of_exception
 from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks.lib import paths, registry as reg
 from daemon.tasks.lib.container_build import build_fields, explain_failure
 from daemon.tasks.lib.registry import registry_for
 from models import daemon_state
-from daemon.reasons import of_exception
 from models.i18n import N_
 
 EXECUTOR = "/kaniko/executor"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from daemon.tasks import TaskUnavailable
 from models import registries
-from models.variables import substitute
 from models.i18n import N_
+from models.variables import substitute
 
 
 class RegistryError(ValueError):
