@@ -100,3 +100,26 @@ def test_a_daemon_reason_is_stored_in_english_and_shown_in_chinese(home, daemon)
         i18n.use(None)
     assert "任务“image”是构建并发布镜像任务，但未配置可推送的镜像仓库" in shown
     assert i18n.shown(done.reason, done.reason_message) == done.reason     # English for an English reader
+
+
+def test_a_timer_fires_reason_is_stored_in_english_and_shown_in_chinese(home):
+    import datetime as dt
+
+    from daemon.triggers import fire_timers
+    from models import triggers
+
+    start = dt.datetime(2021, 3, 25, 14, 53, 21)
+    p = pipelines.create(pipeline_spec("nightly", [{"name": "S", "tasks": [script_task("t", "true")]}]), "tester")
+    triggers.save_timer(p, "every 2 minutes", "tester", timezone="UTC", now=start)
+    fire_timers(start.replace(hour=15, minute=4))          # ten minutes down: the missed ones are one line
+    missed = next(f for f in triggers.recent_fires(p) if f.outcome == "missed")
+    assert missed.reason == ("missed 5 fire times from 2021-03-25 14:54 UTC to 2021-03-25 15:02 UTC "
+                             "(daemon was not running; an on-time fire follows)")
+    assert json.loads(missed.reason_message)["id"] == "missed {span} (daemon was not running; {why})"
+    assert missed.shown_reason == missed.reason
+    i18n.use("zh_CN")
+    try:
+        assert missed.shown_reason == ("错过了从 2021-03-25 14:54 UTC 到 2021-03-25 15:02 UTC 的 5 次触发"
+                                       "（守护进程未运行；其后有一次准时触发）")
+    finally:
+        i18n.use(None)
