@@ -75,7 +75,3 @@ def could_not_start(exc: BaseException, disk_full: bool) -> Msg:
     if disk_full:
         return N_("disk full: could not start the task: {error}", error=of_exception(exc))
     return N_("could not start the task: {error}", error=of_exception(exc))
-
-
-def english(reason) -> str:
-    return i18n.english(reason)
