@@ -57,7 +57,10 @@
     document.addEventListener("click", function (e) {
         var link = e.target.closest && e.target.closest("a[href]");
         if (!link || !dirty() || link.closest(".nav-tabs") || link.getAttribute("href").charAt(0) === "#") { return; }
-        if (!window.confirm("This pipeline has unsaved changes. Leave the editor and lose them?")) {
+        // The question in the reader's language: the server puts it in the marker's title.
+        var marker = document.getElementById(DIRTY);
+        var question = (marker && marker.title) || "This pipeline has unsaved changes. Leave the editor and lose them?";
+        if (!window.confirm(question)) {
             e.preventDefault();
             e.stopImmediatePropagation();
         }
@@ -67,10 +70,15 @@
     // and a tap handler once per cytoscape instance.
     setInterval(function () {
         var el = document.getElementById(CANVAS), cy = el && el._cyreg && el._cyreg.cy;
+        // The canvas's name in the reader's language: the server puts it on the hidden marker.
+        var marker = document.getElementById(DIRTY), named = marker && marker.getAttribute("data-canvas-label");
+        if (el && named && el.getAttribute("aria-label") !== named) { el.setAttribute("aria-label", named); }
         if (!cy || cy._millraceKeys) { return; }
         cy._millraceKeys = true;
         el.setAttribute("tabindex", "0");
-        el.setAttribute("aria-label", "Pipeline canvas: click a card to edit it; Esc shows the pipeline settings");
+        if (!named) {
+            el.setAttribute("aria-label", "Pipeline canvas: click a card to edit it; Esc shows the pipeline settings");
+        }
         cy.on("tap", function (evt) {
             if (evt.target === cy) { press("deselect"); }
         });

@@ -5,8 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-from cli.output import table
+from cli.output import table, when, word, yes_no
 from models import pipelines, safe_yaml, spec as specs
+from models.i18n import _
 from models.tables import Run
 
 
@@ -15,8 +16,16 @@ def apply(args) -> int:
     if args.file != "-" and isinstance(raw, dict):
         _resolve_local_repository(raw, Path(args.file).resolve().parent)
     pipeline, outcome = pipelines.apply(raw, args.actor, based_on=getattr(args, "based_on", None))
-    print(f"pipeline '{pipeline.name}' {outcome}")
+    print(_outcome(pipeline.name, outcome))
     return 0
+
+
+def _outcome(name: str, outcome: str) -> str:
+    """'pipeline 'x' created' in the reader's language (the outcome is a code of models.pipelines)."""
+    said = {"created": _("pipeline '{name}' created", name=name),
+            "updated": _("pipeline '{name}' updated", name=name),
+            "unchanged": _("pipeline '{name}' unchanged", name=name)}
+    return said.get(outcome) or _("pipeline '{name}' {outcome}", name=name, outcome=outcome)
 
 
 def _read(file: str) -> bytes:
@@ -49,38 +58,42 @@ def _latest_run(pipeline):
 
 
 def list_(args) -> int:
-    rows = []
+    rows, started = [], []
     for p in pipelines.live().order_by(pipelines.Pipeline.name):
         last = _latest_run(p)
         rows.append({"name": p.name, "active": p.is_active, "latest_run": last.number if last else None,
                      "latest_status": last.status if last else None,
                      "latest_started_at": str(last.started_at) if last and last.started_at else None})
+        started.append(last.started_at if last else None)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        table(rows, ("name", "active", "latest_run", "latest_status", "latest_started_at"))
+        shown = [{**row, "active": yes_no(row["active"]), "latest_started_at": when(at),
+                  "latest_status": word(row["latest_status"])}
+                 for row, at in zip(rows, started)]
+        table(shown, ("name", "active", "latest_run", "latest_status", "latest_started_at"))
     return 0
 
 
 def activate(args) -> int:
     pipelines.set_active(pipelines.get(args.name), True, args.actor)
-    print(f"pipeline '{args.name}' activated")
+    print(_("pipeline '{name}' activated", name=args.name))
     return 0
 
 
 def deactivate(args) -> int:
     pipelines.set_active(pipelines.get(args.name), False, args.actor)
-    print(f"pipeline '{args.name}' deactivated: no trigger or manual run starts it until it is activated")
+    print(_("pipeline '{name}' deactivated: no trigger or manual run starts it until it is activated", name=args.name))
     return 0
 
 
 def delete(args) -> int:
     pipeline = pipelines.get(args.name)
     if not args.yes:
-        answer = input(f"Delete pipeline '{pipeline.name}'? Its runs stay in the record. [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not deleted")
+        answer = input(_("Delete pipeline '{name}'? Its runs stay in the record. [y/N] ", name=pipeline.name))
+        if answer.strip().lower() not in ("y", "yes", _("y"), _("yes")):
+            print(_("not deleted"))
             return 1
     pipelines.delete(pipeline, args.actor)
-    print(f"pipeline '{pipeline.name}' deleted")
+    print(_("pipeline '{name}' deleted", name=pipeline.name))
     return 0

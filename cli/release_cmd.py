@@ -10,31 +10,32 @@ from __future__ import annotations
 import json
 import time
 
-from cli.output import table
-from models import releases
+from cli.output import table, when, word
+from models.i18n import _
+from models import i18n, releases
 from models.status import is_terminal
 from models.tables import Run
 
 
 def add_arguments(subparsers) -> None:
     """Register `releases` and `release history|rollback` on the top-level sub-parsers."""
-    text = "list chart releases with their current revision"
+    text = _("list chart releases with their current revision")
     s = subparsers.add_parser("releases", help=text, description=text)
     s.set_defaults(func=list_)
     s.add_argument("--cluster"); s.add_argument("--namespace"); s.add_argument("--json", action="store_true")
-    text = "a chart release's revision history, or roll it back: release history|rollback"
+    text = _("a chart release's revision history, or roll it back: release history|rollback")
     s = subparsers.add_parser("release", help=text, description=text)
     sub = s.add_subparsers(dest="release_command", required=True, metavar="ACTION")
-    h = sub.add_parser("history", help="revisions of a release, newest first")
+    h = sub.add_parser("history", help=_("revisions of a release, newest first"))
     h.set_defaults(func=history)
     h.add_argument("name"); h.add_argument("--json", action="store_true")
-    r = sub.add_parser("rollback", help="deploy an earlier revision's chart version and values again")
+    r = sub.add_parser("rollback", help=_("deploy an earlier revision's chart version and values again"))
     r.set_defaults(func=rollback)
     r.add_argument("name"); r.add_argument("revision", type=int)
-    r.add_argument("--wait", action="store_true", help="wait for the rollback run; exit 0 only if it succeeded")
+    r.add_argument("--wait", action="store_true", help=_("wait for the rollback run; exit 0 only if it succeeded"))
     for p in (h, r):
-        p.add_argument("--cluster", help="needed when releases of that name exist on several clusters")
-        p.add_argument("--namespace", help="needed when releases of that name exist in several namespaces")
+        p.add_argument("--cluster", help=_("needed when releases of that name exist on several clusters"))
+        p.add_argument("--namespace", help=_("needed when releases of that name exist in several namespaces"))
 
 
 def _values(rev) -> str:
@@ -45,8 +46,13 @@ def _row(rev) -> dict:
     run = Run.get_or_none(Run.id == rev.run_id) if rev.run_id else None
     return {"release": rev.release, "cluster": rev.cluster, "namespace": rev.namespace, "revision": rev.revision,
             "status": rev.status, "chart": rev.chart, "version": rev.chart_version, "values": rev.values,
-            "run": run.label if run else "–", "deployed": f"{rev.deployed_at:%Y-%m-%d %H:%M:%S}",
+            "run": run.label if run else "–", "deployed": f"{rev.deployed_at:%Y-%m-%d %H:%M:%S}",     # --json: stored UTC
             "description": rev.description, "reason": rev.reason}
+
+
+def _shown(rows: list[dict]) -> list[dict]:
+    """Table rows: the deploy time in the reader's zone (the JSON keeps the stored UTC)."""
+    return [{**r, "deployed": when(r["deployed"])} for r in rows]
 
 
 def list_(args) -> int:
@@ -54,9 +60,9 @@ def list_(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
-        print("no release: deploy chart tasks create them")
+        print(_("no release: deploy chart tasks create them"))
     else:
-        table(rows, ("release", "cluster", "namespace", "revision", "status", "chart", "version", "run", "deployed"))
+        table(_shown(rows), ("release", "cluster", "namespace", "revision", "status", "chart", "version", "run", "deployed"))
     return 0
 
 
@@ -66,21 +72,24 @@ def history(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table([{**r, "values": _values(rev)} for r, rev in zip(rows, revisions)],
+    table([{**r, "values": _values(rev)} for r, rev in zip(_shown(rows), revisions)],
           ("revision", "status", "chart", "version", "values", "run", "deployed", "description"))
     for r in rows:
         if r["reason"]:
-            print(f"revision {r['revision']} failed: {r['reason']}")
+            print(_("revision {revision} failed: {reason}", revision=r["revision"], reason=r["reason"]))
     return 0
 
 
 def rollback(args) -> int:
     run = releases.request_rollback(args.name, args.revision, args.actor, args.cluster, args.namespace)
-    print(f"queued {run.label}: release {args.name} goes back to revision {args.revision} "
-          "(a new revision with its chart version and values)")
+    print(_("queued {run}: release {release} goes back to revision {revision} "
+            "(a new revision with its chart version and values)", run=run.label, release=args.name,
+            revision=args.revision))
     if not args.wait:
         return 0
     while not is_terminal((run := Run.get_by_id(run.id)).status):
         time.sleep(0.5)
-    print(f"{run.label} {run.status}" + (f": {run.reason}" if run.reason else ""))
+    reason = i18n.shown(run.reason, run.reason_message)
+    print(_("{run} {status}: {reason}", run=run.label, status=word(run.status), reason=reason) if reason
+          else f"{run.label} {word(run.status)}")
     return 0 if run.status == "succeeded" else 1

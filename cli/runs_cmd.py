@@ -6,8 +6,9 @@ import os
 import sys
 import time
 
-from cli.output import seconds, table
-from models import daemon_state, logs as log_store, pipelines, runs
+from cli.output import clock, seconds, table, when, word
+from models import daemon_state, i18n, logs as log_store, pipelines, runs
+from models.i18n import _
 from models.status import is_terminal
 from models.tables import Run, StageRun, TaskRun
 from models.variables import shown_dynamic
@@ -20,7 +21,7 @@ def _params(pairs) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--param needs KEY=VALUE, got '{pair}'")
+            raise ValueError(_("--param needs KEY=VALUE, got '{pair}'", pair=pair))
         out[key] = value
     return out
 
@@ -28,30 +29,40 @@ def _params(pairs) -> dict:
 def run(args) -> int:
     pipeline = pipelines.get(args.name)
     new = runs.enqueue_run(pipeline, "manual", args.actor, parameters=_params(args.param))
-    print(f"queued {pipeline.name}#{new.number}")
+    label = f"{pipeline.name}#{new.number}"
+    print(_("queued {run}", run=label))
     return _after_queue(new, args)
 
 
 def rerun(args) -> int:
     old = runs.get_run(args.run)
     new = runs.rerun(old, args.actor)
-    print(f"queued {old.pipeline.name}#{new.number} "
-          f"(re-run of #{old.number}, definition version {old.version.version_number})")
+    label = f"{old.pipeline.name}#{new.number}"
+    print(_("queued {run} (re-run of #{old}, definition version {version})", run=label, old=old.number,
+            version=old.version.version_number))
     return _after_queue(new, args)
 
 
 def _after_queue(new: Run, args) -> int:
     if daemon_state.alive() is None:
-        print("warning: no Millrace daemon is running (no heartbeat in the last "
-              f"{daemon_state.HEARTBEAT_FRESH_SECONDS} s), so the run will not start until one does: "
-              "python run.py daemon", file=sys.stderr)
+        print(_("warning: no Millrace daemon is running (no heartbeat in the last {seconds} s), so the run will "
+                "not start until one does: python run.py daemon", seconds=daemon_state.HEARTBEAT_FRESH_SECONDS),
+              file=sys.stderr)
         if args.wait or args.follow:
             return 3
     if not (args.wait or args.follow):
         return 0
     final = _wait(new.id, follow=args.follow)
-    print(f"{final.pipeline.name}#{final.number} {final.status}" + (f": {final.reason}" if final.reason else ""))
+    print(_ended(f"{final.pipeline.name}#{final.number}", final))
     return 0 if final.status == "succeeded" else 1
+
+
+def _ended(label: str, row) -> str:
+    """'sample#3 failed: <reason>', the reason in the reader's language (status codes stay)."""
+    reason = i18n.shown(row.reason, row.reason_message)
+    if reason:
+        return _("{run} {status}: {reason}", run=label, status=word(row.status), reason=reason)
+    return f"{label} {word(row.status)}"
 
 
 def _wait(run_id: int, follow: bool, task_filter: str | None = None) -> Run:
@@ -87,7 +98,7 @@ def _print_new_lines(run_id, printed: dict, task_filter) -> None:
         for piece in log_store.pieces(task.id, after):
             if piece.first == 1:
                 out.write(f"── {log_store.printable(task.stage_run.name)} / {log_store.printable(task.name)}\n")
-            out.write(log_store.stamped(piece, f"{piece.logged_at:%H:%M:%S} ", last_states=True))
+            out.write(log_store.stamped(piece, f"{clock(piece.logged_at)} ", last_states=True))
             printed[task.id] = piece.first + piece.count - 1
         out.flush()
     out.flush()
@@ -95,15 +106,17 @@ def _print_new_lines(run_id, printed: dict, task_filter) -> None:
 
 def list_(args) -> int:
     pipeline = pipelines.get(args.name)
+    found = runs.list_runs(pipeline, args.n)
     rows = [{"run": f"{pipeline.name}#{r.number}", "status": r.status, "cause": r.cause,
              "queued_at": str(r.queued_at), "started_at": str(r.started_at) if r.started_at else None,
              "duration": runs.duration_seconds(r), "execution_seconds": r.execution_seconds,
-             "waiting_seconds": r.waiting_seconds, "reason": r.reason} for r in runs.list_runs(pipeline, args.n)]
+             "waiting_seconds": r.waiting_seconds, "reason": r.reason} for r in found]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        for row in rows:
-            row["duration"] = seconds(row["duration"])
+        for row, r in zip(rows, found):
+            row.update(duration=seconds(row["duration"]), started_at=when(r.started_at), status=word(r.status),
+                       reason=i18n.shown(r.reason, r.reason_message))
         table(rows, ("run", "status", "cause", "started_at", "duration", "reason"))
     return 0
 
@@ -124,22 +137,34 @@ def show(args) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    print(f"{data['run']}  {r.status}" + (f": {r.reason}" if r.reason else ""))
-    print(f"cause: {r.cause} {r.cause_detail}".rstrip() + f" (by {r.triggered_by})  version: {data['version']}"
-          + (f"  commit: {r.commit_sha[:12]}" if r.commit_sha else ""))
-    print(f"started: {data['started_at'] or '-'}  execution: {seconds(r.execution_seconds)}"
-          f"  waiting: {seconds(r.waiting_seconds)}")
-    if data["dynamic"]:
-        print("set by tasks: " + "  ".join(f"{k}={v}" for k, v in data["dynamic"].items()))
-    table([{"stage": t["stage"], "task": t["task"], "status": t["status"], "duration": seconds(t["duration"]),
-            "reason": t["reason"]} for t in data["tasks"]], ("stage", "task", "status", "duration", "reason"))
+    _print_run(r, data)
+    table([{"stage": t["stage"], "task": t["task"], "status": word(t["status"]), "duration": seconds(t["duration"]),
+            "reason": i18n.shown(row.reason, row.reason_message)} for t, row in zip(data["tasks"], tasks)],
+          ("stage", "task", "status", "duration", "reason"))
     return 0
+
+
+def _print_run(r: Run, data: dict) -> None:
+    """`show`'s heading lines: status and reason, cause, times (in the reader's zone)."""
+    reason = i18n.shown(r.reason, r.reason_message)
+    print(_("{run}  {status}: {reason}", run=data["run"], status=word(r.status), reason=reason) if reason
+          else f"{data['run']}  {word(r.status)}")
+    cause = f"{r.cause} {r.cause_detail}".rstrip()
+    line = _("cause: {cause} (by {actor})  version: {version}", cause=cause, actor=r.triggered_by,
+             version=data["version"])
+    if r.commit_sha:
+        line += "  " + _("commit: {sha}", sha=r.commit_sha[:12])
+    print(line)
+    print(_("started: {started}  execution: {execution}  waiting: {waiting}", started=when(r.started_at) or "-",
+            execution=seconds(r.execution_seconds), waiting=seconds(r.waiting_seconds)))
+    if data["dynamic"]:
+        print(_("set by tasks: {values}", values="  ".join(f"{k}={v}" for k, v in data["dynamic"].items())))
 
 
 def logs_(args) -> int:
     r = runs.get_run(args.run)
     if args.task and not _tasks(r.id, args.task):
-        raise LookupError(f"run {r.label} has no task named '{args.task}'")
+        raise LookupError(_("run {run} has no task named '{task}'", run=r.label, task=args.task))
     try:
         if args.follow:
             _wait(r.id, follow=True, task_filter=args.task)
@@ -156,7 +181,7 @@ logs = logs_
 def stop(args) -> int:
     r = runs.get_run(args.run)
     if runs.request_stop(r, args.actor):
-        print(f"stop requested for {r.label}")
+        print(_("stop requested for {run}", run=r.label))
         return 0
-    print(f"{r.label} is not running ({r.status})")
+    print(_("{run} is not running ({status})", run=r.label, status=word(r.status)))
     return 1

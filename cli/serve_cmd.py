@@ -10,13 +10,15 @@ from pathlib import Path
 
 from cli import sample
 from models import daemon_state, home, schema, served
+from models.i18n import _
 
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
 
 
 def migrate(args) -> int:
     applied = schema.migrate()
-    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "the database is up to date")
+    print(_("applied {n} migration(s): {names}", n=len(applied), names=", ".join(applied)) if applied
+          else _("the database is up to date"))
     return 0
 
 
@@ -38,7 +40,7 @@ def dashboard(args) -> int:
     from dashboard.app import create_app
     app = create_app()
     url = served.record_url(args.host, args.port)       # what `run.py webhook` prints
-    print(f"Millrace dashboard on {url}")
+    print(_("Millrace dashboard on {url}", url=url))
     app.run(host=args.host, port=args.port, debug=False)
     return 0
 
@@ -48,12 +50,12 @@ def up(args) -> int:
     both stop together."""
     added = sample.ensure_pipeline(args.actor)
     if added:
-        print(f"added the sample pipeline '{added}'")
+        print(_("added the sample pipeline '{name}'", name=added))
     from daemon.lock import holder
     running = holder(home.current())
     child = None
     if running:       # e.g. the systemd service: use it rather than start a second daemon
-        print(f"a Millrace daemon (pid {running}) already runs on {home.current()}; using it")
+        print(_("a Millrace daemon (pid {pid}) already runs on {home}; using it", pid=running, home=home.current()))
     else:
         child = Supervisor()
         child.start()
@@ -97,8 +99,8 @@ class Supervisor(threading.Thread):
                 return
             if time.monotonic() - began >= self.STABLE_SECONDS:
                 delay = self.BACKOFF_FIRST
-            print(f"millrace up: the daemon (pid {proc.pid}) exited with {code}; restarting it in {delay:g} s",
-                  flush=True)
+            print(_("millrace up: the daemon (pid {pid}) exited with {code}; restarting it in {delay} s",
+                    pid=proc.pid, code=code, delay="%g" % delay), flush=True)
             if self._stopping.wait(delay):
                 return
             proc = self._spawn()

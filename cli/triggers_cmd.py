@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cli.output import table
+from cli import output
+from cli.output import table, when
+from models.i18n import _
 from models import pipelines, served, triggers
 from models.schedule import parse_local, parse_rule, preview, zone
 
 
 def schedule(args) -> int:
-    tz = zone(args.tz)
+    tz = zone(args.tz) if args.tz else output.zone()       # --tz, else the local zone (UTC with --utc)
     start = parse_local(args.from_, tz) if args.from_ else datetime.now(tz)
     for fire in preview(parse_rule(args.rule), start, tz, args.n):
-        print(fire.strftime("%Y-%m-%d %H:%M:%S %Z"))
+        print(when(fire, tz))
     return 0
 
 
@@ -22,15 +24,17 @@ def timer(args) -> int:
     if args.clear:
         for rule in existing:
             triggers.delete_timer(rule, args.actor)
-        print(f"pipeline '{pipeline.name}': timed rules removed")
+        print(_("pipeline '{name}': timed rules removed", name=pipeline.name))
         return 0
     if args.rule:
         rule = triggers.save_timer(pipeline, args.rule, args.actor, timezone=args.tz or "",
                                    misfire_policy=args.misfire, misfire_deadline_seconds=args.deadline,
                                    rule=existing[0] if existing else None)
-        print(f"pipeline '{pipeline.name}' runs {rule.rule_text}" + (f" ({rule.timezone})" if rule.timezone else ""))
+        print(_("pipeline '{name}' runs {rule} ({zone})", name=pipeline.name, rule=rule.rule_text, zone=rule.timezone)
+              if rule.timezone else _("pipeline '{name}' runs {rule}", name=pipeline.name, rule=rule.rule_text))
         if not pipeline.is_active:
-            print(f"note: pipeline '{pipeline.name}' is deactivated, so the rule starts nothing until it is activated")
+            print(_("note: pipeline '{name}' is deactivated, so the rule starts nothing until it is activated",
+                    name=pipeline.name))
     return _show(pipeline)
 
 
@@ -39,24 +43,26 @@ def webhook(args) -> int:
     events = {e.strip() for e in args.events.split(",") if e.strip()}
     unknown = events - {"push", "merge", "tag"}
     if unknown:
-        raise ValueError(f"unknown event(s) {', '.join(sorted(unknown))}: use push, merge, tag")
+        raise ValueError(_("unknown event(s) {events}: use push, merge, tag", events=", ".join(sorted(unknown))))
     rule, secret = triggers.save_webhook(pipeline, args.actor, push="push" in events, merge="merge" in events,
                                          tag="tag" in events, new_secret=args.new_secret)
-    print(f"pipeline '{pipeline.name}' starts on: {', '.join(sorted(events)) or 'no events'}")
+    print(_("pipeline '{name}' starts on: {events}", name=pipeline.name,
+            events=", ".join(sorted(events)) or _("no events")))
     base = (args.base_url or served.dashboard_url()).rstrip("/")   # the port the dashboard really serves
-    print(f"GitHub payload URL: {base}/hooks/github  (content type application/json)")
-    print(f"GitLab URL:         {base}/hooks/gitlab")
+    github, gitlab = base + "/hooks/github", base + "/hooks/gitlab"
+    print(_("GitHub payload URL: {url}  (content type application/json)", url=github))
+    print(_("GitLab URL:         {url}", url=gitlab))
     if secret:
-        print(f"secret (shown once; paste it into the forge's webhook form): {secret}")
+        print(_("secret (shown once; paste it into the forge's webhook form): {secret}", secret=secret))
     else:
-        print("secret: unchanged (use --new-secret to make a new one; it is shown only once)")
+        print(_("secret: unchanged (use --new-secret to make a new one; it is shown only once)"))
     return 0
 
 
 def concurrency(args) -> int:
     pipeline = pipelines.get(args.name)
     triggers.set_concurrency(pipeline, args.policy, args.actor)
-    print(f"pipeline '{pipeline.name}': concurrency {args.policy}")
+    print(_("pipeline '{name}': concurrency {policy}", name=pipeline.name, policy=args.policy))
     return 0
 
 
@@ -65,18 +71,23 @@ def show(args) -> int:
 
 
 def _show(pipeline) -> int:
-    print(f"pipeline '{pipeline.name}' ({'active' if pipeline.is_active else 'deactivated'}), "
-          f"concurrency {pipeline.concurrency_policy}")
+    if pipeline.is_active:
+        print(_("pipeline '{name}' (active), concurrency {policy}", name=pipeline.name,
+                policy=pipeline.concurrency_policy))
+    else:
+        print(_("pipeline '{name}' (deactivated), concurrency {policy}", name=pipeline.name,
+                policy=pipeline.concurrency_policy))
     for rule in triggers.timers(pipeline):
-        tz = zone(rule.timezone)
-        upcoming = [f.strftime("%Y-%m-%d %H:%M %Z") for f in preview(rule.rule_text, datetime.now(tz), tz, 3)]
-        print(f"timer: {rule.rule_text}, misfire {rule.misfire_policy}; next: {', '.join(upcoming)}")
+        tz = zone(rule.timezone)     # the rule fires in its zone; shown in the reader's
+        upcoming = [when(f, seconds=False) for f in preview(rule.rule_text, datetime.now(tz), tz, 3)]
+        print(_("timer: {rule}, misfire {policy}; next: {times}", rule=rule.rule_text, policy=rule.misfire_policy,
+                times=", ".join(upcoming)))
     fires = triggers.recent_fires(pipeline, 10)
     if fires:
-        table([{"scheduled_for": str(f.scheduled_for), "outcome": f.outcome, "reason": f.reason} for f in fires],
+        table([{"scheduled_for": when(f.scheduled_for), "outcome": f.outcome, "reason": f.reason} for f in fires],
               ("scheduled_for", "outcome", "reason"))
     deliveries = triggers.recent_deliveries(pipeline, 10)
     if deliveries:
-        table([{"received_at": str(d.received_at), "provider": d.provider, "event": d.event, "outcome": outcome}
+        table([{"received_at": when(d.received_at), "provider": d.provider, "event": d.event, "outcome": outcome}
                for d, outcome in deliveries], ("received_at", "provider", "event", "outcome"))
     return 0

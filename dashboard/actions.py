@@ -24,6 +24,7 @@ from dashboard.components import error_alert, ok_alert
 from dashboard.intents import ACTOR, IMMEDIATE, describe, perform  # noqa: F401  (ACTOR: the pages' actor)
 from dashboard.wiring import Callbacks
 from models import pipelines
+from models.i18n import _
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES, SpecError, minutes_problem, minutes_value
 from models.tables import Pipeline
 
@@ -42,32 +43,33 @@ def dialog() -> html.Div:
             dbc.ModalHeader(dbc.ModalTitle(id=ids.DIALOG_TITLE)),
             dbc.ModalBody([
                 html.P(id=ids.DIALOG_BODY),
-                group(ids.DIALOG_SOURCE_GROUP, "Pipeline to copy", dbc.Select(id=ids.DIALOG_SOURCE)),
-                group(ids.DIALOG_NAME_GROUP, "New pipeline name", dbc.Input(id=ids.DIALOG_NAME, type="text")),
+                group(ids.DIALOG_SOURCE_GROUP, _("Pipeline to copy"), dbc.Select(id=ids.DIALOG_SOURCE)),
+                group(ids.DIALOG_NAME_GROUP, _("New pipeline name"), dbc.Input(id=ids.DIALOG_NAME, type="text")),
                 # Text, not type=number: a browser reports a bad number as blank, which would read as "none".
-                group(ids.DIALOG_TIMEOUT_GROUP, "Timeout in minutes (empty: none; runs stop after 14 days)",
+                group(ids.DIALOG_TIMEOUT_GROUP, _("Timeout in minutes (empty: none; runs stop after 14 days)"),
                       [dbc.Input(id=ids.DIALOG_TIMEOUT, type="text", inputMode="numeric"),
                        dbc.FormFeedback(id=ids.DIALOG_TIMEOUT_FEEDBACK, type="invalid")]),
-                group(ids.DIALOG_PLACEMENT_GROUP, "Runs on", [
+                group(ids.DIALOG_PLACEMENT_GROUP, _("Runs on"), [
                     dbc.Select(id=ids.DIALOG_CLUSTER, className="mb-2"),
-                    dbc.Label(f"Scheduling timeout in minutes (empty: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}): how long "
-                              "a task may wait for cluster resources; the wait does not count toward the timeout",
+                    dbc.Label(_("Scheduling timeout in minutes (empty: {minutes}): how long "
+                                "a task may wait for cluster resources; the wait does not count toward the timeout",
+                                minutes=DEFAULT_SCHEDULING_TIMEOUT_MINUTES),
                               html_for=ids.DIALOG_SCHEDULING),
                     dbc.Input(id=ids.DIALOG_SCHEDULING, type="text", inputMode="numeric"),
                     dbc.FormFeedback(id=ids.DIALOG_SCHEDULING_FEEDBACK, type="invalid")]),
-                group(ids.DIALOG_PARAMS_GROUP, "Parameters (change a value to override it for this run)",
+                group(ids.DIALOG_PARAMS_GROUP, _("Parameters (change a value to override it for this run)"),
                       html.Div(id=ids.DIALOG_PARAMS)),
                 html.Div(id=ids.DIALOG_ERROR),
             ]),
-            dbc.ModalFooter([dbc.Button("Cancel", id=ids.DIALOG_CANCEL, color="secondary", outline=True),
-                             dbc.Button("Confirm", id=ids.DIALOG_CONFIRM, color="primary")]),
+            dbc.ModalFooter([dbc.Button(_("Cancel"), id=ids.DIALOG_CANCEL, color="secondary", outline=True),
+                             dbc.Button(_("Confirm"), id=ids.DIALOG_CONFIRM, color="primary")]),
         ], id=ids.DIALOG, is_open=False),
     ])
 
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, SpecError):
-        return "; ".join(f"{path}: {msg}" if path else msg for path, msg in exc.errors)
+        return "; ".join(f"{path}: {msg}" if path else str(msg) for path, msg in exc.errors)   # a msg may be a Msg
     return str(exc)
 
 
@@ -132,19 +134,19 @@ def ask(_row_clicks, _run_clicks, done) -> Dialog:
         pending["action"], pending["restore"] = pending["action"].split(":")
     if pending["action"] in IMMEDIATE:
         try:
-            message, _ = perform(pending)
+            message, _go_to = perform(pending)
             return Dialog(feedback=ok_alert(message), done=(done or 0) + 1)
         except Exception as exc:  # the model's words go to the user; nothing was changed
             return Dialog(feedback=error_alert(_message(exc)))
     try:
         d = describe(pending["action"], pending["pipeline"], pending["run"], pending.get("restore"))
         if d.get("immediate"):
-            message, _ = perform(pending)
+            message, _go_to = perform(pending)
             return Dialog(feedback=ok_alert(message), done=(done or 0) + 1)
     except Exception as exc:
         return Dialog(feedback=error_alert(_message(exc)))
     if d.get("refuse"):
-        return Dialog(feedback=error_alert(d["refuse"]))
+        return Dialog(feedback=error_alert(str(d["refuse"])))
     pending.update(version=d.get("version"), params=d.get("params"))
     sources = [{"label": p.name, "value": str(p.id)} for p in pipelines.live().order_by(Pipeline.name)] if d.get("source") else []
     return Dialog(is_open=True, title=d["title"], body=d["text"], pending=pending,
@@ -172,7 +174,8 @@ def _minutes_marks(pending, timeout, scheduling) -> tuple:
     """The advanced settings' minutes fields checked with the editor's own rule (models.spec)."""
     if pending.get("action") != "settings":
         return None, None
-    return minutes_problem(minutes_value(timeout)), minutes_problem(minutes_value(scheduling))
+    found = minutes_problem(minutes_value(timeout)), minutes_problem(minutes_value(scheduling))
+    return tuple(str(problem) if problem else None for problem in found)     # a Msg, said in the reader's language
 
 
 PARAM_ALL = {"type": ids.DIALOG_PARAM, "name": ALL}

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, jsonify, stream_with_context
 
 from models import daemon_state, logs
+from models.i18n import _
 from models.tables import Pipeline, Run, StageRun, TaskRun
 
 blueprint = Blueprint("millrace_api", __name__, url_prefix="/api")
@@ -27,10 +28,19 @@ UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f/\\\u2028\u2029]")   # control 
 NOT_PLAIN_ASCII = re.compile(r'[^\x20-\x7e]|["\\%]')
 
 
-def _row_id(text: str, what: str) -> int:
+def _row_id(text: str, missing) -> int:
+    """The id in the path, or a 404 saying `missing(id)` (the reader's language)."""
     if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > MAX_ROW_ID:
-        abort(404, f"no {what} with id {text[:40]}")
+        abort(404, missing(text[:40]))
     return int(text)
+
+
+def _no_task(number) -> str:
+    return _("no task run with id {id}", id=number)
+
+
+def _no_run(number) -> str:
+    return _("no run with id {id}", id=number)
 
 
 def content_disposition(filename: str) -> str:
@@ -70,20 +80,20 @@ def _download(blocks, filename: str) -> Response:
 
 @blueprint.get("/tasks/<task_id>/log")
 def task_log(task_id: str):
-    number = _row_id(task_id, "task run")
+    number = _row_id(task_id, _no_task)
     task = (TaskRun.select(TaskRun, Run, Pipeline).join(Run).join(Pipeline)
             .where(TaskRun.id == number).first())
     if task is None:
-        abort(404, f"no task run with id {number}")
+        abort(404, _no_task(number))
     return _download(_task_blocks(task.id), f"{task.run.pipeline.name}-{task.run.number}-{task.name}.log")
 
 
 @blueprint.get("/runs/<run_id>/log")
 def run_log(run_id: str):
-    number = _row_id(run_id, "run")
+    number = _row_id(run_id, _no_run)
     run = Run.select(Run, Pipeline).join(Pipeline).where(Run.id == number).first()
     if run is None:
-        abort(404, f"no run with id {number}")
+        abort(404, _no_run(number))
     tasks = list(TaskRun.select(TaskRun.id, TaskRun.name, TaskRun.status, StageRun.name.alias("stage"))
                  .join(StageRun).where(TaskRun.run == run.id).order_by(StageRun.position, TaskRun.position)
                  .dicts())

@@ -3,16 +3,21 @@ and the one place errors are rendered in the UI (`error_alert`).
 
 Colours come from the status vocabulary of models.status, so a status looks the same in
 the list, the run page, the timeline and the graph. Every badge says its status in words
-as well as in colour.
+as well as in colour, in the reader's language (`status_word`; the stored code never changes).
+Durations and relative times ("3 minutes ago", Babel's) follow the reader's language too.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import dash_bootstrap_components as dbc
+from babel.dates import format_timedelta
 from dash import html
 
 from dashboard import ids, viewer
+from models import i18n
+from models.i18n import N_, _
 from models.status import Status
 
 # status → (Bootstrap colour name, hex colour for Plotly and cytoscape)
@@ -27,11 +32,31 @@ STATUS_COLOURS = {
     Status.TIMED_OUT: ("danger", "#b02a37"),
     Status.SKIPPED: ("light", "#adb5bd"),
 }
-STATUS_WORDS = {Status.TIMED_OUT: "timed out"}
+# status → its words (Msgs: rendered when shown, in the reader's language; English = the code's words)
+STATUS_WORDS = {
+    Status.PENDING: N_("pending"), Status.QUEUED: N_("queued"), Status.RUNNING: N_("running"),
+    Status.WAITING: N_("waiting"), Status.SUCCEEDED: N_("succeeded"), Status.FAILED: N_("failed"),
+    Status.STOPPED: N_("stopped"), Status.TIMED_OUT: N_("timed out"), Status.SKIPPED: N_("skipped"),
+}
+NEVER_RUN = N_("never run")
 
 
 def status_word(status: str | None) -> str:
-    return "never run" if not status else STATUS_WORDS.get(status, status)
+    """A stored status code as the reader reads it ("timed_out" → "timed out" / "超时")."""
+    if not status:
+        return str(NEVER_RUN)
+    word = STATUS_WORDS.get(status)
+    return str(word) if word is not None else status.replace("_", " ")
+
+
+CAUSE_WORDS = {"manual": N_("manual"), "rerun": N_("rerun"), "rollback": N_("rollback"), "timer": N_("timer"),
+               "webhook": N_("webhook")}
+
+
+def cause_word(cause: str | None) -> str:
+    """What started a run (a stored code: manual, rerun, timer, webhook, rollback), as the reader reads it."""
+    word = CAUSE_WORDS.get(cause or "")
+    return str(word) if word is not None else (cause or "")
 
 
 def status_hex(status: str | None) -> str:
@@ -46,17 +71,29 @@ def status_badge(status: str | None, **kwargs) -> dbc.Badge:
 
 
 def duration_text(seconds: float | None) -> str:
+    """A compact duration in the reader's language ("2m 05s" / "2分05秒")."""
     if seconds is None:
         return "–"
     seconds = max(0.0, float(seconds))
     if seconds < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
+        shown = format(seconds, ".1f" if seconds < 10 else ".0f")
+        return _("{seconds}s", seconds=shown)
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     if hours >= 24:
         days, hours = divmod(hours, 24)
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+        return _("{days}d {hours}h", days=days, hours=hours)
+    if hours:
+        return _("{hours}h {minutes}m", hours=hours, minutes=format(minutes, "02d"))
+    return _("{minutes}m {seconds}s", minutes=minutes, seconds=format(secs, "02d"))
+
+
+def ago_text(at: dt.datetime | None, now: dt.datetime) -> str:
+    """How long ago a stored (naive UTC) time was, by Babel in the reader's locale ("3 minutes
+    ago" / "3分钟前"); whole minutes at least, so a polled list changes at most once a minute."""
+    if not at:
+        return ""
+    return format_timedelta(at - now, granularity="minute", add_direction=True, locale=i18n.language())
 
 
 def time_text(at: dt.datetime | None) -> str:
@@ -72,6 +109,16 @@ def span_seconds(start: dt.datetime | None, end: dt.datetime | None, now: dt.dat
     if start is None:
         return None
     return ((end or now) - start).total_seconds()
+
+
+def sentence(text: str, **parts) -> list:
+    """A translated sentence with components in it (code, links): each `{name}` of `text` (as
+    `_()` left it, unfilled) becomes `parts[name]`, so translators move whole words around."""
+    out = []
+    for chunk in re.split(r"(\{\w+\})", text):
+        name = chunk[1:-1] if chunk.startswith("{") and chunk.endswith("}") else None
+        out.append(parts[name] if name in parts else chunk)
+    return [piece for piece in out if piece != ""]
 
 
 def error_alert(message: str, **kwargs) -> dbc.Alert:
@@ -111,11 +158,11 @@ def more_menu(pipeline_id: int, active: bool, **kwargs) -> dbc.DropdownMenu:
         return dbc.DropdownMenuItem(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pipeline_id})
 
     return dbc.DropdownMenu([
-        dbc.DropdownMenuItem("Edit pipeline", href=f"/pipelines/{pipeline_id}/edit"),
-        dbc.DropdownMenuItem("Trigger rules", href=f"/pipelines/{pipeline_id}#triggers"),
-        item("Advanced settings", "settings"),
-        item("Deactivate" if active else "Activate", "deactivate" if active else "activate"),
-        item("Copy", "copy"),
+        dbc.DropdownMenuItem(_("Edit pipeline"), href=f"/pipelines/{pipeline_id}/edit"),
+        dbc.DropdownMenuItem(_("Trigger rules"), href=f"/pipelines/{pipeline_id}#triggers"),
+        item(_("Advanced settings"), "settings"),
+        item(_("Deactivate") if active else _("Activate"), "deactivate" if active else "activate"),
+        item(_("Copy"), "copy"),
         dbc.DropdownMenuItem(divider=True),
-        item("Delete", "delete"),
-    ], label="More", size="sm", color="secondary", className="d-inline-block more-menu", align_end=True, **kwargs)
+        item(_("Delete"), "delete"),
+    ], label=_("More"), size="sm", color="secondary", className="d-inline-block more-menu", align_end=True, **kwargs)

@@ -14,6 +14,8 @@ from itertools import zip_longest
 
 from dash import html
 
+from models.i18n import ngettext, _
+
 CONTEXT = 3         # unchanged lines kept around a change
 
 
@@ -45,12 +47,12 @@ def side_by_side(old: str, new: str, old_title: str, new_title: str, table_id=No
     """The diff as a table; "no differences" when the texts are equal."""
     shown = rows(old, new)
     if all(kind in ("same", "fold") for kind, *_ in shown):
-        return html.P(f"No differences between {old_title} and {new_title}.", className="text-muted diff-none",
+        return html.P(_("No differences between {old} and {new}.", old=old_title, new=new_title), className="text-muted diff-none",
                       **({"id": table_id} if table_id else {}))
     body = []
     for kind, n_old, line_old, n_new, line_new in shown:
         if kind == "fold":
-            body.append(html.Tr(html.Td(f"⋯ {line_old} unchanged lines", colSpan=4, className="diff-fold")))
+            body.append(html.Tr(html.Td("⋯ " + ngettext("{n} unchanged line", "{n} unchanged lines", line_old), colSpan=4, className="diff-fold")))
             continue
         left = "diff-del" if kind in ("del", "chg") and n_old else ""
         right = "diff-add" if kind in ("add", "chg") and n_new else ""

@@ -14,14 +14,18 @@ from __future__ import annotations
 import copy
 import re
 
+from dashboard.editor.words import fit, mode_label, type_label, width
 from dashboard.editor.yaml_text import strip_secrets
-from models.spec import TASK_TYPE_LABELS
+from models.i18n import _
 
 COLUMN = 190          # width of one task column
 GAP = 70              # between columns, where the "+ stage" button sits
 ROW = 90              # vertical distance between stage and task rows
 NODE_W, NODE_H = 165, 54
 SOURCE_CHARS = 18           # characters of a line that fit the code source card (14 px text, a barrel shape)
+# Half-width cells (a CJK character is two) of a name that fit its card: cytoscape wraps a
+# label inside text-max-width but never shortens it, so a longer name is cut with "…".
+STAGE_CELLS, TASK_CELLS = 20, 38      # a stage's name: one line; a task's: two (its type is the last)
 
 _NODE_ID = re.compile(r"^(source|stage-(\d+)|task-(\d+)-(\d+)|add-stage-(\d+)|add-task-(\d+))$")
 _ERROR_PATH = re.compile(r"^(?:(source)|stages\[(\d+)\](?:\.tasks\[(\d+)\])?)")
@@ -88,6 +92,8 @@ def _short(text: str, limit: int = 24) -> str:
 
 
 def _node(node_id, label, kind, x, y, data=None, classes=""):
+    if width(label) != len(label):          # wide (CJK) characters: see the ".cjk" style
+        classes = f"{classes} cjk".strip()
     return {"data": {"id": node_id, "label": label, "kind": kind, **(data or {})},
             "position": {"x": x, "y": y}, "classes": " ".join(c for c in (kind, classes) if c)}
 
@@ -128,8 +134,11 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
     source = spec.get("source")
     pipeline = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("source", "stages")}
     # Both lines cut to what the card holds at its font size (a URL has no space to wrap at).
-    label = (f"{_short(source.get('repository'), SOURCE_CHARS) or 'repository?'}\n"
-             f"{_short('branch ' + (source.get('branch') or 'main'), SOURCE_CHARS)}" if source else "+ code source")
+    label = _("+ code source")
+    if source:          # (marked strings outside the f-string: extraction does not look inside one)
+        repository = _short(source.get("repository"), SOURCE_CHARS) or _("repository?")
+        branch = _short(_("branch {name}", name=source.get("branch") or "main"), SOURCE_CHARS)
+        label = f"{repository}\n{branch}"
     if source or editable:
         elements.append(decorate(_node("source", label, "source", 0, 0, {"spec": copy.deepcopy(source), "pipeline": pipeline},
                                        "" if source else "empty")))
@@ -137,14 +146,15 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
     stages = spec.get("stages") or []
     for i, stage in enumerate(stages):
         if editable:
-            elements.append(_node(f"add-stage-{i}", "+", "add-stage", left + GAP / 2, 0, {"title": "add a stage here"}))
+            elements.append(_node(f"add-stage-{i}", "+", "add-stage", left + GAP / 2, 0, {"title": _("add a stage here")}))
         tasks = stage.get("tasks") or []
         parallel = stage.get("mode") == "parallel"
         width = COLUMN * max(1, len(tasks) if parallel else 1)
         start, centre = left + GAP, left + GAP + width / 2
         sid = stage_id(i)
         stage_data = {k: copy.deepcopy(v) for k, v in stage.items() if k != "tasks"}
-        elements.append(decorate(_node(sid, f"{stage.get('name') or '(no name)'}\n{stage.get('mode') or 'serial'}", "stage",
+        name = fit(stage.get("name"), STAGE_CELLS) or _("(no name)")
+        elements.append(decorate(_node(sid, f"{name}\n{mode_label(stage.get('mode') or 'serial')}", "stage",
                                        centre, 0, {"spec": stage_data, "index": i})))
         previous = stage_id(i - 1) if i else ("source" if (source or editable) else None)
         if previous:
@@ -153,16 +163,17 @@ def spec_to_elements(spec: dict, errors=(), selected: str | None = None, editabl
             x = start + COLUMN * (j + 0.5) if parallel else centre
             y = ROW * (1 if parallel else j + 1)
             tid = task_id(i, j)
-            kind = TASK_TYPE_LABELS.get(task.get("type"), task.get("type") or "no type")
-            elements.append(decorate(_node(tid, f"{task.get('name') or '(no name)'}\n{kind}", "task", x, y,
+            kind = type_label(task.get("type")) or _("no type")
+            name = fit(task.get("name"), TASK_CELLS) or _("(no name)")
+            elements.append(decorate(_node(tid, f"{name}\n{kind}", "task", x, y,
                                            {"spec": copy.deepcopy(task), "stage": i, "index": j})))
             elements.append(_edge(sid if parallel or j == 0 else task_id(i, j - 1), tid, "order"))
         if editable:
             rows = (1 if tasks else 0) if parallel else len(tasks)
-            elements.append(_node(f"add-task-{i}", "+ task", "add-task", centre, ROW * (rows + 1), {"stage": i}))
+            elements.append(_node(f"add-task-{i}", _("+ task"), "add-task", centre, ROW * (rows + 1), {"stage": i}))
         left = start + width
     if editable:
-        elements.append(_node(f"add-stage-{len(stages)}", "+", "add-stage", left + GAP / 2, 0, {"title": "add a stage here"}))
+        elements.append(_node(f"add-stage-{len(stages)}", "+", "add-stage", left + GAP / 2, 0, {"title": _("add a stage here")}))
     return elements
 
 
@@ -193,8 +204,11 @@ STYLESHEET = [
                                       "text-max-width": NODE_W - 14, "text-overflow-wrap": "anywhere"}},
     {"selector": ".source.empty", "style": {"border-style": "dashed", "color": "#0d6efd"}},
     {"selector": ".stage", "style": {"background-color": "#343a40", "color": "#ffffff", "border-color": "#343a40",
-                                     "font-weight": "bold", "height": 46}},
+                                     "font-weight": "bold", "height": 46, "text-max-width": NODE_W - 10}},
     {"selector": ".task", "style": {"text-max-width": NODE_W - 10}},
+    # Chinese has no spaces to wrap at: its lines may break between any two characters
+    # (English keeps breaking at spaces).
+    {"selector": ".cjk", "style": {"text-overflow-wrap": "anywhere"}},
     {"selector": ".add-stage", "style": {"shape": "ellipse", "width": 26, "height": 26, "font-size": 18,
                                          "background-color": "#0d6efd", "color": "#ffffff", "border-width": 0,
                                          "z-index": 10}},

@@ -13,6 +13,7 @@ import threading
 from flask import Blueprint, jsonify, request
 
 from models.db import database
+from models.i18n import _
 from models.triggers import record_unstored, store_delivery, webhook_candidates, webhook_secret
 from models.webhook_parse import load_json, parse, verify
 
@@ -37,14 +38,14 @@ def _answer(code: int, **body):
 @hooks_blueprint.post("/hooks/<provider>")
 def receive(provider: str):
     if provider not in SIGNATURE_HEADER:
-        return _answer(404, error=f"unknown provider '{provider}' (use /hooks/github or /hooks/gitlab)")
+        return _answer(404, error=_("unknown provider '{provider}' (use /hooks/github or /hooks/gitlab)", provider=provider))
     if (request.content_length or 0) > MAX_BODY:
-        return _answer(413, error="body larger than 5 MB")
+        return _answer(413, error=_("body larger than 5 MB"))
     body = request.stream.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
-        return _answer(413, error="body larger than 5 MB")
+        return _answer(413, error=_("body larger than 5 MB"))
     if not request.headers.get(SIGNATURE_HEADER[provider]):
-        return _answer(401, error=f"missing {SIGNATURE_HEADER[provider]} header")
+        return _answer(401, error=_("missing {header} header", header=SIGNATURE_HEADER[provider]))
     try:
         load_json(body)
     except ValueError as err:
@@ -66,7 +67,7 @@ def _accept(provider: str, headers: dict, body: bytes):
         if candidates:      # someone is trying our repository: show it in its deliveries list
             with _write_lock:
                 record_unstored(provider, event.name, event.repository, "rejected: bad signature")
-        return _answer(401, error="signature does not match the secret of any pipeline on this repository")
+        return _answer(401, error=_("signature does not match the secret of any pipeline on this repository"))
     kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
     ping = "ping: the webhook works" if event.kind == "ping" else None
     with _write_lock:

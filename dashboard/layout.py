@@ -5,23 +5,34 @@ The daemon status comes from models.daemon_state.alive() (a fresh heartbeat); it
 computed when the page loads and then every few seconds, so stopping or starting the
 daemon shows up without a reload. The status poll's callback is declared on `wiring` and
 registered by app.create_app(), which owns the shell (with actions' dialog).
+
+The language switcher is a plain link per language, `/lang/<code>?next=<this page>`
+(dashboard/viewer.py sets the cookie and comes back): the layout is built on Dash's own
+request, so the first `next` comes from its Referer, and a clientside callback keeps it
+on the page shown as the reader moves between pages.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
+from flask import has_request_context, request
 
-from dashboard import actions, ids
+from dashboard import actions, ids, viewer
+from dashboard.components import sentence
 from dashboard.wiring import Callbacks
-from models import daemon_state, served
+from models import daemon_state, i18n, served
+from models.i18n import N_, _, ngettext
 
 DAEMON_POLL_MS = 5000
-NAV_LINKS = (("Pipelines", "/pipelines"), ("Releases", "/releases"), ("Clusters", "/clusters"),
-             ("Code repositories", "/repositories"), ("Settings", "/settings"))
+NAV_LINKS = ((N_("Pipelines"), "/pipelines"), (N_("Releases"), "/releases"), (N_("Clusters"), "/clusters"),
+             (N_("Code repositories"), "/repositories"), (N_("Settings"), "/settings"))
+NAV_LANGUAGE = "nav-language"            # the switcher's links: {"type": NAV_LANGUAGE, "lang": code}
 
 wiring = Callbacks()
 
@@ -30,31 +41,57 @@ def daemon_status():
     """(badge text, badge colour, warning hidden?) for the navbar."""
     beat = daemon_state.alive()
     if beat is None:
-        return "daemon: not running", "danger", False
+        return _("daemon: not running"), "danger", False
     if beat.state == "paused":        # e.g. a full disk: running tasks go on, new ones wait
-        return f"daemon: paused — {beat.reason}", "warning", True
-    return f"daemon: running (pid {beat.pid})", "success", True
+        return _("daemon: paused — {reason}", reason=beat.reason), "warning", True
+    return _("daemon: running (pid {pid})", pid=beat.pid), "success", True
+
+
+def _this_page() -> str:
+    """The page being shown, for the switcher's `next` (the layout's request is Dash's own,
+    made by that page: its Referer names it)."""
+    if not has_request_context():
+        return "/"
+    referrer = request.referrer or "/"
+    return viewer.same_site(referrer, request.host)
+
+
+def language_switcher(current: str | None = None) -> html.Div:
+    """English / 中文: each a plain link through /lang/<code>; the current one is marked."""
+    current = current or i18n.language()
+    target = _this_page()
+    links = []
+    for code, label in i18n.LANGUAGES.items():
+        chosen = code == current
+        links.append(html.A(label, href=f"/lang/{code}?{urlencode({'next': target})}", lang=code.replace("_", "-"),
+                            id={"type": NAV_LANGUAGE, "lang": code},
+                            className="nav-link ps-0 pe-3 px-md-2 language-choice" + (" active fw-bold" if chosen else ""),
+                            **({"aria-current": "true"} if chosen else {})))
+    return html.Div(links, className="navbar-nav flex-row language-switcher me-2",
+                    title=_("Language"), **{"aria-label": _("Language")})
 
 
 def navbar() -> dbc.Navbar:
-    text, colour, _ = daemon_status()
+    text, colour, _hidden = daemon_status()
     # Below Bootstrap's md breakpoint the links fold behind a toggler (a narrow window keeps one row).
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("Millrace", href="/pipelines"),
         dbc.NavbarToggler(id=ids.NAV_TOGGLER, n_clicks=0),
         dbc.Collapse([
-            dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="partial")) for label, href in NAV_LINKS],
+            dbc.Nav([dbc.NavItem(dbc.NavLink(str(label), href=href, active="partial")) for label, href in NAV_LINKS],
                     navbar=True, className="me-auto"),
+            language_switcher(),
             dbc.Badge(text, id=ids.NAV_DAEMON, color=colour, className="daemon-status"),
         ], id=ids.NAV_COLLAPSE, is_open=False, navbar=True),
     ], fluid=True), color="dark", dark=True, expand="md", className="mb-3")
 
 
 def daemon_warning() -> dbc.Alert:
-    _, _, hidden = daemon_status()
-    return dbc.Alert([html.Strong("No daemon is running: "),
-                      "queued runs will not start and triggers will not fire. Start one with ",
-                      html.Code("python run.py daemon"), " (or ", html.Code("python run.py up"), ")."],
+    hidden = daemon_status()[2]
+    # One sentence, its commands kept as code: the translation places them ({daemon}, {up}).
+    return dbc.Alert([html.Strong(_("No daemon is running: ")),
+                      *sentence(_("queued runs will not start and triggers will not fire. Start one with {daemon} "
+                                 "(or {up})."), daemon=html.Code("python run.py daemon"), up=html.Code("python run.py up"))],
                      id=ids.NAV_DAEMON_WARNING, color="warning", is_open=not hidden, className="mx-3")
 
 
@@ -66,12 +103,17 @@ def restart_note():
     note = served.last_restart()
     if not note or time.time() - note.get("at", 0) > RESTART_SHOWN_SECONDS:
         return None
-    at = dt.datetime.fromtimestamp(note["at"], dt.timezone.utc)
-    how = "was killed (SIGKILL)" if note.get("exit_code") == -9 else f"exited with code {note.get('exit_code')}"
-    return [html.Strong("Daemon restarted: "),
-            f"the daemon {how}; run.py up started it again (pid {note.get('pid')}) at {at:%H:%M:%S} UTC "
-            f"after {note.get('delay', 0):g} s ({note.get('count', 1)} restart{'s' if note.get('count', 1) != 1 else ''} "
-            "so far). Its log is on the terminal running run.py up."]
+    at = viewer.local_time(dt.datetime.fromtimestamp(note["at"], dt.timezone.utc).replace(tzinfo=None))
+    how = _("was killed (SIGKILL)") if note.get("exit_code") == -9 else \
+        _("exited with code {code}", code=note.get("exit_code"))
+    count = note.get("count", 1)
+    when, delay = at.strftime("%H:%M:%S ") + viewer.zone_label(at), format(note.get("delay", 0), "g")
+    return [html.Strong(_("Daemon restarted: ")),
+            ngettext("the daemon {how}; run.py up started it again (pid {pid}) at {at} after {delay} s ({n} restart "
+                     "so far). Its log is on the terminal running run.py up.",
+                     "the daemon {how}; run.py up started it again (pid {pid}) at {at} after {delay} s ({n} restarts "
+                     "so far). Its log is on the terminal running run.py up.", count,
+                     how=how, pid=note.get("pid"), at=when, delay=delay)]
 
 
 def shell():
@@ -94,6 +136,18 @@ def refresh_daemon(_n):
     text, colour, hidden = daemon_status()
     note = restart_note()
     return text, colour, not hidden, note, note is not None
+
+
+# The switcher's `next` follows the page shown (Dash moves between pages without a new layout).
+# It also sets <html lang> to the current language, so the browser picks Chinese glyphs for zh-CN.
+wiring.clientside("""function (_path, _search) {
+    var here = window.location.pathname + window.location.search;
+    var current = document.querySelector(".language-choice[aria-current]");
+    if (current) { document.documentElement.lang = current.getAttribute("lang"); }
+    return CODES.map(function (code) { return "/lang/" + code + "?next=" + encodeURIComponent(here); });
+}""".replace("CODES", json.dumps(list(i18n.LANGUAGES))),
+    Output({"type": NAV_LANGUAGE, "lang": dash.ALL}, "href"), Input("_pages_location", "pathname"),
+    Input("_pages_location", "search"))
 
 
 @wiring.callback(Output(ids.NAV_COLLAPSE, "is_open"), Input(ids.NAV_TOGGLER, "n_clicks"),

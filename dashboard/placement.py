@@ -7,6 +7,7 @@ Reads models.clusters and builds plain data; nothing writes.
 from __future__ import annotations
 
 from models import clusters
+from models.i18n import _
 
 # A dbc.Select keeps "" for its placeholder, so "nothing chosen" gets a value no cluster name can have.
 DEFAULT_CLUSTER = "(default)"    # a pipeline without `cluster`: the default cluster, else this machine
@@ -22,8 +23,9 @@ def cluster_options(choices: dict | None, current: str | None = None) -> list[tu
     """(value, label) of where a pipeline may run: the default, this machine, each registered
     cluster; a name no longer registered stays choosable so that saving does not drop it."""
     names, chosen = (choices or {}).get("clusters") or [], (choices or {}).get("default")
-    out = [(DEFAULT_CLUSTER, f"default ({f'cluster {chosen}' if chosen else 'this machine: no default cluster'})"),
-           (clusters.LOCAL, "this machine (local processes)")] + [(n, f"cluster {n}") for n in names]
+    out = [(DEFAULT_CLUSTER, _("default (cluster {name})", name=chosen) if chosen
+            else _("default (this machine: no default cluster)")),
+           (clusters.LOCAL, _("this machine (local processes)"))] + [(n, _("cluster {name}", name=n)) for n in names]
     if current and current not in names and current != clusters.LOCAL:
-        out.append((current, f"cluster {current} (not registered)"))
+        out.append((current, _("cluster {name} (not registered)", name=current)))
     return out

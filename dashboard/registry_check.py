@@ -15,6 +15,8 @@ import ssl
 import urllib.error
 import urllib.request
 
+from models.i18n import N_
+
 TIMEOUT_SECONDS = 3
 
 
@@ -28,14 +30,15 @@ def _context(insecure: bool, ca_cert: str) -> ssl.SSLContext:
 
 
 def unreachable(url: str, insecure: bool, ca_cert: str = "") -> str | None:
-    """None when the registry at `url` answers; else a one-line reason naming the address."""
+    """None when the registry at `url` answers; else a one-line reason naming the address (a Msg:
+    shown in the reader's language, its English starting "registry URL" for the form's field)."""
     scheme = "http" if url.startswith("http://") else "https"
     host = re.sub(r"^[a-z]+://", "", url).split("/")[0]
     target = f"{scheme}://{host}/v2/"
     try:
         context = _context(insecure, ca_cert)
     except ssl.SSLError as exc:
-        return f"the CA certificate could not be read: {exc}"
+        return N_("the CA certificate could not be read: {error}", error=str(exc))
     try:
         with urllib.request.urlopen(target, timeout=TIMEOUT_SECONDS, context=context):
             return None
@@ -43,5 +46,6 @@ def unreachable(url: str, insecure: bool, ca_cert: str = "") -> str | None:
         return None                                 # it answered (401: it wants credentials)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return (f"registry URL {url}: no answer from {target} within {TIMEOUT_SECONDS} s ({reason}); check the "
-                "address, or tick “Add it even if it does not answer now”")
+        return N_("registry URL {url}: no answer from {target} within {seconds} s ({reason}); check the "
+                  "address, or tick “Add it even if it does not answer now”", url=url, target=target,
+                  seconds=TIMEOUT_SECONDS, reason=str(reason))

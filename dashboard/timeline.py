@@ -13,6 +13,7 @@ import datetime as dt
 import plotly.graph_objects as go
 
 from dashboard.components import STATUS_COLOURS, duration_text, status_hex, status_word
+from models.i18n import _
 
 MIN_BAR_SHARE = 0.004  # of the whole span: a 0.1 s task must stay visible beside a 2-hour one
 
@@ -39,8 +40,8 @@ def _figure(bars: list[dict], now: dt.datetime, title: str, height_per_bar: int)
         fig.add_trace(go.Bar(
             name=status_word(status), orientation="h", y=[b["label"] for b in mine], base=[s.isoformat() for s in starts],
             x=lengths, marker_color=status_hex(status), customdata=[b["key"] for b in mine],
-            hovertext=[f"{b['label']}: {status_word(status)}, "
-                       f"{duration_text((e - s).total_seconds())}" for b, s, e in zip(mine, starts, ends)],
+            hovertext=[_("{label}: {status}, {duration}", label=b["label"], status=status_word(status),
+                         duration=duration_text((e - s).total_seconds())) for b, s, e in zip(mine, starts, ends)],
             hoverinfo="text"))
     fig.update_layout(
         title=title or None, barmode="overlay", showlegend=True, height=max(180, 60 + height_per_bar * len(bars)),

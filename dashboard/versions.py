@@ -20,6 +20,7 @@ from dashboard.diffview import side_by_side
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.wiring import Callbacks
 from models import pipelines
+from models.i18n import _
 from models.tables import Pipeline
 
 wiring = Callbacks()
@@ -34,7 +35,7 @@ def _text(pipeline: Pipeline, number: int) -> str:
 
 
 def diff(pipeline: Pipeline, old: int, new: int):
-    return side_by_side(_text(pipeline, old), _text(pipeline, new), f"version {old}", f"version {new}",
+    return side_by_side(_text(pipeline, old), _text(pipeline, new), _("version {number}", number=old), _("version {number}", number=new),
                         table_id="version-diff-table")
 
 
@@ -46,22 +47,22 @@ def history(pipeline: Pipeline) -> list:
     for v in found:
         actions = []
         if v.version_number > 1:
-            actions.append(html.Button("Compare with previous", id={"type": ids.VERSION_COMPARE, "version": v.version_number},
+            actions.append(html.Button(_("Compare with previous"), id={"type": ids.VERSION_COMPARE, "version": v.version_number},
                                        className="btn btn-sm btn-outline-secondary me-1"))
         if v.id != current:
-            actions.append(action_button("Restore", f"restore:{v.version_number}", pipeline.id, "primary"))
+            actions.append(action_button(_("Restore"), f"restore:{v.version_number}", pipeline.id, "primary"))
         rows.append(html.Tr([html.Td(f"v{v.version_number}"),
-                             html.Td(dbc.Badge("current", color="success") if v.id == current else ""),
+                             html.Td(dbc.Badge(_("current"), color="success") if v.id == current else ""),
                              html.Td(time_text(v.created_at)), html.Td(v.created_by),
                              html.Td(actions, className="text-nowrap")], **{"data-version": v.version_number}))
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Version", "", "Saved", "By", "")]))
-    choices = [{"label": f"version {v.version_number}", "value": v.version_number} for v in found]
+    head = html.Thead(html.Tr([html.Th(h) for h in (_("Version"), "", _("Saved"), _("By"), "")]))
+    choices = [{"label": _("version {number}", number=v.version_number), "value": v.version_number} for v in found]
     newest = found[0].version_number
     older = found[1].version_number if len(found) > 1 else newest
     pickers = dbc.Row([
-        dbc.Col([dbc.Label("Compare", html_for=ids.VERSION_FROM),
+        dbc.Col([dbc.Label(_("Compare"), html_for=ids.VERSION_FROM),
                  dbc.Select(id=ids.VERSION_FROM, options=choices, value=older)], width="auto"),
-        dbc.Col([dbc.Label("with", html_for=ids.VERSION_TO),
+        dbc.Col([dbc.Label(_("with"), html_for=ids.VERSION_TO),
                  dbc.Select(id=ids.VERSION_TO, options=choices, value=newest)], width="auto"),
     ], className="g-2 mb-2 align-items-end")
     return [html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="versions align-middle mb-2"),
@@ -71,7 +72,7 @@ def history(pipeline: Pipeline) -> list:
 
 def card(pipeline: Pipeline) -> dbc.Card:
     newest = pipelines.current_version(pipeline).version_number
-    return dbc.Card([dbc.CardHeader("Version history"),
+    return dbc.Card([dbc.CardHeader(_("Version history")),
                      dbc.CardBody([dcc.Store(id=ids.DETAIL_VERSIONS_SHOWN, data=newest),
                                    html.Div(history(pipeline), id=ids.DETAIL_VERSIONS)])], className="mb-3")
 

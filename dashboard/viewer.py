@@ -66,6 +66,15 @@ def _same_site(target: str | None) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def same_site(url: str | None, host: str) -> str:
+    """The path and query of `url` when it is an address on this site (`host`), else "/"
+    (the switcher's `next` from a Referer: never another site's address)."""
+    parts = urlsplit(url or "/")
+    if parts.netloc and parts.netloc != host:
+        return "/"
+    return _same_site((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+
+
 @blueprint.get("/lang/<code>")
 def choose_language(code: str):
     """The switcher's link: remember the language in a cookie and go back to the page."""

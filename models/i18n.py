@@ -122,7 +122,8 @@ class Msg:
         if self.plural is not None:
             text = catalog(lang).ngettext(self.id, self.plural, self.n)
             return _fill(text, {"n": self.n, **self.params}, lang)
-        return _fill(catalog(lang).gettext(self.id), self.params, lang)
+        params = self.params if self.n is None else {"n": self.n, **self.params}   # N_("…{n}…", n=3)
+        return _fill(catalog(lang).gettext(self.id), params, lang)
 
     def __str__(self) -> str:
         return self.render()

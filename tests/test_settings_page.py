@@ -60,7 +60,8 @@ def test_a_registry_added_from_the_form_keeps_its_password_sealed_and_unshown(pa
 ])
 def test_a_refused_registry_shows_the_models_reason_on_its_field(page, url, username, password, ca, control, words):
     out = page.add_registry(1, "r", url, username, password, False, ca, False, 0, anyway=True)
-    marks = dict(zip(page.REGISTRY_CONTROLS, zip(out[2:10:2], out[3:10:2])))
+    end = 2 + 2 * len(page.REGISTRY_CONTROLS)          # after the feedback and the change counter
+    marks = dict(zip(page.REGISTRY_CONTROLS, zip(out[2:end:2], out[3:end:2])))
     assert marks[control][0] is True and words in marks[control][1]
     assert [c for c, (bad, _) in marks.items() if bad] == [control]
     assert out[0] is None and out[1] is no_update and registries.all_registries() == []

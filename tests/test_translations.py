@@ -79,3 +79,7 @@ def test_the_environment_chooses_the_language_when_nothing_else_does():
     assert i18n.from_environment({"LANG": "zh_CN.UTF-8"}) == "zh_CN"
     assert i18n.from_environment({"LANGUAGE": "fr:zh_CN", "LANG": "en_US.UTF-8"}) == "zh_CN"
     assert i18n.from_environment({}) == "en"
+
+
+def test_a_message_without_plural_forms_may_still_have_a_placeholder_named_n():
+    assert i18n.N_("at least {n} characters", n=10).render("en") == "at least 10 characters"

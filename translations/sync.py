@@ -89,12 +89,18 @@ def fill(lang: str, mapping: dict) -> int:
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["--fill"]:       # --fill LANG FILE.json: translations typed in bulk
-        import json
-        print(fill(sys.argv[2], json.loads(Path(sys.argv[3]).read_text())), "set")
+    """`sync.py`: extract and update; `sync.py --fill LANG FILE.json [FILE.json …]`: the same,
+    then set translations typed in bulk ({msgid: text}) — after the update, so new strings
+    are there to be filled."""
     template = extract()
     with open(HERE / "millrace.pot", "wb") as f:
         write_po(f, template, width=0, sort_output=True)
+    for lang in LANGUAGES:
+        update(template, lang)
+    if sys.argv[1:2] == ["--fill"]:
+        import json
+        for name in sys.argv[3:]:
+            print(name, fill(sys.argv[2], json.loads(Path(name).read_text(encoding="utf-8"))), "set")
     status = 0
     for lang in LANGUAGES:
         missing = update(template, lang)

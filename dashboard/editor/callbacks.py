@@ -20,6 +20,7 @@ from dashboard.editor.history import history_push, redo, reset, undo
 from dashboard.editor.problems import describe_path, errors_of
 from dashboard.editor.values import apply_form, current_pairs, to_widget
 from dashboard.wiring import Callbacks
+from models.i18n import _, ngettext
 
 FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
 TOGGLE_ALL = {"type": eid.TOGGLE, "path": ALL, "rev": ALL}
@@ -99,18 +100,22 @@ def show_toolbars(selected, state):
 
 @wiring.callback(Output(eid.CANVAS, "elements"), Output(eid.PROBLEMS, "children"),
                  Output(eid.op("undo"), "disabled"), Output(eid.op("redo"), "disabled"),
-                 Output(eid.op("reset"), "disabled"), Output(eid.DIRTY, "className"),
+                 Output(eid.op("reset"), "disabled"), Output(eid.DIRTY, "className"), Output(eid.DIRTY, "title"),
+                 Output(eid.DIRTY, "data-canvas-label"),
                  Input(eid.STATE, "data"), Input(eid.SELECTED, "data"))
 def show_canvas(state, selected):
     spec, errors = state["present"], errors_of(state)
     problems = None
     if errors:
-        problems = error_alert([html.Strong(f"Fix {len(errors)} problem{'s' if len(errors) > 1 else ''} to save:"),
+        problems = error_alert([html.Strong(ngettext("Fix {n} problem to save:", "Fix {n} problems to save:", len(errors))),
                                 html.Ul([html.Li(f"{describe_path(spec, p)}: {m}") for p, m in errors],
                                         className="mb-0")])
-    unchanged = spec == state["initial"]        # "dirty": assets/editor_keys.js asks before leaving
+    unchanged = spec == state["initial"]        # "dirty": assets/editor_keys.js asks before leaving,
+    # The marker also carries the words assets/editor_keys.js says in the reader's language.
+    leave = _("This pipeline has unsaved changes. Leave the editor and lose them?")
+    named = _("Pipeline canvas: click a card to edit it; Esc shows the pipeline settings")
     return (graph.spec_to_elements(spec, errors, selected), problems,
-            not state["past"], not state["future"], unchanged, "" if unchanged else "dirty")
+            not state["past"], not state["future"], unchanged, "" if unchanged else "dirty", leave, named)
 
 
 @wiring.callback(Output(FIELD_ALL, "invalid"), Output({"type": eid.FEEDBACK, "path": ALL}, "children"),

@@ -20,20 +20,21 @@ from dashboard.editor.history import history_new
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.wiring import Callbacks
 from models import pipelines
+from models.i18n import _
 
 wiring = Callbacks()
 
 
 def dialog() -> dbc.Modal:
     return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle("This pipeline was changed meanwhile")),
+        dbc.ModalHeader(dbc.ModalTitle(_("This pipeline was changed meanwhile"))),
         dbc.ModalBody([html.P(id=eid.CONFLICT_TEXT),
                        dbc.Collapse(html.Div(id=eid.CONFLICT_DIFF), id=f"{eid.CONFLICT_DIFF}-open", is_open=False)]),
         dbc.ModalFooter([
-            dbc.Button("Keep editing", id=eid.CONFLICT_CANCEL, color="secondary", outline=True, className="me-auto"),
-            dbc.Button("Reload the stored version", id=eid.CONFLICT_RELOAD, color="secondary"),
-            dbc.Button("Show differences", id=eid.CONFLICT_SHOW_DIFF, color="secondary", outline=True),
-            dbc.Button("Overwrite with my edits", id=eid.CONFLICT_OVERWRITE, color="danger"),
+            dbc.Button(_("Keep editing"), id=eid.CONFLICT_CANCEL, color="secondary", outline=True, className="me-auto"),
+            dbc.Button(_("Reload the stored version"), id=eid.CONFLICT_RELOAD, color="secondary"),
+            dbc.Button(_("Show differences"), id=eid.CONFLICT_SHOW_DIFF, color="secondary", outline=True),
+            dbc.Button(_("Overwrite with my edits"), id=eid.CONFLICT_OVERWRITE, color="danger"),
         ]),
     ], id=eid.CONFLICT_MODAL, is_open=False, size="xl", scrollable=True)
 
@@ -42,11 +43,12 @@ def refused(stale: pipelines.Stale, edits: dict) -> tuple:
     """(CONFLICT data, the dialog's text, the diff) for a refused save of `edits`."""
     current = stale.current
     stored = strip_secrets(pipelines.definition(current))[0]
-    text = (f"Version {current.version_number} was saved by {current.created_by} ({time_text(current.created_at)}) "
-            f"after you opened version {stale.based_on}. Nothing was saved. Reload it (your edits are dropped), "
-            "or look at the differences and overwrite it with your edits.")
-    diff = side_by_side(masked_yaml(stored), masked_yaml(edits), f"stored: version {current.version_number}",
-                        "your edits", table_id="editor-conflict-table")
+    text = _("Version {version} was saved by {user} ({at}) after you opened version {opened}. Nothing was saved. "
+             "Reload it (your edits are dropped), or look at the differences and overwrite it with your edits.",
+             version=current.version_number, user=current.created_by, at=time_text(current.created_at),
+             opened=stale.based_on)
+    diff = side_by_side(masked_yaml(stored), masked_yaml(edits), _("stored: version {version}", version=current.version_number),
+                        _("your edits"), table_id="editor-conflict-table")
     return {"version": current.version_number, "by": current.created_by}, text, diff
 
 

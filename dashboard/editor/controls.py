@@ -15,12 +15,14 @@ from dash import html
 from dashboard.editor import ids as eid
 from dashboard.editor.values import to_widget
 from dashboard.graph import parse_node
+from models.i18n import N_, Msg
 
-STAGE_OPS = (("+ Stage after", "add-stage-after", "primary"), ("+ Task", "add-task", "primary"),
-             ("Copy stage", "copy-stage", "secondary"), ("← Move left", "stage-left", "secondary"),
-             ("Move right →", "stage-right", "secondary"), ("Delete stage", "delete-stage", "danger"))
-TASK_OPS = (("Copy task", "copy-task", "secondary"), ("↑ Move up", "task-up", "secondary"),
-            ("↓ Move down", "task-down", "secondary"), ("Delete task", "delete-task", "danger"))
+# Labels are Msgs: the bars are built per page view, in the reader's language (op_button str()s them).
+STAGE_OPS = ((N_("+ Stage after"), "add-stage-after", "primary"), (N_("+ Task"), "add-task", "primary"),
+             (N_("Copy stage"), "copy-stage", "secondary"), (N_("← Move left"), "stage-left", "secondary"),
+             (N_("Move right →"), "stage-right", "secondary"), (N_("Delete stage"), "delete-stage", "danger"))
+TASK_OPS = ((N_("Copy task"), "copy-task", "secondary"), (N_("↑ Move up"), "task-up", "secondary"),
+            (N_("↓ Move down"), "task-down", "secondary"), (N_("Delete task"), "delete-task", "danger"))
 
 
 def error_for(errors, path: str) -> str | None:
@@ -56,7 +58,7 @@ def select_field(label, path, value, options, errors):
 
 
 def op_button(label, name, colour="secondary", **kwargs):
-    return dbc.Button(label, id=eid.op(name), color=colour, outline=colour != "primary", size="sm",
+    return dbc.Button(str(label) if isinstance(label, Msg) else label, id=eid.op(name), color=colour, outline=colour != "primary", size="sm",
                       className="me-1 mb-1", **kwargs)
 
 

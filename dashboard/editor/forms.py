@@ -19,34 +19,34 @@ from dashboard.editor import ids as eid, pickers
 from dashboard.editor.controls import op_button, select_field, text_field
 from dashboard.editor.pipeline_form import pipeline_form
 from dashboard.editor.values import BLANK_CHOICE
+from dashboard.editor.words import field_label, mode_options, type_options
 from dashboard.editor.yaml_text import secret_key
 from dashboard.graph import parse_node
 from models import task_types
-from models.spec import STAGE_MODES, TASK_TYPE_LABELS, TASK_TYPES
+from models.i18n import N_, _
+from models.spec import STAGE_MODES, TASK_TYPES
 
-REPOSITORY_HINT = "https://… or file:///…"
+REPOSITORY_HINT = N_("https://… or file:///…")       # a Msg: shown in the reader's language
 
 
 def source_form(spec, errors):
     source = spec.get("source")
     if not source:
-        return [html.H5("Code source"),
-                html.P("No code source: tasks start in an empty workspace.", className="text-muted"),
-                op_button("+ Add code source", "add-source", "primary")]
-    return [html.H5("Code source"),
-            text_field("Repository URL", "source.repository", source.get("repository"), errors, required=True,
-                       placeholder=REPOSITORY_HINT, help_text="A git URL or a local path."),
-            text_field("Branch", "source.branch", source.get("branch"), errors, placeholder="main"),
-            op_button("Remove code source", "delete-source", "danger")]
+        return [html.H5(_("Code source")),
+                html.P(_("No code source: tasks start in an empty workspace."), className="text-muted"),
+                op_button(_("+ Add code source"), "add-source", "primary")]
+    return [html.H5(_("Code source")),
+            text_field(_("Repository URL"), "source.repository", source.get("repository"), errors, required=True,
+                       placeholder=str(REPOSITORY_HINT), help_text=_("A git URL or a local path.")),
+            text_field(_("Branch"), "source.branch", source.get("branch"), errors, placeholder="main"),
+            op_button(_("Remove code source"), "delete-source", "danger")]
 
 
 def stage_form(spec, i, errors):
     stage, p = spec["stages"][i], f"stages[{i}]"
-    return [html.H5("Stage"),
-            text_field("Stage name", f"{p}.name", stage.get("name"), errors, required=True),
-            select_field("Tasks run", f"{p}.mode", stage.get("mode") or "serial",
-                         [(m, {"serial": "serial — one after another", "parallel": "parallel — all at once"}[m])
-                          for m in STAGE_MODES], errors)]
+    return [html.H5(_("Stage")),
+            text_field(_("Stage name"), f"{p}.name", stage.get("name"), errors, required=True),
+            select_field(_("Tasks run"), f"{p}.mode", stage.get("mode") or "serial", mode_options(STAGE_MODES), errors)]
 
 
 def env_rows(task, p, errors, stored, stage_name):
@@ -55,13 +55,13 @@ def env_rows(task, p, errors, stored, stage_name):
         q = f"{p}.env[{k}]"
         secret = bool(env.get("secret"))
         kept = secret and secret_key(stage_name, task.get("name"), env.get("name")) in stored
-        hint = "(stored)" if kept else ("secret value" if secret else "value")
+        hint = _("(stored)") if kept else (_("secret value") if secret else _("value"))
         rows.append(dbc.Row([
-            dbc.Col(text_field("Name", f"{q}.name", env.get("name"), errors, placeholder="NAME"), width=4),
-            dbc.Col(text_field("Value", f"{q}.value", env.get("value"), errors, placeholder=hint,
+            dbc.Col(text_field(_("Name"), f"{q}.name", env.get("name"), errors, placeholder="NAME"), width=4),
+            dbc.Col(text_field(_("Value"), f"{q}.value", env.get("value"), errors, placeholder=hint,
                                input_type="password" if secret else "text"), width=4),
-            dbc.Col([dbc.Label("Secret"), dbc.Switch(id=eid.toggle(f"{q}.secret"), value=secret)], width=2),
-            dbc.Col(op_button("✕", f"delete-env:{k}", "danger", title="remove this variable"), width=2,
+            dbc.Col([dbc.Label(_("Secret")), dbc.Switch(id=eid.toggle(f"{q}.secret"), value=secret)], width=2),
+            dbc.Col(op_button("✕", f"delete-env:{k}", "danger", title=_("remove this variable")), width=2,
                     className="pt-4"),
         ], className="g-1"))
     return rows
@@ -72,9 +72,9 @@ def task_field(spec, declared, path, value, errors, offered):
     with suggestions where it knows some."""
     options = pickers.select_options(declared.picker, offered, value) if declared.picker else None
     if options is not None:
-        return select_field(declared.label, path, value or BLANK_CHOICE,
+        return select_field(field_label(declared.label), path, value or BLANK_CHOICE,
                             [(v or BLANK_CHOICE, label) for v, label in options], errors)
-    return text_field(declared.label, path, value, errors, required=declared.required, multiline=declared.multiline,
+    return text_field(field_label(declared.label), path, value, errors, required=declared.required, multiline=declared.multiline,
                       placeholder=declared.hint or None,
                       suggestions=pickers.suggestions(declared.picker, offered, spec) if declared.picker else ())
 
@@ -83,19 +83,19 @@ def task_form(spec, i, j, errors, stored, offered=None):
     stage, p = spec["stages"][i], f"stages[{i}].tasks[{j}]"
     task = stage["tasks"][j]
     kind = task.get("type")
-    out = [html.H5(f"Task in stage '{stage.get('name')}'"),
-           text_field("Task name", f"{p}.name", task.get("name"), errors, required=True),
-           select_field("Type", f"{p}.type", kind if kind in TASK_TYPES else "",
-                        ([] if kind in TASK_TYPES else [("", "choose a type")]) + list(TASK_TYPE_LABELS.items()), errors)]
+    out = [html.H5(_("Task in stage '{stage}'", stage=stage.get("name"))),
+           text_field(_("Task name"), f"{p}.name", task.get("name"), errors, required=True),
+           select_field(_("Type"), f"{p}.type", kind if kind in TASK_TYPES else "",
+                        ([] if kind in TASK_TYPES else [("", _("choose a type"))]) + type_options(), errors)]
     if kind not in TASK_TYPES:
         return out
     for declared in task_types.get(kind).fields:      # labels, hints and order as models.task_types declares them
         out.append(task_field(spec, declared, f"{p}.{declared.name}", task.get(declared.name), errors, offered or {}))
-    out += [html.H6("Environment variables", className="mt-3"),
+    out += [html.H6(_("Environment variables"), className="mt-3"),
             *env_rows(task, p, errors, stored, stage.get("name")),
-            op_button("+ Variable", "add-env"),
-            dbc.FormText("Secret values are stored encrypted, never shown again, and masked as *** in logs; "
-                         "a stored one stays as it is while its value is left empty.", className="d-block")]
+            op_button(_("+ Variable"), "add-env"),
+            dbc.FormText(_("Secret values are stored encrypted, never shown again, and masked as *** in logs; "
+                           "a stored one stays as it is while its value is left empty."), className="d-block")]
     return out
 
 

@@ -17,8 +17,9 @@ page that fixes it. The daemon applies the same rule at run time (daemon/tasks/l
 from __future__ import annotations
 
 from models import clusters, pipelines, registries, releases, task_types
+from models.i18n import N_, _
 
-CLUSTERS_PAGE = "the Clusters page (/clusters)"
+CLUSTERS_PAGE = N_("the Clusters page (/clusters)")       # a Msg: filled into messages, in the reader's language
 
 
 def _named(field: str) -> set[str]:
@@ -55,15 +56,16 @@ def select_options(picker: str, offered: dict, current) -> list[tuple[str, str]]
     """(value, label) for a select picker, or None for free text with suggestions."""
     if picker == "cluster":
         default = offered.get("default_cluster")
-        blank = f"where the pipeline runs (else the default: {f'cluster {default}' if default else 'none marked'})"
+        blank = (_("where the pipeline runs (else the default: cluster {name})", name=default) if default
+                 else _("where the pipeline runs (else the default: none marked)"))
         names = offered.get("clusters") or []
     elif picker == "registry":
-        blank, names = "the configured registry", offered.get("registries") or []
+        blank, names = _("the configured registry"), offered.get("registries") or []
     else:
         return None
     out = [("", blank)] + [(n, n) for n in names]
     if current and current not in names:
-        out.append((current, f"{current} (not registered)"))
+        out.append((current, _("{name} (not registered)", name=current)))
     return out
 
 
@@ -86,8 +88,9 @@ def deploy_problems(spec: dict) -> list[tuple[str, str]]:
             name = task.get("cluster") or spec.get("cluster") or ""
             path = f"stages[{i}].tasks[{j}].cluster"
             if name not in ("", clusters.LOCAL) and name not in registered:
-                out.append((path, f"cluster '{name}' is not registered: register it on {CLUSTERS_PAGE} or choose another"))
+                out.append((path, _("cluster '{name}' is not registered: register it on {page} or choose another",
+                                    name=name, page=CLUSTERS_PAGE)))
             elif name in ("", clusters.LOCAL) and default is None:
-                out.append((path, f"no usable cluster: choose one here, or register one and make it the default on "
-                                  f"{CLUSTERS_PAGE}"))
+                out.append((path, _("no usable cluster: choose one here, or register one and make it the default on "
+                                    "{page}", page=CLUSTERS_PAGE)))
     return out

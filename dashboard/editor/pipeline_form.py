@@ -10,27 +10,28 @@ from dash import html
 
 from dashboard.editor.controls import select_field, text_field
 from dashboard.placement import DEFAULT_CLUSTER, cluster_options
+from models.i18n import _
 from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES
 
 
 def header(spec: dict, errors) -> html.Div:
-    return text_field("Pipeline name", "name", spec.get("name"), errors, required=True,
-                      placeholder="my-pipeline", help_text="Letters, digits, '.', '_' or '-'.")
+    return text_field(_("Pipeline name"), "name", spec.get("name"), errors, required=True,
+                      placeholder="my-pipeline", help_text=_("Letters, digits, '.', '_' or '-'."))
 
 
 def pipeline_form(spec, errors, placement=None):
     """`placement`: the registered clusters and the default (placement.placement_choices())."""
-    return [html.H5("Pipeline settings"),
-            html.P("Click a card on the canvas to edit it; the + buttons add stages and tasks.", className="text-muted"),
-            text_field("Description", "description", spec.get("description"), errors, multiline=True),
-            text_field("Timeout (minutes, blank: none)", "timeout_minutes", spec.get("timeout_minutes"), errors,
+    return [html.H5(_("Pipeline settings")),
+            html.P(_("Click a card on the canvas to edit it; the + buttons add stages and tasks."), className="text-muted"),
+            text_field(_("Description"), "description", spec.get("description"), errors, multiline=True),
+            text_field(_("Timeout (minutes, blank: none)"), "timeout_minutes", spec.get("timeout_minutes"), errors,
                        input_type="text", numeric=True),
-            text_field("Static parameters (NAME=value, one a line)", "parameters", spec.get("parameters"), errors,
-                       multiline=True, help_text="Tasks read them as ${NAME}; ${BUILD_ID} is always defined."),
-            select_field("Runs on", "cluster", spec.get("cluster") or DEFAULT_CLUSTER,
+            text_field(_("Static parameters (NAME=value, one a line)"), "parameters", spec.get("parameters"), errors,
+                       multiline=True, help_text=_("Tasks read them as ${NAME}; ${BUILD_ID} is always defined.")),
+            select_field(_("Runs on"), "cluster", spec.get("cluster") or DEFAULT_CLUSTER,
                          cluster_options(placement, spec.get("cluster")), errors),
-            text_field("Scheduling timeout (minutes a task may wait for cluster resources)",
+            text_field(_("Scheduling timeout (minutes a task may wait for cluster resources)"),
                        "scheduling_timeout_minutes", spec.get("scheduling_timeout_minutes"), errors, input_type="text", numeric=True,
                        placeholder=str(DEFAULT_SCHEDULING_TIMEOUT_MINUTES),
-                       help_text=f"Blank: {DEFAULT_SCHEDULING_TIMEOUT_MINUTES}. The wait does not count toward the "
-                                 "timeout; only tasks on a cluster wait.")]
+                       help_text=_("Blank: {minutes}. The wait does not count toward the timeout; only tasks on a "
+                                   "cluster wait.", minutes=DEFAULT_SCHEDULING_TIMEOUT_MINUTES))]

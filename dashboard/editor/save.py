@@ -26,6 +26,7 @@ from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
 from models import pipelines, runs
+from models.i18n import _
 from models.spec import SpecError, validate
 
 ACTOR = "dashboard"
@@ -70,7 +71,7 @@ def sync_yaml(text, tab, state, rev):
 
 
 def blocked(error: str) -> str:
-    return f"{error}. Fix the text (or undo) to go back to the canvas or to save; nothing was applied."
+    return _("{error}. Fix the text (or undo) to go back to the canvas or to save; nothing was applied.", error=error)
 
 
 @wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
@@ -115,19 +116,21 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
         data, words, diff = conflict.refused(exc, state["present"])
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, data, True, words, diff
     except (SpecError, pipelines.Conflict) as exc:       # secrets to retype, a taken name: on their fields
-        errors = exc.errors if isinstance(exc, SpecError) else [("name", str(exc))]
+        # As text, in the reader's language: models/ gives Msgs, which a Store cannot hold.
+        errors = [(p, str(m)) for p, m in exc.errors] if isinstance(exc, SpecError) else [("name", str(exc))]
         state = {**state, "save_errors": {"for": state["present"], "errors": errors}}
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
     except Exception as exc:  # noqa: BLE001 — anything else (pipeline deleted meanwhile…): say it, keep the edits
-        return state, (rev or 0) + 1, no_update, no_update, no_update, error_alert(f"Not saved: {exc}"), *closed
-    message = (f"Saved pipeline '{pipeline.name}' (version {version})." if new else
-               f"Nothing changed: pipeline '{pipeline.name}' stays at version {version}; no new version was stored.")
+        return state, (rev or 0) + 1, no_update, no_update, no_update, error_alert(_("Not saved: {error}", error=str(exc))), *closed
+    message = (_("Saved pipeline '{name}' (version {version}).", name=pipeline.name, version=version) if new else
+               _("Nothing changed: pipeline '{name}' stays at version {version}; no new version was stored.",
+                 name=pipeline.name, version=version))
     if ctx.triggered_id != eid.SAVE_RUN:
         return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message), *closed
     try:
         run = runs.enqueue_run(pipeline, "manual", ACTOR)
     except runs.RunError as exc:
         return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}",
-                error_alert(f"{message} Not started: {exc}"), *closed)
+                error_alert(_("{saved} Not started: {error}", saved=message, error=str(exc))), *closed)
     return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}/runs/{run.number}",
-            ok_alert(f"{message} Started run #{run.number}."), *closed)
+            ok_alert(_("{saved} Started run #{number}.", saved=message, number=run.number)), *closed)

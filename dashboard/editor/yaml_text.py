@@ -14,9 +14,18 @@ from __future__ import annotations
 
 import copy
 
+from models import i18n
+from models.i18n import N_, _
 from models.spec import SpecError, dump_yaml, parse_yaml, validate
 
-MASK = "(hidden: typed, not saved yet)"
+# Shown in the reader's language; read back in any language (the page may have been
+# switched between the text's writing and its reading).
+MASK_TEXT = N_("(hidden: typed, not saved yet)")
+MASK = i18n.english(MASK_TEXT)
+
+
+def _masks() -> set[str]:
+    return {MASK_TEXT.render(lang) for lang in i18n.LANGUAGES}
 
 
 def secret_key(stage: str, task: str, name: str) -> str:
@@ -58,14 +67,14 @@ def masked_yaml(spec: dict) -> str:
     out = copy.deepcopy(spec)
     for _, env in _secrets(out):
         if env.get("value"):
-            env["value"] = MASK
+            env["value"] = str(MASK_TEXT)
     return dump_yaml(out)
 
 
 def _unmask(spec: dict, present: dict | None) -> dict:
     typed = {key: env.get("value") for key, env in _secrets(present or {})}
     for key, env in _secrets(spec):
-        if env.get("value") == MASK:
+        if env.get("value") in _masks():
             env["value"] = typed.get(key) or ""
     return spec
 
@@ -83,7 +92,7 @@ def from_yaml(text: str, present: dict | None = None) -> tuple[dict | None, str 
     try:
         raw = parse_yaml(text)
     except SpecError as exc:
-        return None, exc.errors[0][1]
+        return None, str(exc.errors[0][1])        # models/ may give a Msg: the reader's language
     if isinstance(raw, dict):
         raw = _unmask(raw, present)
     try:
@@ -94,7 +103,7 @@ def from_yaml(text: str, present: dict | None = None) -> tuple[dict | None, str 
     if not isinstance(stages, list) or not all(
             isinstance(s, dict) and isinstance(s.get("tasks") or [], list)
             and all(isinstance(t, dict) for t in s.get("tasks") or []) for s in stages):
-        return None, "a pipeline is a mapping with name and a list of stages, each with a list of tasks"
+        return None, _("a pipeline is a mapping with name and a list of stages, each with a list of tasks")
     for stage in stages:
         stage["tasks"] = stage.get("tasks") or []
     return strip_secrets(raw)[0], None

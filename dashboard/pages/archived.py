@@ -14,9 +14,11 @@ from dash import dcc, html
 
 from dashboard.components import card, status_badge, time_text
 from models import runs
+from models.i18n import _, ngettext
 from models.tables import Pipeline
 
-dash.register_page(__name__, path="/archived", name="Archived pipelines", title="Archived pipelines · Millrace")
+dash.register_page(__name__, path="/archived", name="Archived pipelines",
+                   title=lambda **_params: _("Archived pipelines · Millrace"))
 
 RECORDS = 50
 
@@ -28,20 +30,21 @@ def _pipeline_card(p: Pipeline):
                       status_badge(r.status), html.Span(f" {time_text(r.started_at or r.queued_at)}",
                                                         className="small text-muted")],
                      **{"data-run": r.number}) for r in found]
-    more = [html.P(f"… and {total - len(found)} older runs.", className="small text-muted mb-0")] \
+    more = [html.P(ngettext("… and {n} older run.", "… and {n} older runs.", total - len(found)),
+                   className="small text-muted mb-0")] \
         if total > len(found) else []
-    body = [html.P(f"Deleted {time_text(p.deleted_at)}. Read-only: its runs cannot be re-run.",
+    body = [html.P(_("Deleted {time}. Read-only: its runs cannot be re-run.", time=time_text(p.deleted_at)),
                    className="small text-muted"),
-            html.Ul(items, className="list-unstyled mb-1") if items else html.P("It never ran.", className="text-muted"),
+            html.Ul(items, className="list-unstyled mb-1") if items else html.P(_("It never ran."), className="text-muted"),
             *more]
     return html.Div(card(p.name, body, className="archived-pipeline"), **{"data-pipeline": p.name})
 
 
-def layout(**_):
+def layout(**_params):
     deleted = list(Pipeline.select().where(Pipeline.deleted_at.is_null(False)).order_by(Pipeline.deleted_at.desc()))
     return html.Div([
-        html.H2("Archived pipelines"),
-        html.P(["Deleted pipelines and their run records. ", dcc.Link("Back to the pipelines", href="/pipelines")]),
+        html.H2(_("Archived pipelines")),
+        html.P([_("Deleted pipelines and their run records. "), dcc.Link(_("Back to the pipelines"), href="/pipelines")]),
         *([_pipeline_card(p) for p in deleted] or
-          [dbc.Alert("No pipeline has been deleted.", color="info", className="archived-none")]),
+          [dbc.Alert(_("No pipeline has been deleted."), color="info", className="archived-none")]),
     ])

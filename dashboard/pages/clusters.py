@@ -17,30 +17,35 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.components import card, error_alert, field, ok_alert, time_text
+from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
 from models import clusters, daemon_state
 from models.clusters import Health
+from models.i18n import N_, _
 from models.nudge import wake_daemon
 
-dash.register_page(__name__, path="/clusters", name="Clusters", title="Clusters · Millrace")
+dash.register_page(__name__, path="/clusters", name="Clusters", title=lambda **_params: _("Clusters · Millrace"))
 
 ACTOR = "dashboard"
 POLL_MS = 2000
 HEALTH_COLOURS = {Health.HEALTHY: "success", Health.CHECKING: "secondary", Health.NAMESPACE_MISSING: "warning"}
+# the stored health codes as the reader reads them (an unknown code is shown as it is)
+HEALTH_WORDS = {Health.HEALTHY: N_("healthy"), Health.CHECKING: N_("checking"),
+                Health.NAMESPACE_MISSING: N_("namespace missing"), Health.UNREACHABLE: N_("unreachable"),
+                Health.REFUSED: N_("refused"), Health.ERROR: N_("error")}
 
 
 def rows() -> list[dict]:
     """The registered clusters as plain data (also what the poll compares)."""
     return [{"name": c.name, "server": c.server, "version": c.version or "–", "namespace": c.namespace,
-             "health": c.health, "message": c.health_message or ("the daemon checks a new cluster within seconds"
+             "health": c.health, "message": c.health_message or (_("the daemon checks a new cluster within seconds")
                                                                   if c.health == "checking" else ""),
-             "checked": time_text(c.checked_at) if c.checked_at else "not yet", "default": c.is_default,
+             "checked": time_text(c.checked_at) if c.checked_at else _("not yet"), "default": c.is_default,
              "used_by": clusters.users(c.name)} for c in clusters.all_clusters()]
 
 
 def health_badge(health: str) -> dbc.Badge:
     colour = HEALTH_COLOURS.get(health, "danger")
-    return dbc.Badge(health, color=colour, text_color="dark" if colour == "warning" else None,
+    return dbc.Badge(str(HEALTH_WORDS.get(health, health)), color=colour, text_color="dark" if colour == "warning" else None,
                      className=f"cluster-health health-{health.replace(' ', '-')}")
 
 
@@ -51,63 +56,66 @@ def _button(label: str, action: str, name: str, colour: str, **kwargs) -> html.B
 
 def table(data: list[dict]):
     if not data:
-        return dbc.Alert(["No Kubernetes cluster is registered: tasks run as local processes on the daemon's "
-                          "machine, so pipelines work out of the box. Add a cluster below to run them as pods."],
+        return dbc.Alert([_("No Kubernetes cluster is registered: tasks run as local processes on the daemon's "
+                            "machine, so pipelines work out of the box. Add a cluster below to run them as pods.")],
                          color="info", className="clusters-local-only")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Cluster", "API server", "Version", "Namespace", "Health",
-                                                    "Last check", "Used by", "")]))
+    head = html.Thead(html.Tr([html.Th(h) for h in (_("Cluster"), _("API server"), _("Version"), _("Namespace"),
+                                                    _("Health"), _("Last check"), _("Used by"), "")]))
     body = [html.Tr([
         html.Td([html.Span(r["name"], className="cluster-name fw-semibold"),
-                 dbc.Badge("default", color="primary", className="ms-2 cluster-default") if r["default"] else None]),
+                 dbc.Badge(_("default"), color="primary", className="ms-2 cluster-default") if r["default"] else None]),
         html.Td(html.Code(r["server"], className="cluster-server")), html.Td(r["version"], className="cluster-version"),
         html.Td(html.Code(r["namespace"])),
         html.Td([health_badge(r["health"]), html.Div(r["message"], className="small text-muted cluster-message")]),
         html.Td(r["checked"], className="cluster-checked"),
         html.Td(", ".join(r["used_by"]) or "–", className="cluster-used-by"),
-        html.Td([_button("Make default", "default", r["name"], "primary", disabled=r["default"]),
-                 _button("Remove", "remove", r["name"], "danger")], className="text-nowrap text-end"),
+        html.Td([_button(_("Make default"), "default", r["name"], "primary", disabled=r["default"]),
+                 _button(_("Remove"), "remove", r["name"], "danger")], className="text-nowrap text-end"),
     ], **{"data-cluster": r["name"]}) for r in data]
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="clusters-table align-middle")
 
 
 def add_form() -> list:
     return [
-        dbc.Row([dbc.Col([dbc.Label("Name"), dbc.Input(id=ids.CLUSTER_NAME, placeholder="prod", type="text")], md=4),
-                 dbc.Col([dbc.Label("Context (empty: the kubeconfig's current-context)"),
+        dbc.Row([dbc.Col([dbc.Label(_("Name")), dbc.Input(id=ids.CLUSTER_NAME, placeholder="prod", type="text")], md=4),
+                 dbc.Col([dbc.Label(_("Context (empty: the kubeconfig's current-context)")),
                           dbc.Input(id=ids.CLUSTER_CONTEXT, type="text")], md=5)], className="mb-2"),
         dbc.Label("Kubeconfig"),
         dbc.Textarea(id=ids.CLUSTER_KUBECONFIG, rows=8, className="font-monospace mb-2",
-                     placeholder="paste a kubeconfig (kubectl config view --raw --minify), or upload its file"),
-        dcc.Upload(html.Div(["or ", html.A("upload a kubeconfig file")]), id=ids.CLUSTER_UPLOAD,
+                     placeholder=_("paste a kubeconfig (kubectl config view --raw --minify), or upload its file")),
+        dcc.Upload(html.Div(sentence(_("or {upload}"), upload=html.A(_("upload a kubeconfig file")))),
+                   id=ids.CLUSTER_UPLOAD,
                    className="border border-dashed rounded p-2 mb-2 text-center text-muted cluster-upload"),
-        dbc.Checkbox(id=ids.CLUSTER_DEFAULT, label="Make it the default (pipelines that name no cluster run there)",
+        dbc.Checkbox(id=ids.CLUSTER_DEFAULT, label=_("Make it the default (pipelines that name no cluster run there)"),
                      value=False, className="mb-2"),
-        html.P(["Millrace checks the connection, shows the API server, and creates the namespace ",
-                html.Code("millrace-<name>"), " in which task pods run. The kubeconfig is stored encrypted and "
-                "never shown again."], className="small text-muted"),
-        dbc.Button("Add cluster", id=ids.CLUSTER_ADD, color="primary"),
+        html.P(sentence(_("Millrace checks the connection, shows the API server, and creates the namespace {namespace} "
+                          "in which task pods run. The kubeconfig is stored encrypted and never shown again."),
+                        namespace=html.Code("millrace-<name>")), className="small text-muted"),
+        dbc.Button(_("Add cluster"), id=ids.CLUSTER_ADD, color="primary"),
     ]
 
 
 def local_card():
     beat = daemon_state.alive()
-    return card("Local execution (the embedded default)", [
-        field("Used by", "pipelines with cluster: local, or every pipeline when no cluster is the default"),
-        field("Daemon", f"running on {beat.hostname} (pid {beat.pid})" if beat else "not running"),
-        field("Task slots", daemon_state.get_setting("task_slots"))])
+    return card(_("Local execution (the embedded default)"), [
+        field(_("Used by"), _("pipelines with cluster: local, or every pipeline when no cluster is the default")),
+        field(_("Daemon"), _("running on {host} (pid {pid})", host=beat.hostname, pid=beat.pid) if beat
+              else _("not running")),
+        field(_("Task slots"), daemon_state.get_setting("task_slots"))])
 
 
-def layout(**_):
+def layout(**_params):
     data = rows()
     return html.Div([
-        html.H2("Clusters"),
+        html.H2(_("Clusters")),
         html.Div(id=ids.CLUSTERS_FEEDBACK),
         html.Div(table(data), id=ids.CLUSTERS_TABLE),
-        card("Add a cluster", add_form(), className="cluster-add-card"),
+        card(_("Add a cluster"), add_form(), className="cluster-add-card"),
         local_card(),
-        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle("Remove cluster")), dbc.ModalBody(id=ids.CLUSTER_DIALOG_BODY),
-                   dbc.ModalFooter([dbc.Button("Cancel", id=ids.CLUSTER_DIALOG_CANCEL, color="secondary", outline=True),
-                                    dbc.Button("Remove", id=ids.CLUSTER_DIALOG_CONFIRM, color="danger")])],
+        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(_("Remove cluster"))), dbc.ModalBody(id=ids.CLUSTER_DIALOG_BODY),
+                   dbc.ModalFooter([dbc.Button(_("Cancel"), id=ids.CLUSTER_DIALOG_CANCEL, color="secondary",
+                                               outline=True),
+                                    dbc.Button(_("Remove"), id=ids.CLUSTER_DIALOG_CONFIRM, color="danger")])],
                   id=ids.CLUSTER_DIALOG, is_open=False),
         dcc.Store(id=ids.CLUSTER_PENDING), dcc.Store(id=ids.CLUSTERS_CHANGED, data=0),
         dcc.Store(id=ids.CLUSTERS_SIGNATURE, data=data), dcc.Interval(id=ids.CLUSTERS_POLL, interval=POLL_MS),
@@ -142,8 +150,9 @@ def add(_clicks, name, kubeconfig, context, make_default, changed):
     except ValueError as exc:
         return error_alert(str(exc)), no_update, no_update, no_update
     wake_daemon()
-    return (ok_alert(f"Cluster '{row.name}' added (API server {row.server}); the daemon is checking it and creating "
-                     f"namespace {row.namespace}."), (changed or 0) + 1, "", "")
+    return (ok_alert(_("Cluster '{name}' added (API server {server}); the daemon is checking it and creating "
+                       "namespace {namespace}.", name=row.name, server=row.server, namespace=row.namespace)),
+            (changed or 0) + 1, "", "")
 
 
 @callback(Output(ids.CLUSTER_DIALOG, "is_open"), Output(ids.CLUSTER_DIALOG_BODY, "children"),
@@ -158,15 +167,18 @@ def row_action(clicks, changed):
     try:
         if action == "default":
             clusters.set_default(name, ACTOR)
-            return no_update, no_update, no_update, ok_alert(f"'{name}' is now the default cluster."), (changed or 0) + 1
+            return no_update, no_update, no_update, ok_alert(_("'{name}' is now the default cluster.", name=name)), (changed or 0) + 1
         used = clusters.users(name)
     except LookupError as exc:
         return no_update, no_update, no_update, error_alert(str(exc)), (changed or 0) + 1
-    text = [html.P(f"Remove cluster '{name}'? Its kubeconfig is deleted here; namespace millrace-{name} is left on "
-                   "the cluster.")]
+    text = [html.P(_("Remove cluster '{name}'? Its kubeconfig is deleted here; namespace millrace-{name} is left on "
+                     "the cluster.", name=name))]
     if used:
-        text.append(dbc.Alert([f"Used by {len(used)} pipeline(s): ", html.Strong(", ".join(used)),
-                               ". Their runs will fail (or run on the default cluster) until they are edited."],
+        # {pipelines} stays a placeholder here: sentence() puts the names in, in bold.
+        text.append(dbc.Alert(sentence(_("Used by {n} pipeline(s): {pipelines}. Their runs will fail (or run on "
+                                         "the default cluster) until they are edited.", n=len(used),
+                                         pipelines="{pipelines}"),
+                                       pipelines=html.Strong(", ".join(used))),
                               color="warning", className="cluster-remove-warning"))
     return True, text, name, no_update, no_update
 
@@ -183,4 +195,4 @@ def confirm_remove(_confirm, _cancel, name, changed):
         clusters.remove(name, ACTOR, confirmed=True)
     except (LookupError, ValueError) as exc:
         return False, error_alert(str(exc)), (changed or 0) + 1
-    return False, ok_alert(f"Cluster '{name}' removed."), (changed or 0) + 1
+    return False, ok_alert(_("Cluster '{name}' removed.", name=name)), (changed or 0) + 1

@@ -26,24 +26,26 @@ from dashboard.editor.pipeline_form import header
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.placement import placement_choices
 from models import pipelines
+from models.i18n import _
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name="Edit pipeline",
-                   title="Edit pipeline · Millrace")
+                   title=lambda **_params: _("Edit pipeline · Millrace"))
 callbacks.wiring.register()     # canvas, forms, problems
 save.wiring.register()          # the YAML tab and saving
 conflict.wiring.register()      # a save refused: reload, differences, overwrite
 
 
-def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline", version=None):
+def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None):
     state = {**history_new(spec), "show_errors": False, "save_errors": None}
     placement = placement_choices()      # the clusters the pipeline may run on, as the page opens
     toolbar = html.Div([
-        dbc.ButtonGroup([dbc.Button("↶ Undo", id=eid.op("undo"), color="secondary", outline=True, disabled=True),
-                         dbc.Button("↷ Redo", id=eid.op("redo"), color="secondary", outline=True, disabled=True),
-                         dbc.Button("Reset", id=eid.op("reset"), color="secondary", outline=True, disabled=True,
-                                    title="back to how the pipeline was when the editor opened")], className="me-3"),
-        dbc.Button("Save only", id=eid.SAVE, color="primary", outline=True, className="me-2"),
-        dbc.Button("Save and run now", id=eid.SAVE_RUN, color="success"),
+        dbc.ButtonGroup([dbc.Button(_("↶ Undo"), id=eid.op("undo"), color="secondary", outline=True, disabled=True),
+                         dbc.Button(_("↷ Redo"), id=eid.op("redo"), color="secondary", outline=True, disabled=True),
+                         dbc.Button(_("Reset"), id=eid.op("reset"), color="secondary", outline=True, disabled=True,
+                                    title=_("back to how the pipeline was when the editor opened"))],
+                        className="me-3"),
+        dbc.Button(_("Save only"), id=eid.SAVE, color="primary", outline=True, className="me-2"),
+        dbc.Button(_("Save and run now"), id=eid.SAVE_RUN, color="success"),
         # Pressed by assets/editor_keys.js (Esc, a tap on the empty canvas): back to the pipeline's settings.
         html.Button(id=eid.op(eid.DESELECT), hidden=True, tabIndex="-1"),
         html.Div(id=eid.DIRTY, hidden=True),
@@ -58,7 +60,7 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline", versi
                           dbc.CardBody(forms.panel(spec, None, [], placement=placement), id=eid.PANEL)]), lg=4),
     ], className="mt-2")
     yaml_tab = html.Div([
-        html.P("The same definition as YAML. Edits apply when you leave the box; both tabs edit one pipeline.",
+        html.P(_("The same definition as YAML. Edits apply when you leave the box; both tabs edit one pipeline."),
                className="text-muted mt-2 mb-1"),
         dbc.Textarea(id=eid.YAML, value=masked_yaml(spec), debounce=True, spellCheck=False,
                      className="font-monospace", style={"height": "520px"}),
@@ -74,27 +76,27 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title="New pipeline", versi
         dcc.Store(id=eid.FORM_REV, data=0),
         dcc.Store(id=eid.CANVAS_FIT),
         dcc.Location(id=eid.REDIRECT, refresh="callback-nav"),
-        dbc.Row([dbc.Col([html.H3(title), html.Div(header(spec, []), id=eid.HEADER)], md=5),
+        dbc.Row([dbc.Col([html.H3(title or _("New pipeline")), html.Div(header(spec, []), id=eid.HEADER)], md=5),
                  dbc.Col(toolbar, md=7, className="d-flex align-items-center justify-content-end")]),
         html.Div(id=eid.PROBLEMS),
-        dbc.Tabs([dbc.Tab(canvas, label="Canvas", tab_id=eid.TAB_CANVAS),
+        dbc.Tabs([dbc.Tab(canvas, label=_("Canvas"), tab_id=eid.TAB_CANVAS),
                   dbc.Tab(yaml_tab, label="YAML", tab_id=eid.TAB_YAML)], id=eid.TABS, active_tab=eid.TAB_CANVAS),
     ])
 
 
-def layout(pipeline_id=None, **_):
+def layout(pipeline_id=None, **_params):
     try:
         pipeline = pipelines.get(int(pipeline_id))
     except (TypeError, ValueError, pipelines.NotFound):
-        return error_alert(f"There is no pipeline with id {pipeline_id}.")
+        return error_alert(_("There is no pipeline with id {id}.", id=pipeline_id))
     version = pipelines.current_version(pipeline)
     spec, stored = strip_secrets(pipelines.definition(version))
-    return _editor(spec, pipeline.id, stored, title=f"Edit pipeline {pipeline.name}", version=version.version_number)
+    return _editor(spec, pipeline.id, stored, title=_("Edit pipeline {name}", name=pipeline.name), version=version.version_number)
 
 
-def new_layout(**_):
+def new_layout(**_params):
     return _editor(new_spec())
 
 
 dash.register_page(f"{__name__}_new", path="/pipelines/new", layout=new_layout, name="New pipeline",
-                   title="New pipeline · Millrace")
+                   title=lambda **_params: _("New pipeline · Millrace"))

@@ -11,11 +11,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import ids
-from dashboard.components import card
+from dashboard.components import card, sentence
+from models.i18n import _
 from models import pipelines
 from models.tables import Pipeline
 
-dash.register_page(__name__, path="/repositories", name="Code repositories", title="Code repositories · Millrace")
+dash.register_page(__name__, path="/repositories", name="Code repositories",
+                   title=lambda **_params: _("Code repositories · Millrace"))
 
 
 def _in_use() -> dict[str, list[str]]:
@@ -27,25 +29,27 @@ def _in_use() -> dict[str, list[str]]:
     return used
 
 
-def layout(**_):
+def layout(**_params):
     used = _in_use()
-    listing = (html.Ul([html.Li([html.Code(repo), " — used by ", ", ".join(names)]) for repo, names in used.items()],
-                       className="repos-in-use") if used else html.P("No pipeline builds a repository yet.",
+    listing = (html.Ul([html.Li(sentence(_("{repository} — used by {pipelines}"), repository=html.Code(repo),
+                                         pipelines=", ".join(names))) for repo, names in used.items()],
+                       className="repos-in-use") if used else html.P(_("No pipeline builds a repository yet."),
                                                                       className="text-muted"))
     return html.Div([
-        html.H2("Code repositories"),
+        html.H2(_("Code repositories")),
         # The tab that works today opens selected, so the page never shows an empty panel.
         dbc.Tabs([
-            dbc.Tab(card("Plain git URLs (supported now)", [
-                html.P(["A pipeline's code source can be any git URL the daemon can clone: a local path, ",
-                        html.Code("file://"), ", or ", html.Code("http(s)://"), ". Set it in the pipeline editor."]),
+            dbc.Tab(card(_("Plain git URLs (supported now)"), [
+                html.P(sentence(_("A pipeline's code source can be any git URL the daemon can clone: a local path, "
+                                  "{file}, or {http}. Set it in the pipeline editor."),
+                                file=html.Code("file://"), http=html.Code("http(s)://"))),
                 listing,
-            ], className="mt-3"), label="Git URLs", tab_id="git"),
-            dbc.Tab(dbc.Alert("Connecting a GitHub account (OAuth application) is not available yet; use its "
-                              "https:// clone URL as a git URL.", color="info", className="mt-3"),
+            ], className="mt-3"), label=_("Git URLs"), tab_id="git"),
+            dbc.Tab(dbc.Alert(_("Connecting a GitHub account (OAuth application) is not available yet; use its "
+                                "https:// clone URL as a git URL."), color="info", className="mt-3"),
                     label="GitHub", tab_id="github"),
-            dbc.Tab(dbc.Alert("Connecting a GitLab account (OAuth application) is not available yet; use its "
-                              "https:// clone URL as a git URL.", color="info", className="mt-3"),
+            dbc.Tab(dbc.Alert(_("Connecting a GitLab account (OAuth application) is not available yet; use its "
+                                "https:// clone URL as a git URL."), color="info", className="mt-3"),
                     label="GitLab", tab_id="gitlab"),
         ], active_tab="git", id=ids.REPOS_TABS, className="mb-3"),
     ])

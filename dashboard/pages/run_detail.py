@@ -18,24 +18,30 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import graph, ids
-from dashboard.components import duration_text, field, run_button, span_seconds, status_badge, time_text
+from dashboard.components import (ago_text, cause_word, duration_text, field, run_button, span_seconds, status_badge, status_word,
+                                  time_text)
 from dashboard.runlog import panel as logpanel
 from dashboard.runlog import search as logsearch
 from dashboard.timeline import bar, tasks_figure
 from models import pipelines
 from models.db import utcnow
+from models import i18n
+from models.i18n import _
 from models.status import ACTIVE, Status
 from models.tables import Pipeline, Run, StageRun, TaskRun
 
 
 
-def page_title(pipeline_id=None, number=None, **_) -> str:
+def page_title(pipeline_id=None, number=None, **_params) -> str:
     """The browser tab's title: `sample #12 · failed` (as the run was when the page opened)."""
     try:
         run = _run(pipeline_id, number)
     except Exception:  # noqa: BLE001 — a title must never break the page; the layout says what is wrong
         run = None
-    return f"{run.pipeline.name} #{run.number} · {run.status.replace('_', ' ')} · Millrace" if run else "Run · Millrace"
+    if run is None:
+        return _("Run · Millrace")
+    return _("{name} #{number} · {status} · Millrace", name=run.pipeline.name, number=run.number,
+             status=status_word(run.status))
 
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/runs/<number>", name="Run", title=page_title)
@@ -65,15 +71,17 @@ def snapshot(run: Run) -> dict:
     return {
         "id": run.id, "pipeline": run.pipeline_id, "name": run.pipeline.name, "number": run.number,
         "deleted": run.pipeline.deleted_at is not None,
-        "status": run.status, "reason": run.reason or "", "detail": run.detail or "",
-        "cause": f"{run.cause} {run.cause_detail}".strip() + (f" (by {run.triggered_by})" if run.triggered_by else ""),
+        "status": run.status, "reason": i18n.shown(run.reason, run.reason_message), "detail": run.detail or "",
+        "cause": f"{cause_word(run.cause)} {run.cause_detail}".strip() + (_(" (by {user})", user=run.triggered_by)
+                                                              if run.triggered_by else ""),
         "queued": time_text(run.queued_at), "started": time_text(run.started_at),
+        "ago": ago_text(run.started_at, now),
         "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)),
         "waiting": duration_text(run.waiting_seconds) if run.waiting_seconds else None,
         "stages": [{"position": s.position, "kind": s.kind, "name": s.name, "status": s.status,
                     "duration": duration_text(span_seconds(s.started_at, s.finished_at, now))} for s in stages],
         "tasks": [{"id": t.id, "stage": t.stage_run.name, "stage_position": t.stage_run.position,
-                   "position": t.position, "name": t.name, "status": t.status, "reason": t.reason or "",
+                   "position": t.position, "name": t.name, "status": t.status, "reason": i18n.shown(t.reason, t.reason_message),
                    "start": _iso(t.started_at), "end": _iso(t.finished_at), "lines": t.log_lines,
                    "duration": duration_text(span_seconds(t.started_at, t.finished_at, now))} for t in tasks],
     }
@@ -93,23 +101,24 @@ def default_task(s: dict) -> int | None:
 
 def header(s: dict):
     # A deleted pipeline's runs are a record: no Re-run (models.runs refuses it too, for a page opened before the delete).
-    buttons = [] if s["deleted"] else [run_button("Re-run", "rerun", s["id"], "primary")]
+    buttons = [] if s["deleted"] else [run_button(_("Re-run"), "rerun", s["id"], "primary")]
     if s["status"] in ACTIVE:
-        buttons.insert(0, run_button("Stop", "stop", s["id"], "danger"))
-    facts = [field("Status", [status_badge(s["status"], id=ids.RUN_STATUS),
-                              html.Span(f" {s['reason']}", className="ms-1")]),
-             field("Duration", s["duration"]), field("Cause", s["cause"]), field("Started", s["started"]),
-             field("Queued", s["queued"])]
+        buttons.insert(0, run_button(_("Stop"), "stop", s["id"], "danger"))
+    facts = [field(_("Status"), [status_badge(s["status"], id=ids.RUN_STATUS),
+                                 html.Span(f" {s['reason']}", className="ms-1")]),
+             field(_("Duration"), s["duration"]), field(_("Cause"), s["cause"]),
+             field(_("Started"), s["started"], title=s.get("ago") or None), field(_("Queued"), s["queued"])]
     if s["waiting"]:
-        facts.append(field("Waiting for resources", s["waiting"]))
+        facts.append(field(_("Waiting for resources"), s["waiting"]))
     if s["detail"]:
-        facts.append(field("Detail", html.Pre(s["detail"], className="mb-0 small")))
+        facts.append(field(_("Detail"), html.Pre(s["detail"], className="mb-0 small")))
     return html.Div([
         html.Div([html.H2([dcc.Link(s["name"], href="/archived" if s["deleted"] else f"/pipelines/{s['pipeline']}"), f" #{s['number']}"],
                           className="me-auto"), html.Div(buttons)], className="d-flex align-items-center mb-2"),
         html.Div(facts, className="mb-3"),
-        *([dbc.Alert([html.Strong("Pipeline deleted: "), "this run is kept for the record, read-only; it cannot be "
-                      "re-run. Apply the definition again to create the pipeline anew."],
+        *([dbc.Alert([html.Strong(_("Pipeline deleted: ")), _("this run is kept for the record, read-only; it cannot be "
+                                                              "re-run. Apply the definition again to create the "
+                                                              "pipeline anew.")],
                      color="secondary", className="py-2 run-archived")] if s["deleted"] else []),
     ])
 
@@ -123,7 +132,7 @@ def task_list(s: dict, selected):
         ], id={"type": ids.TASK_PICK, "task": t["id"]}, n_clicks=0, **{"data-task": t["name"]},
             className="list-group-item list-group-item-action d-flex align-items-center task-pick"
                       + (" active" if t["id"] == selected else "")))
-    return html.Div(items, className="list-group") if items else html.P("No tasks yet.", className="text-muted")
+    return html.Div(items, className="list-group") if items else html.P(_("No tasks yet."), className="text-muted")
 
 
 def graph_elements(run: Run, s: dict, selected) -> list[dict]:
@@ -134,7 +143,7 @@ def graph_elements(run: Run, s: dict, selected) -> list[dict]:
     chosen = None
     for t in s["tasks"]:
         node = "source" if t["stage_position"] == 0 else graph.task_id(t["stage_position"] - 1, t["position"])
-        notes[node] = {"status": t["status"], "note": f"{t['status'].replace('_', ' ')} · {t['duration']}"}
+        notes[node] = {"status": t["status"], "note": f"{status_word(t['status'])} · {t['duration']}"}
         chosen = node if t["id"] == selected else chosen
     return graph.spec_to_elements(pipelines.definition(run.version), editable=False, annotations=notes, selected=chosen)
 
@@ -158,17 +167,19 @@ def named_task(s: dict, name) -> int | None:
 
 def _task_label(s: dict, task_id) -> str:
     found = [f"{t['stage']} / {t['name']}" for t in s["tasks"] if t["id"] == task_id]
-    return found[0] if found else "no task"
+    return found[0] if found else _("no task")
 
 
-def layout(pipeline_id=None, number=None, task=None, **_):
+def layout(pipeline_id=None, number=None, task=None, **_params):
     run = _run(pipeline_id, number)
     if run is None:
-        return dbc.Alert(f"No run #{number} of pipeline {pipeline_id}.", color="warning")
+        return dbc.Alert(_("No run #{number} of pipeline {pipeline}.", number=number, pipeline=pipeline_id),
+                         color="warning")
     s = snapshot(run)
     linked = named_task(s, task)
     selected = linked or default_task(s)
-    notes = [dbc.Alert(f"This run has no task named “{task}”; showing {_task_label(s, selected)}.", color="warning",
+    notes = [dbc.Alert(_("This run has no task named “{task}”; showing {shown}.", task=task,
+                         shown=_task_label(s, selected)), color="warning",
                        className="py-2")] if task and not linked else []
     return html.Div([
         dcc.Location(id=ids.RUN_URL, refresh=False),
@@ -176,21 +187,21 @@ def layout(pipeline_id=None, number=None, task=None, **_):
         # A task named in the address is the reader's choice: the page stops following the running task.
         dcc.Store(id=ids.LOG_TASK, data=selected), dcc.Store(id=ids.LOG_AUTO, data=linked is None), *notes,
         html.Div(header(s), id=ids.RUN_HEADER),
-        dbc.Card([dbc.CardHeader("Graph"), dbc.CardBody(cyto.Cytoscape(
+        dbc.Card([dbc.CardHeader(_("Graph")), dbc.CardBody(cyto.Cytoscape(
             id=ids.RUN_GRAPH, elements=graph_elements(run, s, selected), stylesheet=graph.STYLESHEET,
             layout={"name": "preset", "fit": True, "padding": 20}, autoungrabify=True, maxZoom=1, userZoomingEnabled=False,
             boxSelectionEnabled=False, style={"height": "300px"}))], className="mb-3"),
         dbc.Row([
             dbc.Col(dbc.Card([dbc.CardHeader(html.Div([
-                html.Span("Tasks", className="me-auto"),
+                html.Span(_("Tasks"), className="me-auto"),
                 # The whole run's log (every task, in order, each under a stage / task header): dashboard.api.
-                html.A("Download all logs", href=f"/api/runs/{run.id}/log", download="",
+                html.A(_("Download all logs"), href=f"/api/runs/{run.id}/log", download="",
                        className="btn btn-sm btn-outline-primary run-log-download"),
             ], className="d-flex align-items-center")),
                 dbc.CardBody(task_list(s, selected), id=ids.RUN_TASKS)], className="mb-3"), lg=4),
             dbc.Col(logpanel.panel(selected), lg=8),
         ]),
-        dbc.Card([dbc.CardHeader("Task timeline"), dbc.CardBody(dcc.Graph(
+        dbc.Card([dbc.CardHeader(_("Task timeline")), dbc.CardBody(dcc.Graph(
             id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
         dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE),
     ])

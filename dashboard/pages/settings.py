@@ -15,26 +15,29 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids, registry_check, settings_forms as forms
 from dashboard.components import card, error_alert, ok_alert
-from models import daemon_state, registries
+from models import daemon_state, i18n, registries
+from models.i18n import _
 
-dash.register_page(__name__, path="/settings", name="Settings", title="Settings · Millrace")
+dash.register_page(__name__, path="/settings", name="Settings", title=lambda **_params: _("Settings · Millrace"))
 
 ACTOR = "dashboard"
 REGISTRY_CONTROLS = tuple(ids.REGISTRY_ERRORS)   # every control the add form can mark with its error
 
 
-def layout(**_):
+def layout(**_params):
     return html.Div([
-        html.H2("Settings"),
+        html.H2(_("Settings")),
         html.Div(id=ids.SETTINGS_FEEDBACK),
-        card("Container registries", [html.Div(forms.registries_table(forms.registry_rows()), id=ids.REGISTRIES_TABLE),
-                                      html.H6("Add a registry", className="mt-3"), *forms.registry_form()],
+        card(_("Container registries"), [html.Div(forms.registries_table(forms.registry_rows()),
+                                                  id=ids.REGISTRIES_TABLE),
+                                         html.H6(_("Add a registry"), className="mt-3"), *forms.registry_form()],
              className="registries-card"),
-        card("Chart repository", forms.chart_repo_form(), className="chart-repo-card"),
-        card("Daemon", forms.daemon_form(), className="daemon-settings-card"),
-        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle("Remove registry")), dbc.ModalBody(id=ids.REGISTRY_DIALOG_BODY),
-                   dbc.ModalFooter([dbc.Button("Cancel", id=ids.REGISTRY_DIALOG_CANCEL, color="secondary", outline=True),
-                                    dbc.Button("Remove", id=ids.REGISTRY_DIALOG_CONFIRM, color="danger")])],
+        card(_("Chart repository"), forms.chart_repo_form(), className="chart-repo-card"),
+        card(_("Daemon"), forms.daemon_form(), className="daemon-settings-card"),
+        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(_("Remove registry"))), dbc.ModalBody(id=ids.REGISTRY_DIALOG_BODY),
+                   dbc.ModalFooter([dbc.Button(_("Cancel"), id=ids.REGISTRY_DIALOG_CANCEL, color="secondary",
+                                               outline=True),
+                                    dbc.Button(_("Remove"), id=ids.REGISTRY_DIALOG_CONFIRM, color="danger")])],
                   id=ids.REGISTRY_DIALOG, is_open=False),
         dcc.Store(id=ids.REGISTRY_PENDING), dcc.Store(id=ids.SETTINGS_CHANGED, data=0),
     ])
@@ -68,12 +71,14 @@ def add_registry(_clicks, name, url, username, password, insecure, ca_cert, make
         row = registries.add(name, url or "", ACTOR, username=(username or "").strip(), password=password or "",
                              insecure=bool(insecure), ca_cert=(ca_cert or "").strip(), make_default=bool(make_default))
     except ValueError as exc:
-        where = forms.registry_error_control(str(exc))
+        # Which field it concerns, from the model's English words (the shown text may be Chinese).
+        where = forms.registry_error_control(i18n.english(exc.args[0]) if exc.args else "")
         marks = [x for c in REGISTRY_CONTROLS for x in (c == where, str(exc) if c == where else "")]
         # the fields keep what was typed (the password too, so it is not lost while the name is fixed)
         return (None if where else error_alert(str(exc)), no_update, *marks, *(no_update,) * 5)
-    message = f"Registry '{row.name}' added ({row.url})" + (", the default registry." if row.is_default else ".")
-    return (ok_alert(message), (changed or 0) + 1, *[x for _ in REGISTRY_CONTROLS for x in (False, "")],
+    message = (_("Registry '{name}' added ({url}), the default registry.", name=row.name, url=row.url)
+               if row.is_default else _("Registry '{name}' added ({url}).", name=row.name, url=row.url))
+    return (ok_alert(message), (changed or 0) + 1, *[x for _c in REGISTRY_CONTROLS for x in (False, "")],
             "", "", "", "", "")
 
 
@@ -89,15 +94,15 @@ def row_action(clicks, changed):
     try:
         if action == "default":
             registries.set_default(name, ACTOR)
-            return no_update, no_update, no_update, ok_alert(f"'{name}' is now the default registry."), (changed or 0) + 1
+            return no_update, no_update, no_update, ok_alert(_("'{name}' is now the default registry.", name=name)), (changed or 0) + 1
         row = registries.get(name)
     except LookupError as exc:
         return no_update, no_update, no_update, error_alert(str(exc)), (changed or 0) + 1
-    text = [html.P([f"Remove registry '{name}' ({row.url})? Its stored credentials are deleted; images already "
-                    "pushed stay in the registry."])]
+    text = [html.P([_("Remove registry '{name}' ({url})? Its stored credentials are deleted; images already "
+                      "pushed stay in the registry.", name=name, url=row.url)])]
     if row.is_default:
-        text.append(dbc.Alert("It is the default registry: make another one the default, or tasks that name no "
-                              "registry will fail.", color="warning", className="registry-remove-warning"))
+        text.append(dbc.Alert(_("It is the default registry: make another one the default, or tasks that name no "
+                                "registry will fail."), color="warning", className="registry-remove-warning"))
     return True, text, name, no_update, no_update
 
 
@@ -113,7 +118,7 @@ def confirm_remove(_confirm, _cancel, name, changed):
         registries.remove(name, ACTOR)
     except (LookupError, ValueError) as exc:
         return False, error_alert(str(exc)), (changed or 0) + 1
-    return False, ok_alert(f"Registry '{name}' removed."), (changed or 0) + 1
+    return False, ok_alert(_("Registry '{name}' removed.", name=name)), (changed or 0) + 1
 
 
 @callback(Output(ids.SETTINGS_FEEDBACK, "children", allow_duplicate=True),
@@ -129,7 +134,7 @@ def save_chart_repo(_clicks, url, registry_name, changed):
         return error_alert(str(exc)), (changed or 0) + 1, False, ""
     except ValueError as exc:
         return None, no_update, True, str(exc)
-    return ok_alert(f"Chart repository set to {repo.url}."), (changed or 0) + 1, False, ""
+    return ok_alert(_("Chart repository set to {url}.", url=repo.url)), (changed or 0) + 1, False, ""
 
 
 @callback(Output(ids.SETTINGS_FEEDBACK, "children", allow_duplicate=True),
@@ -167,10 +172,11 @@ def save_daemon(_clicks, task_slots, runtime, network, kaniko_image, checkout_ti
     except (KeyError, ValueError) as exc:
         return error_alert(str(exc)), *marks
     limit = daemon_state.get_setting("checkout_timeout_minutes")
-    return ok_alert(f"Daemon settings saved: {task_slots} task slots, "
-                    f"{f'scripts run in their image with {runtime}' if runtime else 'scripts run on the shell'}, "
-                    f"network {network}, checkouts limited to {limit} minutes, "
-                    f"task logs kept up to {daemon_state.get_setting('log_cap_mb')} MB."), *marks
+    scripts = _("scripts run in their image with {runtime}", runtime=runtime) if runtime else \
+        _("scripts run on the shell")
+    return ok_alert(_("Daemon settings saved: {slots} task slots, {scripts}, network {network}, checkouts limited to "
+                      "{limit} minutes, task logs kept up to {cap} MB.", slots=task_slots, scripts=scripts,
+                      network=network, limit=limit, cap=daemon_state.get_setting("log_cap_mb"))), *marks
 
 
 @callback(Output(ids.DAEMON_CHECKOUT_TIMEOUT, "invalid"), Output(ids.DAEMON_CHECKOUT_TIMEOUT_ERROR, "children"),
@@ -179,7 +185,7 @@ def mark_checkout_timeout(_clicks, checkout_timeout):
     """The checkout limit's own field mark on Save (a callback of its own, so save_daemon's
     outputs stay as they were); save_daemon refuses to store anything while it is marked."""
     problem = daemon_state.checkout_timeout_problem(str(checkout_timeout or "").strip())
-    return bool(problem), problem or ""
+    return bool(problem), str(problem or "")
 
 
 @callback(Output(ids.DAEMON_LOG_CAP, "invalid"), Output(ids.DAEMON_LOG_CAP_ERROR, "children"),
@@ -188,4 +194,4 @@ def mark_log_cap(_clicks, log_cap):
     """The log cap's own field mark on Save (as mark_checkout_timeout): the model's check,
     the one `run.py settings log_cap_mb` applies too."""
     problem = daemon_state.log_cap_problem(str(log_cap if log_cap is not None else "").strip())
-    return bool(problem), problem or ""
+    return bool(problem), str(problem or "")

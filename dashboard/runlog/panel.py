@@ -27,7 +27,8 @@ from dashboard.components import status_badge
 from dashboard.runlog import view as logview
 from dashboard.runlog.search import search_bar
 from dashboard.wiring import Callbacks
-from models import logs
+from models import i18n, logs
+from models.i18n import _
 from models.tables import StageRun, TaskRun
 
 PAGE = 500           # lines in a window (an earlier or later page)
@@ -51,14 +52,19 @@ def link_name(task: TaskRun) -> str:
 
 def _title(task: TaskRun | None):
     if task is None:
-        return "No task selected"
-    return [f"{task.stage_run.name} / {task.name} ", status_badge(task.status)]
+        return _("No task selected")
+    title = [f"{task.stage_run.name} / {task.name} ", status_badge(task.status)]
+    if task.reason:     # why it failed or stopped, in the reader's language (also when recorded in the other)
+        title.append(html.Span(" " + i18n.shown(task.reason, task.reason_message),
+                               className="log-task-reason small text-danger ms-1"))
+    return title
 
 
 def _range(first: int, last: int, total: int) -> str:
     if total == 0:
-        return "No lines yet"
-    return f"Lines {first:,}–{last:,} of {total:,}"
+        return _("No lines yet")
+    return _("Lines {first}–{last} of {total}", first=format(first, ","), last=format(last, ","),
+             total=format(total, ","))
 
 
 def shown(task_id, first: int | None = None, mark: int | None = None, scroll: str = "tail") -> dict:
@@ -91,12 +97,12 @@ def panel(task_id) -> dbc.Card:
         dbc.CardHeader([
             html.Div([
                 html.Span(o["title"], id=ids.LOG_TITLE, className="fw-semibold me-auto"),
-                html.A("Download whole log", id=ids.LOG_DOWNLOAD, href=o["href"], download="",
+                html.A(_("Download whole log"), id=ids.LOG_DOWNLOAD, href=o["href"], download="",
                        className="btn btn-sm btn-outline-primary"),
             ], className="d-flex align-items-center flex-wrap gap-1"),
             html.Div([
-                nav("Earlier", ids.LOG_EARLIER, o["earlier"]), nav("Later", ids.LOG_LATER, o["later"]),
-                nav("Tail", ids.LOG_TAIL, o["tail"]),
+                nav(_("Earlier"), ids.LOG_EARLIER, o["earlier"]), nav(_("Later"), ids.LOG_LATER, o["later"]),
+                nav(_("Tail"), ids.LOG_TAIL, o["tail"]),
                 html.Span(o["range"], id=ids.LOG_RANGE, className="small text-muted me-auto"),
                 search_bar(),
             ], className="d-flex align-items-center flex-wrap gap-1 mt-1"),
@@ -159,7 +165,13 @@ def _follow(task_id, w: dict, auto: bool):
         return (no_update,) * len(OUTPUTS)
     status_only = not w.get("live") or head.log_lines == w["last"]
     if status_only:              # a window further up stays where the reader is; only the status moves
-        return (no_update, dict(w, status=head.status), _title(task_row(task_id))) + (no_update,) * 6
+        if head.status == w.get("status"):
+            return (no_update,) * len(OUTPUTS)
+        # A Patch of the one key, never the window as this poll read it: a page click answered
+        # while the poll was in flight would be undone (the next "Earlier" then skipped a page).
+        window = Patch()
+        window["status"] = head.status
+        return (no_update, window, _title(task_row(task_id))) + (no_update,) * 6
     if head.log_lines - w["last"] > MAX_PER_POLL or head.log_lines - w["first"] + 1 > 2 * PAGE:
         return _all(shown(task_id), auto)
     rows = list(logs.lines_after(task_id, w["last"]))

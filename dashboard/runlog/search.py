@@ -16,6 +16,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.wiring import Callbacks
 from models import log_search
+from models.i18n import _
 
 wiring = Callbacks()
 
@@ -23,13 +24,13 @@ wiring = Callbacks()
 def search_bar() -> html.Div:
     return html.Div([
         dbc.InputGroup([
-            dbc.Input(id=ids.LOG_SEARCH, placeholder="Search the log", type="search", debounce=False,
+            dbc.Input(id=ids.LOG_SEARCH, placeholder=_("Search the log"), type="search", debounce=False,
                       maxLength=log_search.MAX_QUERY, style={"maxWidth": "12rem"}),
-            dbc.Button("Find", id=ids.LOG_SEARCH_GO, color="secondary", outline=True),
+            dbc.Button(_("Find"), id=ids.LOG_SEARCH_GO, color="secondary", outline=True),
             dbc.Button("↑", id=ids.LOG_MATCH_PREV, color="secondary", outline=True, disabled=True,
-                       title="Previous match"),
+                       title=_("Previous match")),
             dbc.Button("↓", id=ids.LOG_MATCH_NEXT, color="secondary", outline=True, disabled=True,
-                       title="Next match"),
+                       title=_("Next match")),
         ], size="sm", className="flex-nowrap w-auto"),
         html.Span(id=ids.LOG_SEARCH_INFO, className="small text-muted ms-2 log-search-info"),
         dcc.Store(id=ids.LOG_MATCHES),
@@ -38,7 +39,7 @@ def search_bar() -> html.Div:
 
 def _info(found: dict) -> str:
     total = f"{len(found['lines']):,}" + ("+" if found["more"] else "")
-    return f"Match {found['at'] + 1:,} of {total}"
+    return _("Match {at} of {total}", at=format(found["at"] + 1, ","), total=total)
 
 
 @wiring.callback(Output(ids.LOG_MATCHES, "data"), Output(ids.LOG_SEARCH_INFO, "children"),
@@ -52,13 +53,14 @@ def find(_submit, _go, _prev, _next, query, found, task_id, window):
     query = query or ""
     problem = log_search.problem(query)
     if problem or not task_id:
-        return None, problem or "No task selected.", no_update, True, True
+        # str(): the model's problem may be a Msg, said in the reader's language
+        return None, str(problem) if problem else _("No task selected."), no_update, True, True
     step = {ids.LOG_MATCH_PREV: -1, ids.LOG_MATCH_NEXT: 1}.get(ctx.triggered_id, 0)
     fresh = not found or found.get("task") != task_id or found.get("query") != query
     if fresh:
         result = log_search.search(task_id, query)
         if not result.lines:
-            return None, f"No line contains “{query}”.", no_update, True, True
+            return None, _("No line contains “{query}”.", query=query), no_update, True, True
         top = (window or {}).get("first", 1)
         at = next((i for i, n in enumerate(result.lines) if n >= top), 0)   # the first match from here on
         found = {"task": task_id, "query": query, "lines": result.lines, "more": result.more, "at": at}

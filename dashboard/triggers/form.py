@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models import triggers
+from babel.dates import format_date
+
+from models import i18n, triggers
+from models.i18n import N_, _
 from models.schedule import local_zone, parse_rule, preview, zone
 from models.tables import Pipeline
 from models.triggers import CONCURRENCY_POLICIES, MISFIRE_POLICIES, WebhookRule
@@ -20,7 +23,10 @@ ACTOR = "dashboard"
 EVENTS = ("push", "merge", "tag")
 PREVIEW_COUNT = 5
 DEFAULT_DEADLINE_MINUTES = 60
-TIME_FORMAT = "%a %Y-%m-%d %H:%M %Z"
+TIME_FORMAT = "%Y-%m-%d %H:%M %Z"      # after the weekday, which Babel says in the reader's language
+# The form's fields as its problems name them (the keys stay English: tests and callers use them).
+FIELD_LABELS = {"timed rule": N_("timed rule"), "timezone": N_("timezone"), "misfire policy": N_("misfire policy"),
+                "deadline": N_("deadline"), "concurrency policy": N_("concurrency policy"), "events": N_("events")}
 
 
 class FormError(ValueError):
@@ -38,7 +44,7 @@ def server_zone_name() -> str:
 
 def zone_label(name: str) -> str:
     """How a rule's zone is said: its name, or the server's zone for a rule without one."""
-    return name or f"server's zone, {server_zone_name()}"
+    return name or _("server's zone, {zone}", zone=server_zone_name())
 
 
 def hook_urls(base_url: str) -> dict[str, str]:
@@ -76,7 +82,18 @@ def preview_lines(text: str | None, tz_name: str | None, now: datetime | None = 
         return [], rule_error, tz_error
     tz = zone(tz_name or "")
     start = (now or datetime.now(tz)).astimezone(tz)
-    return [fire.strftime(TIME_FORMAT) for fire in preview(parse_rule(text), start, tz, n)], None, None
+    return [fire_text(fire) for fire in preview(parse_rule(text), start, tz, n)], None, None
+
+
+def fire_text(fire: datetime) -> str:
+    """A fire time in its rule's zone (the zone is said): 'Mon 2026-03-02 09:30 CET', '周一 …'."""
+    weekday = format_date(fire, "EEE", locale=i18n.language())
+    return f"{weekday} {fire.strftime(TIME_FORMAT)}"
+
+
+def field_label(field: str) -> str:
+    """How a problem's field is said to the reader."""
+    return str(FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 def _minutes(value) -> int | None:
@@ -95,23 +112,23 @@ def problems(form: dict) -> dict[str, str]:
     if zone_problem(form.get("timezone")):
         found["timezone"] = zone_problem(form.get("timezone"))
     if form.get("misfire") not in MISFIRE_POLICIES:
-        found["misfire policy"] = f"choose one of {', '.join(MISFIRE_POLICIES)}"
+        found["misfire policy"] = _("choose one of {choices}", choices=", ".join(MISFIRE_POLICIES))
     elif form["misfire"] == "run_once" and (_minutes(form.get("deadline")) or 0) < 1:
-        found["deadline"] = "give the run_once deadline as a whole number of minutes, 1 or more"
+        found["deadline"] = _("give the run_once deadline as a whole number of minutes, 1 or more")
     if form.get("concurrency") not in CONCURRENCY_POLICIES:
-        found["concurrency policy"] = f"choose one of {', '.join(CONCURRENCY_POLICIES)}"
+        found["concurrency policy"] = _("choose one of {choices}", choices=", ".join(CONCURRENCY_POLICIES))
     unknown = set(form.get("events") or ()) - set(EVENTS)
     if unknown:
-        found["events"] = f"unknown event(s) {', '.join(sorted(unknown))}: use push, merge, tag"
+        found["events"] = _("unknown event(s) {events}: use push, merge, tag", events=", ".join(sorted(unknown)))
     return found
 
 
 def secret_text(has_webhook: bool) -> str:
     """What the dialog says about the secret when it is not the moment to show it."""
     if has_webhook:
-        return ("A secret is set. It is stored encrypted and never shown again; "
-                "“New secret” replaces it (then paste the new one into the forge).")
-    return "No webhook yet: tick an event and save, and the secret to paste into the forge is shown once."
+        return _("A secret is set. It is stored encrypted and never shown again; "
+                 "“New secret” replaces it (then paste the new one into the forge).")
+    return _("No webhook yet: tick an event and save, and the secret to paste into the forge is shown once.")
 
 
 def _webhook(p: Pipeline) -> WebhookRule | None:
@@ -141,9 +158,9 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
     events, hook = [e for e in EVENTS if e in (form.get("events") or ())], _webhook(p)
     if hook is not None or events:
         if hook is None or _events(hook) != events:
-            _, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
+            _rule, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
                                               tag="tag" in events)
-        said.append(f"webhook on {', '.join(events) or 'no events'}")
+        said.append(_("webhook on {events}", events=", ".join(events)) if events else _("webhook on no events"))
     timers = triggers.timers(p)
     text = (form.get("rule") or "").strip()
     if text:
@@ -159,19 +176,21 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
     else:
         for timer in timers:
             triggers.delete_timer(timer, ACTOR)
-        said.append("no timed rule")
+        said.append(_("no timed rule"))
     if form["concurrency"] != p.concurrency_policy:
         triggers.set_concurrency(p, form["concurrency"], ACTOR)
-    said.append(f"concurrency {form['concurrency']}")
-    note = "" if p.is_active else " It is deactivated: these start nothing until it is activated."
-    return f"Saved the trigger rules of '{p.name}': {'; '.join(said)}.{note}", secret
+    said.append(_("concurrency {policy}", policy=form["concurrency"]))
+    message = _("Saved the trigger rules of '{name}': {details}.", name=p.name, details="; ".join(said))
+    if not p.is_active:
+        message += " " + _("It is deactivated: these start nothing until it is activated.")
+    return message, secret
 
 
 def new_secret(p: Pipeline, form_events) -> str:
     """Replace the webhook secret (creating the webhook with the ticked events if there is none)."""
     hook = _webhook(p)
     events = _events(hook) if hook is not None else [e for e in EVENTS if e in (form_events or ())]
-    _, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
+    _rule, secret = triggers.save_webhook(p, ACTOR, push="push" in events, merge="merge" in events,
                                       tag="tag" in events, new_secret=True)
     return secret
 
@@ -180,4 +199,5 @@ def remove_timer(p: Pipeline) -> str:
     timers = triggers.timers(p)
     for timer in timers:
         triggers.delete_timer(timer, ACTOR)
-    return f"Removed the timed rule of '{p.name}'." if timers else f"'{p.name}' had no timed rule."
+    return (_("Removed the timed rule of '{name}'.", name=p.name) if timers
+            else _("'{name}' had no timed rule.", name=p.name))

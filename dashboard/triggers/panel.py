@@ -19,21 +19,11 @@ from flask import request
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
 from dashboard.triggers import form
+from dashboard.triggers.choices import concurrency_options, event_options, misfire_options, rule_help
 from dashboard.triggers.records import inactive_text
 from dashboard.wiring import Callbacks
 from models import pipelines
-
-RULE_HELP = ('In words: "every 2 minutes", "every 2 hours at 28", "daily at 09:30", '
-             '"weekly on mon,fri at 08:00", "monthly on 31 at 23:00" (a day the month lacks fires on its last day). '
-             'Empty: no timed rule.')
-MISFIRE_OPTIONS = [{"label": "skip: record the missed time, start nothing", "value": "skip"},
-                   {"label": "run_once: one run for the latest missed time, within a deadline", "value": "run_once"}]
-CONCURRENCY_OPTIONS = [{"label": "allow: start another run alongside", "value": "allow"},
-                       {"label": "forbid: skip the trigger and say so", "value": "forbid"},
-                       {"label": "replace: stop the active run, start the new one", "value": "replace"}]
-EVENT_OPTIONS = [{"label": "push to the branch", "value": "push"},
-                 {"label": "merge (pull/merge request merged into the branch)", "value": "merge"},
-                 {"label": "tag pushed", "value": "tag"}]
+from models.i18n import _
 
 wiring = Callbacks()
 
@@ -49,31 +39,31 @@ def dialog() -> html.Div:
             dbc.ModalHeader(dbc.ModalTitle(id=ids.TRIG_TITLE)),
             dbc.ModalBody([
                 html.Div(id=ids.TRIG_INACTIVE),
-                html.H6("Webhooks (GitHub, GitLab)"),
-                dbc.Checklist(id=ids.TRIG_EVENTS, options=EVENT_OPTIONS, value=[], inline=True, className="mb-2"),
+                html.H6(_("Webhooks (GitHub, GitLab)")),
+                dbc.Checklist(id=ids.TRIG_EVENTS, options=event_options(), value=[], inline=True, className="mb-2"),
                 html.Div(id=ids.TRIG_URLS, className="small mb-2"),
                 html.Div(id=ids.TRIG_SECRET, className="small mb-2"),
-                html.Button("New secret", id=ids.TRIG_NEW_SECRET, className="btn btn-sm btn-outline-warning mb-3"),
-                html.H6("Timed rule"),
-                _labelled("Rule", dbc.Input(id=ids.TRIG_RULE, type="text", placeholder="e.g. daily at 09:30"),
-                          dbc.FormFeedback(id=ids.TRIG_RULE_FEEDBACK, type="invalid"), dbc.FormText(RULE_HELP)),
-                _labelled("Timezone (IANA name; empty: the server's)", dbc.Input(id=ids.TRIG_TZ, type="text"),
+                html.Button(_("New secret"), id=ids.TRIG_NEW_SECRET, className="btn btn-sm btn-outline-warning mb-3"),
+                html.H6(_("Timed rule")),
+                _labelled(_("Rule"), dbc.Input(id=ids.TRIG_RULE, type="text", placeholder=_("e.g. daily at 09:30")),
+                          dbc.FormFeedback(id=ids.TRIG_RULE_FEEDBACK, type="invalid"), dbc.FormText(rule_help())),
+                _labelled(_("Timezone (IANA name; empty: the server's)"), dbc.Input(id=ids.TRIG_TZ, type="text"),
                           dbc.FormFeedback(id=ids.TRIG_TZ_FEEDBACK, type="invalid")),
                 html.Div(id=ids.TRIG_PREVIEW, className="trig-preview small mb-2"),
                 dbc.Row([
-                    dbc.Col(_labelled("Fire times missed while the daemon was down",
-                                      dbc.Select(id=ids.TRIG_MISFIRE, options=MISFIRE_OPTIONS, value="skip")), md=8),
-                    dbc.Col(_labelled("Deadline (minutes)", dbc.Input(id=ids.TRIG_DEADLINE, type="number", min=1,
+                    dbc.Col(_labelled(_("Fire times missed while the daemon was down"),
+                                      dbc.Select(id=ids.TRIG_MISFIRE, options=misfire_options(), value="skip")), md=8),
+                    dbc.Col(_labelled(_("Deadline (minutes)"), dbc.Input(id=ids.TRIG_DEADLINE, type="number", min=1,
                                                                       step=1), id=ids.TRIG_DEADLINE_GROUP), md=4),
                 ]),
-                html.Button("Remove timed rule", id=ids.TRIG_REMOVE_TIMER, className="btn btn-sm btn-outline-danger mb-3"),
-                html.H6("Overlap"),
-                _labelled("When a trigger fires while a run is still active",
-                          dbc.Select(id=ids.TRIG_CONCURRENCY, options=CONCURRENCY_OPTIONS, value="allow")),
+                html.Button(_("Remove timed rule"), id=ids.TRIG_REMOVE_TIMER, className="btn btn-sm btn-outline-danger mb-3"),
+                html.H6(_("Overlap")),
+                _labelled(_("When a trigger fires while a run is still active"),
+                          dbc.Select(id=ids.TRIG_CONCURRENCY, options=concurrency_options(), value="allow")),
             ]),
             dbc.ModalFooter([html.Div(id=ids.TRIG_MESSAGE, className="me-auto flex-grow-1"),
-                             dbc.Button("Close", id=ids.TRIG_CANCEL, color="secondary", outline=True),
-                             dbc.Button("Save", id=ids.TRIG_SAVE, color="primary")]),
+                             dbc.Button(_("Close"), id=ids.TRIG_CANCEL, color="secondary", outline=True),
+                             dbc.Button(_("Save"), id=ids.TRIG_SAVE, color="primary")]),
         ], id=ids.TRIG_DIALOG, is_open=False, size="lg", scrollable=True),
     ])
 
@@ -81,17 +71,17 @@ def dialog() -> html.Div:
 def urls_block(base_url: str):
     urls = form.hook_urls(base_url)
     return html.Div([
-        html.Div(["GitHub payload URL: ", html.Code(urls["github"], className="hook-url-github"),
-                  " (content type application/json; the secret goes in “Secret”)"]),
-        html.Div(["GitLab URL: ", html.Code(urls["gitlab"], className="hook-url-gitlab"),
-                  " (the secret goes in “Secret token”)"]),
+        html.Div([_("GitHub payload URL: "), html.Code(urls["github"], className="hook-url-github"),
+                  _(" (content type application/json; the secret goes in “Secret”)")]),
+        html.Div([_("GitLab URL: "), html.Code(urls["gitlab"], className="hook-url-gitlab"),
+                  _(" (the secret goes in “Secret token”)")]),
     ])
 
 
 def secret_block(secret: str | None, has_webhook: bool):
     if not secret:
         return html.Span(form.secret_text(has_webhook), className="text-muted secret-note")
-    return dbc.Alert([html.Strong("Secret, shown only this once: copy it into the forge now. "),
+    return dbc.Alert([html.Strong(_("Secret, shown only this once: copy it into the forge now. ")),
                       html.Code(secret, id=ids.TRIG_SECRET_VALUE, className="user-select-all"),
                       dcc.Clipboard(target_id=ids.TRIG_SECRET_VALUE, className="d-inline-block ms-2")],
                      color="info", className="secret-once mb-0")
@@ -116,8 +106,9 @@ def open_dialog(hash_, clicks, pipeline_id):
     p = pipelines.get(int(pipeline_id))
     v = form.load(p)
     inactive = None if p.is_active else dbc.Alert(inactive_text(p.name), color="warning", className="py-2")
-    return (True, f"Trigger rules of {p.name}", p.id, inactive, v["events"], urls_block(request.host_url),
-            secret_block(None, v["has_webhook"]), v["rule"], v["timezone"], f"server's zone: {form.server_zone_name()}",
+    return (True, _("Trigger rules of {name}", name=p.name), p.id, inactive, v["events"], urls_block(request.host_url),
+            secret_block(None, v["has_webhook"]), v["rule"], v["timezone"],
+            _("server's zone: {zone}", zone=form.server_zone_name()),
             v["misfire"], v["deadline"], v["concurrency"], not v["has_timer"], None, "")
 
 
@@ -127,10 +118,10 @@ def open_dialog(hash_, clicks, pipeline_id):
 def show_preview(text, tz_name):
     lines, rule_error, tz_error = form.preview_lines(text, tz_name)
     if lines:
-        shown = [html.Div("Next fire times:", className="fw-semibold"),
+        shown = [html.Div(_("Next fire times:"), className="fw-semibold"),
                  html.Ol([html.Li(line) for line in lines], className="mb-0 preview-times")]
     elif not (text or "").strip():
-        shown = html.Span("No timed rule.", className="text-muted")
+        shown = html.Span(_("No timed rule."), className="text-muted")
     else:
         shown = None
     return shown, bool(rule_error), rule_error, bool(tz_error), tz_error
@@ -162,10 +153,12 @@ def save_or_close(_save, _close, pipeline_id, events, rule, tz_name, misfire, de
     try:
         message, secret = form.save(pipelines.get(int(pipeline_id)), values)
     except form.FormError as err:
-        said = [html.Div(f"{field}: {text}") for field, text in err.problems.items()]
-        return True, error_alert([html.Strong("Nothing was saved. "), *said]), no_update, no_update, no_update, no_update
+        said = [html.Div(_("{field}: {problem}", field=form.field_label(field), problem=text))
+                for field, text in err.problems.items()]
+        return True, error_alert([html.Strong(_("Nothing was saved. ")), *said]), no_update, no_update, no_update, no_update
     except Exception as exc:  # the model's words; the form keeps what was typed
-        return (True, error_alert(f"Saving stopped part-way: {exc}. Reopen the dialog to see what is stored."),
+        return (True, error_alert(_("Saving stopped part-way: {error}. Reopen the dialog to see what is stored.",
+                                 error=str(exc))),
                 no_update, no_update, no_update, (done or 0) + 1)
     has_timer = bool(values["rule"].strip())
     if secret:  # stay open: this answer is the only time the secret is shown

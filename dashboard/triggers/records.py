@@ -17,11 +17,15 @@ from dash import html
 from dashboard import ids
 from dashboard.components import action_button, card, field, time_text
 from dashboard.triggers.form import zone_label
+from models.i18n import N_, _
 from models import triggers
 from models.schedule import preview, zone
 from models.tables import Pipeline
 
 SHOWN = 10
+# A fire's stored outcome code → how it is said (the code stays what the daemon stored).
+FIRE_OUTCOMES = {"pending": N_("pending"), "started": N_("started"), "skipped": N_("skipped"),
+                 "missed": N_("missed"), "inactive": N_("inactive"), "error": N_("error")}
 
 
 def fire_time(scheduled_utc: datetime, tz_name: str) -> str:
@@ -57,30 +61,37 @@ def facts(p: Pipeline, now: datetime | None = None) -> dict:
 
 
 def inactive_text(name: str) -> str:
-    return (f"'{name}' is deactivated: its timed rule and webhooks start nothing, and Run is refused, "
-            "until it is activated.")
+    return _("'{name}' is deactivated: its timed rule and webhooks start nothing, and Run is refused, "
+             "until it is activated.", name=name)
 
 
 def inactive_banner(s: dict):
     if s["active"]:
         return None
     return dbc.Alert([html.Span(inactive_text(s["name"]), className="me-2"),
-                      action_button("Activate", "activate@banner", s["id"], "success")],
+                      action_button(_("Activate"), "activate@banner", s["id"], "success")],
                      id=ids.DETAIL_INACTIVE, color="warning", className="d-flex align-items-center")
 
 
 def summary_card(s: dict):
     timer = s["timer"]
-    rule = (f"{timer['rule']} ({timer['zone']}); missed fires: {timer['misfire']}"
-            + (f" within {timer['deadline']} min" if timer["misfire"] == "run_once" else "") if timer else "none")
-    webhook = "none" if s["webhook"] is None else ", ".join(s["webhook"]) or "set up, no events ticked"
-    body = [field("Starts on", s["triggers"]), field("Timed rule", rule, className="timer-rule")]
+    if not timer:
+        rule = _("none")
+    elif timer["misfire"] == "run_once":
+        rule = _("{rule} ({zone}); missed fires: {misfire} within {deadline} min", rule=timer["rule"],
+                 zone=timer["zone"], misfire=timer["misfire"], deadline=timer["deadline"])
+    else:
+        rule = _("{rule} ({zone}); missed fires: {misfire}", rule=timer["rule"], zone=timer["zone"],
+                 misfire=timer["misfire"])
+    webhook = _("none") if s["webhook"] is None else ", ".join(s["webhook"]) or _("set up, no events ticked")
+    body = [field(_("Starts on"), s["triggers"]), field(_("Timed rule"), rule, className="timer-rule")]
     if timer:
-        body.append(field("Next fire", timer["next"] if s["active"] else f"{timer['next']} (starts nothing: inactive)"))
-    body += [field("Webhook events", webhook, className="webhook-events"),
-             field("Overlap", f"concurrency {s['concurrency']}", className="concurrency"),
-             html.Button("Edit trigger rules", id=ids.TRIG_OPEN, className="btn btn-sm btn-outline-secondary")]
-    return card("Trigger rules", body, id="triggers")
+        body.append(field(_("Next fire"), timer["next"] if s["active"]
+                          else _("{time} (starts nothing: inactive)", time=timer["next"])))
+    body += [field(_("Webhook events"), webhook, className="webhook-events"),
+             field(_("Overlap"), _("concurrency {policy}", policy=s["concurrency"]), className="concurrency"),
+             html.Button(_("Edit trigger rules"), id=ids.TRIG_OPEN, className="btn btn-sm btn-outline-secondary")]
+    return card(_("Trigger rules"), body, id="triggers")
 
 
 def _table(rows: list, head: tuple, empty: str, className: str):
@@ -92,14 +103,14 @@ def _table(rows: list, head: tuple, empty: str, className: str):
 
 
 def fires_card(s: dict):
-    rows = [(f["scheduled"], f["outcome"], f["reason"]) for f in s["fires"]]
-    return card("Recent fires", html.Div(_table(rows, ("Scheduled", "Outcome", "Reason"),
-                                                "No timed fire yet.", "recent-fires"), id=ids.DETAIL_FIRES))
+    rows = [(f["scheduled"], str(FIRE_OUTCOMES.get(f["outcome"], f["outcome"])), f["reason"]) for f in s["fires"]]
+    return card(_("Recent fires"), html.Div(_table(rows, (_("Scheduled"), _("Outcome"), _("Reason")),
+                                                   _("No timed fire yet."), "recent-fires"), id=ids.DETAIL_FIRES))
 
 
 def deliveries_card(s: dict):
     rows = [(d["received"], d["provider"], d["event"], d["outcome"]) for d in s["deliveries"]]
-    empty = ("No webhook delivery for this pipeline's repository yet." if s["source"]
-             else "This pipeline has no code source, so no webhook can match it.")
-    return card("Recent deliveries", html.Div(_table(rows, ("Received", "Provider", "Event", "Outcome"),
-                                                     empty, "recent-deliveries"), id=ids.DETAIL_DELIVERIES))
+    empty = (_("No webhook delivery for this pipeline's repository yet.") if s["source"]
+             else _("This pipeline has no code source, so no webhook can match it."))
+    return card(_("Recent deliveries"), html.Div(_table(rows, (_("Received"), _("Provider"), _("Event"), _("Outcome")),
+                                                        empty, "recent-deliveries"), id=ids.DETAIL_DELIVERIES))

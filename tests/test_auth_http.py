@@ -1,0 +1,137 @@
+"""The door over HTTP (Flask's test client on the real app and a real SQLite home): every
+route and every callback, enumerated from the app, answers 401 without a session except
+the webhook receiver, health and the login page; sign-in, origin, host and token rules."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from models import accounts, api_tokens
+
+PASSWORD = "correct horse battery"
+ORIGIN = {"Origin": "http://127.0.0.1"}
+
+
+@pytest.fixture
+def app(home):
+    from dashboard import auth
+    from dashboard.app import create_app
+    dash_app = create_app(home)
+    if "login" not in dash_app.server.view_functions:
+        auth.install(dash_app)
+    accounts.create("root", PASSWORD, "tester", is_admin=True, must_change=False)
+    accounts.create("mia", PASSWORD, "tester", must_change=False)
+    dash_app.server.test_client().get("/api/health", base_url="http://127.0.0.1")   # Dash collects its callbacks
+    return dash_app
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def sign_in(client, username="root", password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password}, headers=ORIGIN,
+                       base_url="http://127.0.0.1")
+
+
+def concrete(rule) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+
+
+OPEN = {("POST", "/hooks/<provider>"), ("GET", "/api/health"), ("GET", "/login"), ("POST", "/login")}
+
+
+def test_every_route_without_a_session_is_refused(app, client):
+    checked = 0
+    for rule in app.server.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (method, rule.rule) in OPEN:
+                continue
+            answer = client.open(concrete(rule), method=method, headers=ORIGIN, base_url="http://127.0.0.1")
+            if rule.rule.startswith("/assets/") and concrete(rule).endswith("bootstrap-5.3.8.min.css"):
+                continue
+            assert answer.status_code in (401, 303), (method, rule.rule, answer.status_code)
+            if answer.status_code == 303:
+                assert answer.headers["Location"].startswith("/login"), rule.rule
+            checked += 1
+    assert checked >= 10
+
+
+def test_every_callback_without_a_session_is_401_and_changes_nothing(app, client):
+    outputs = list(app.callback_map)
+    assert len(outputs) > 20
+    for output in outputs:
+        answer = client.post("/_dash-update-component", json={"output": output, "inputs": [], "state": []},
+                             headers=ORIGIN, base_url="http://127.0.0.1")
+        assert answer.status_code == 401, output
+
+
+def test_sign_in_then_callbacks_answer_and_a_cross_origin_post_is_refused(app, client):
+    assert sign_in(client, password="wrong").status_code == 401
+    answer = sign_in(client)
+    assert answer.status_code == 303
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/pipelines", base_url="http://127.0.0.1").status_code == 200
+    evil = client.post("/_dash-update-component", json={"output": "x.children"}, base_url="http://127.0.0.1",
+                       headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "cross-origin" in evil.get_json()["error"]
+    no_origin = client.post("/_dash-update-component", json={"output": "x.children"}, base_url="http://127.0.0.1")
+    assert no_origin.status_code == 403
+
+
+def test_a_member_cannot_post_an_administrators_callback(app, client):
+    sign_in(client, "mia")
+    settings = next(o for o in app.callback_map if "settings-feedback" in o)
+    answer = client.post("/_dash-update-component", json={"output": settings, "inputs": [], "state": []},
+                         headers=ORIGIN, base_url="http://127.0.0.1")
+    assert answer.status_code == 403 and "administrators" in answer.get_json()["error"]
+
+
+def test_a_forged_host_is_refused(client):
+    answer = client.get("/api/health", base_url="http://evil.example")
+    assert answer.status_code == 400 and "evil.example" in answer.get_json()["error"]
+
+
+def test_a_forced_password_change_comes_first(app, client):
+    accounts.create("new", PASSWORD, "tester")
+    assert sign_in(client, "new").headers["Location"] == "/password"
+    assert client.get("/pipelines", base_url="http://127.0.0.1", headers={"Accept": "text/html"}).headers[
+        "Location"] == "/password"
+    answer = client.post("/password", data={"current": PASSWORD, "new": PASSWORD + "2", "again": PASSWORD + "2"},
+                         headers=ORIGIN, base_url="http://127.0.0.1")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+    assert client.get("/pipelines", base_url="http://127.0.0.1").status_code == 200
+
+
+def test_tokens_open_the_api_within_their_scope(app, client, home):
+    _, value = api_tokens.create(accounts.get("root"), "script", ["read"])
+    bearer = {"Authorization": f"Bearer {value}"}
+    assert client.get("/api/runs/1/log", headers=bearer, base_url="http://127.0.0.1").status_code == 404
+    assert client.get("/api/runs/1/log", headers={"Authorization": "Bearer mrt_nope"},
+                      base_url="http://127.0.0.1").status_code == 401
+    settings = next(o for o in app.callback_map if "settings-feedback" in o)
+    answer = client.post("/_dash-update-component", json={"output": settings}, headers=bearer,
+                         base_url="http://127.0.0.1")
+    assert answer.status_code == 403 and "scopes" in answer.get_json()["error"]
+    api_tokens.revoke(accounts.get("root"), "script", "root")
+    assert client.get("/api/runs/1/log", headers=bearer, base_url="http://127.0.0.1").status_code == 401
+
+
+def test_failed_sign_ins_are_throttled_and_audited(client):
+    from models.tables import AuditEvent
+    codes = [sign_in(client, "root", "wrong").status_code for _ in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+    assert AuditEvent.select().where(AuditEvent.action == "failed login").count() == 10
+
+
+def test_security_headers(app, client):
+    sign_in(client)
+    page = client.get("/pipelines", base_url="http://127.0.0.1")
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    policy = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self' 'sha256-" in policy
+    assert json.dumps(policy).count("unsafe-eval") == 0
