@@ -65,7 +65,7 @@ def test_a_registry_refusal_names_its_field_and_speaks_chinese(home, chinese):
 def test_settings_refusals_speak_chinese_and_a_form_gets_text(home, chinese):
     with pytest.raises(KeyError) as caught:
         daemon_state.set_setting("nope", "1", "tester")
-    assert str(caught.value).startswith("未知设置“nope”")
+    assert str(caught.value).startswith("未知的设置 'nope'")
     assert daemon_state.log_cap_problem("0") == "log_cap_mb 至少为 1（MB）：0 将不保留任何日志"
     assert isinstance(daemon_state.log_cap_problem("0"), str)     # a form field takes plain text
 
