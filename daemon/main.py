@@ -195,7 +195,7 @@ class Daemon:
         if self._heartbeat is None or (now - self._heartbeat.beat_at).total_seconds() >= HEARTBEAT_EVERY_SECONDS \
                 or (now < self._heartbeat.beat_at) or i18n.english(self.paused or "") != self._heartbeat.reason:
             state = "stopping" if self.stopping else "paused" if self.paused else "running"
-            self._heartbeat = daemon_state.beat(self._heartbeat, state, now, reason=i18n.english(self.paused or ""))
+            self._heartbeat = daemon_state.beat(self._heartbeat, state, now, reason=self.paused or "")
 
     def _triggers(self, now) -> None:
         """Timers when one is due (or every few seconds, or after a nudge that may have changed

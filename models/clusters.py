@@ -17,7 +17,7 @@ import secrets as pyrandom
 import yaml
 from peewee import AutoField, BooleanField, DateTimeField, TextField
 
-from models import audit, safe_yaml
+from models import audit, i18n, safe_yaml
 from models.db import BaseModel, utcnow, write_transaction
 from models.errors import InUse, NotFound, on_field
 from models.i18n import N_
@@ -55,11 +55,17 @@ class Cluster(BaseModel):
     owner_label = TextField()
     is_default = BooleanField(default=False)
     health = TextField(default=Health.CHECKING)
-    health_message = TextField(default="")
+    health_message = TextField(default="")          # English, for the record
+    health_message_json = TextField(null=True)      # the same, language-neutral (models/i18n.py)
     checked_at = DateTimeField(null=True)
     namespace_created_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     created_by = TextField(default="")
+
+    @property
+    def shown_health_message(self) -> str:
+        """The health message in the current reader's language."""
+        return i18n.shown(self.health_message, self.health_message_json)
 
     def kubeconfig(self) -> dict:
         """The kubeconfig as a dict (opened from its sealed form); {} for in-cluster."""
@@ -137,6 +143,8 @@ def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = No
     namespace_created_at) come from a check already made; without them the daemon checks it."""
     check_name(name)
     server, ctx = facts.pop("server", ""), ""
+    if "health_message" in facts:
+        facts.update(health_fields(facts.pop("health_message")))
     if not in_cluster:
         _, ctx, server = parse_kubeconfig(kubeconfig, context)
     with write_transaction():
@@ -203,7 +211,16 @@ def remove(name: str, actor: str, confirmed: bool = False) -> list[str]:
     return used
 
 
-def record_health(cluster_id: int, health: str, message: str, at, **facts) -> None:
-    """A fact from the daemon (or the CLI's check): what the cluster answered, and when."""
-    Cluster.update(health=health, health_message=message, checked_at=at, **facts) \
+def record_health(cluster_id: int, health: str, message, at, **facts) -> None:
+    """A fact from the daemon (or the CLI's check): what the cluster answered, and when. The
+    message (a Msg, or text that keeps one: daemon.reasons.Reason) is stored in English
+    with the message beside it."""
+    Cluster.update(health=health, **health_fields(message), checked_at=at, **facts) \
         .where(Cluster.id == cluster_id).execute()
+
+
+def health_fields(message) -> dict:
+    """`health_message` and its language-neutral form, from a Msg, a Reason or plain text."""
+    found = message if isinstance(message, i18n.Msg) else getattr(message, "message", None)
+    return {"health_message": i18n.english(message),
+            "health_message_json": found.to_json() if isinstance(found, i18n.Msg) else None}

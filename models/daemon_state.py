@@ -38,14 +38,17 @@ class UnknownSetting(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason: str = "") -> DaemonHeartbeat:
-    """state: running | paused (reason says why, e.g. a full disk) | stopping | stopped."""
+def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason="") -> DaemonHeartbeat:
+    """state: running | paused (reason says why, e.g. a full disk: a Msg or text) | stopping | stopped.
+    The reason is stored in English, its message beside it."""
     now = now or utcnow()
+    reason, reason_message = i18n.english(reason), (reason.to_json() if isinstance(reason, i18n.Msg) else None)
     if row is None:
         return DaemonHeartbeat.create(hostname=socket.gethostname(), pid=os.getpid(), started_at=now, beat_at=now,
-                                      state=state, reason=reason)
-    DaemonHeartbeat.update(beat_at=now, state=state, reason=reason).where(DaemonHeartbeat.id == row.id).execute()
-    row.beat_at, row.state, row.reason = now, state, reason
+                                      state=state, reason=reason, reason_message=reason_message)
+    DaemonHeartbeat.update(beat_at=now, state=state, reason=reason, reason_message=reason_message) \
+        .where(DaemonHeartbeat.id == row.id).execute()
+    row.beat_at, row.state, row.reason, row.reason_message = now, state, reason, reason_message
     return row
 
 

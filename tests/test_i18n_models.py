@@ -123,3 +123,26 @@ def test_a_timer_fires_reason_is_stored_in_english_and_shown_in_chinese(home):
                                        "（守护进程未运行；其后有一次准时触发）")
     finally:
         i18n.use(None)
+
+
+def test_a_clusters_health_and_the_daemons_pause_are_stored_in_english_and_shown_in_chinese(home):
+    from models import clusters
+    from models.tables import DaemonHeartbeat
+
+    row = clusters.add("prod", "tester", in_cluster=True, server="https://10.0.0.1")
+    clusters.record_health(row.id, clusters.Health.REFUSED, reasons.text(
+        i18n.N_("cluster '{name}' refused the credentials (401 Unauthorized)", name="prod")), None)
+    row = clusters.get("prod")
+    assert row.health_message == "cluster 'prod' refused the credentials (401 Unauthorized)"
+    assert json.loads(row.health_message_json)["params"] == {"name": "prod"}
+    beat = daemon_state.beat(None, "paused", reason=i18n.N_("disk full: writing under {path} failed ({error}); new "
+                                                            "tasks wait", path="/data", error="No space left"))
+    stored = DaemonHeartbeat.get_by_id(beat.id)
+    assert stored.reason == "disk full: writing under /data failed (No space left); new tasks wait"
+    i18n.use("zh_CN")
+    try:
+        assert row.shown_health_message == "集群“prod”拒绝了凭据（401 Unauthorized）"
+        assert stored.shown_reason == "磁盘已满：写入 /data 失败（No space left）；新任务等待中"
+    finally:
+        i18n.use(None)
+    assert row.shown_health_message == row.health_message
