@@ -17,6 +17,7 @@ from models import clusters
 from models.clusters import Health
 from models.db import utcnow
 from models.secrets import seal
+from daemon.reasons import of_text
 
 
 def add_arguments(subparsers) -> None:
@@ -76,7 +77,7 @@ def add(args) -> int:
     finally:
         api.close()
     if facts["health"] != Health.HEALTHY:
-        raise ValueError(_("{message} — the cluster was not added", message=facts["health_message"]))
+        raise ValueError(_("{message} — the cluster was not added", message=of_text(facts["health_message"])))
     now = utcnow()
     row = clusters.add(args.name, args.actor, kubeconfig=kubeconfig, context=args.context, in_cluster=args.in_cluster,
                        make_default=args.default, server=server or "in-cluster", version=facts["version"],
@@ -107,9 +108,10 @@ def list_(args) -> int:
         table([{**r, "used_by": ", ".join(r["used_by"]) or "–", "default": yes_no(r["default"]), "health": word(r["health"]),
                 "checked": when(c.checked_at) if c.checked_at else _("never")} for r, c in zip(rows, found)],
               ("name", "server", "version", "namespace", "health", "checked", "default", "used_by"))
+        c_by_name = {c.name: c for c in found}
         for r in rows:
             if r["health"] != Health.HEALTHY and r["message"]:
-                print(f"{r['name']}: {r['message']}")
+                print(f"{r['name']}: {c_by_name[r['name']].shown_health_message}")
     return 0
 
 
@@ -143,5 +145,5 @@ def check(args) -> int:
     from daemon.upkeep import check as check_now
     facts = check_now(clusters.get(args.name), create_namespace=True)
     print(_("cluster '{name}': {health} — {message}", name=args.name, health=word(facts["health"]),
-            message=facts["health_message"]))
+            message=of_text(facts["health_message"])))
     return 0 if facts["health"] == Health.HEALTHY else 1

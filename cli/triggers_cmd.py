@@ -84,7 +84,7 @@ def _show(pipeline) -> int:
                 times=", ".join(upcoming)))
     fires = triggers.recent_fires(pipeline, 10)
     if fires:
-        table([{"scheduled_for": when(f.scheduled_for), "outcome": f.outcome, "reason": f.reason} for f in fires],
+        table([{"scheduled_for": when(f.scheduled_for), "outcome": f.outcome, "reason": f.shown_reason} for f in fires],
               ("scheduled_for", "outcome", "reason"))
     deliveries = triggers.recent_deliveries(pipeline, 10)
     if deliveries:

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from models import home
+from models.i18n import N_
 
 MIN_FREE_BYTES = int(os.environ.get("MILLRACE_MIN_FREE_BYTES", str(2 * 1024 * 1024)))
 
@@ -58,15 +59,16 @@ def free_bytes(path=None) -> int | None:
         return None
 
 
-def full_reason(path=None) -> str | None:
+def full_reason(path=None):
     """Why the disk counts as full now, or None."""
     free = free_bytes(path)
     if free is None or free >= MIN_FREE_BYTES:
         return None
     # the same text while it lasts: a changing number would rewrite rows on a full disk
-    return (f"disk full: less than {MIN_FREE_BYTES // (1024 * 1024)} MiB free on the filesystem of "
-            f"{path or home.current()}; new tasks wait")
+    return N_("disk full: less than {mib} MiB free on the filesystem of {path}; new tasks wait",
+              mib=MIN_FREE_BYTES // (1024 * 1024), path=str(path or home.current()))
 
 
-def reason_from(exc: BaseException) -> str:
-    return f"disk full: writing under {home.current()} failed ({str(exc).splitlines()[0]}); new tasks wait"
+def reason_from(exc: BaseException):
+    return N_("disk full: writing under {path} failed ({error}); new tasks wait", path=str(home.current()),
+              error=(str(exc).splitlines() or [""])[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from daemon import disk, run_failure, run_layout, tasks, triggers
+from daemon import disk, reasons, run_failure, run_layout, tasks, triggers
 from daemon.executors.base import LOCAL
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.local import LocalExecutor
@@ -20,7 +20,7 @@ from daemon.run_advance import RunAdvancer
 from daemon.slots import SlotCounter
 from daemon.sweeper import Sweeper
 from daemon.upkeep import Upkeep
-from models import daemon_state, runs
+from models import daemon_state, i18n, runs
 from models.db import utcnow
 from models.status import Status
 from models.tables import Pipeline, Run
@@ -74,12 +74,12 @@ class Daemon:
                 log.exception("the daemon's tick failed; trying again")
             self.has_active_work = True      # come back soon rather than after the idle poll
 
-    def _set_paused(self, reason: str | None) -> None:
+    def _set_paused(self, reason) -> None:
         """Pause new starts for `reason`, or resume (None). Logged once per episode."""
         was, self.paused = self.paused, reason
         self._advancer.starter.paused = reason
         if reason and not was:
-            log.warning("paused: %s", reason)
+            log.warning("paused: %s", i18n.english(reason))
         elif was and not reason:
             log.warning("resumed: the disk has space again")
 
@@ -183,7 +183,7 @@ class Daemon:
                 log.warning("run %s: %s; trying again", run.id, exc)
                 return
             log.exception("run %s failed inside the daemon", run.id)
-            run_failure.fail_run(self._advancer, run, f"internal error: {exc}", traceback.format_exc(), now)
+            run_failure.fail_run(self._advancer, run, reasons.internal_error(exc), traceback.format_exc(), now)
 
     def _task_slots(self, now) -> int:
         if self._slots_read_at is None or abs((now - self._slots_read_at).total_seconds()) >= SETTINGS_EVERY_SECONDS:
@@ -193,7 +193,7 @@ class Daemon:
 
     def _beat(self, now) -> None:
         if self._heartbeat is None or (now - self._heartbeat.beat_at).total_seconds() >= HEARTBEAT_EVERY_SECONDS \
-                or (now < self._heartbeat.beat_at) or (self.paused or "") != self._heartbeat.reason:
+                or (now < self._heartbeat.beat_at) or i18n.english(self.paused or "") != self._heartbeat.reason:
             state = "stopping" if self.stopping else "paused" if self.paused else "running"
             self._heartbeat = daemon_state.beat(self._heartbeat, state, now, reason=self.paused or "")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 
-from daemon import accounting, planner, run_layout, shipping
+from daemon import accounting, planner, reasons, run_layout, shipping
 from daemon.accounting import RunAccounting
 from daemon.executors.base import PollState
 from daemon.run_stop import TIMEOUT_ACTOR, RunStopper
@@ -154,15 +154,17 @@ class RunAdvancer:
             drained = shipping.ship(executor, task, handle, masker, now, self.log_cap)
             self.behind = self.behind or not drained
         except FileNotFoundError as exc:      # its directory was deleted under it
-            reason = f"the task's files were deleted while it ran ({exc.filename or exc}); its process was stopped"
-            shipping.note(task, reason, now)
+            reason = N_("the task's files were deleted while it ran ({file}); its process was stopped",
+                        file=str(exc.filename or exc))
+            shipping.note(task, i18n.english(reason), now)
             runs.set_status(task, Status.FAILED, reason, now=now)
             self.reaper.stop(task.executor, handle)
             slots.release()
             return
         if result.state == PollState.RUNNING and task.status == Status.WAITING:
             runs.set_status(task, Status.RUNNING, now=now)
-        elif result.state == PollState.WAITING and (task.status != Status.WAITING or task.reason != result.reason):
+        elif result.state == PollState.WAITING and (task.status != Status.WAITING
+                                                    or task.reason != i18n.english(result.reason)):
             shipping.note(task, f"waiting: {result.reason}", now)
             runs.set_status(task, Status.WAITING, result.reason, now=now)
         elif result.state in (PollState.EXITED, PollState.FAILED):
@@ -200,7 +202,8 @@ class RunAdvancer:
             else:
                 reason = executor.read_reason(handle) or result.reason
             # a task's own reason file may quote a secret; its words are its own (not translated)
-            reason = self._spec_and_masker(run)[1](reason) if reason else N_("exit code {code}", code=result.exit_code)
+            reason = (reasons.masked(self._spec_and_masker(run)[1], reason) if reason
+                      else N_("exit code {code}", code=result.exit_code))
             if self.starter.paused and not i18n.english(reason).startswith("disk full"):   # ended while the disk was full
                 reason = N_("disk full: {reason}, while the data directory's disk was full (its log may be incomplete)",
                             reason=reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from daemon import reasons
 from models import runs
 from models.db import write_transaction
 from models.status import Status
@@ -27,19 +28,19 @@ def fail_oldest_queued(exc, now) -> bool:
             if run is None:
                 return False
             return runs.set_status(
-                run, Status.FAILED, f"internal error: {exc}", detail=traceback.format_exc(), now=now
+                run, Status.FAILED, reasons.internal_error(exc), detail=traceback.format_exc(), now=now
             )
     except Exception:
         log.exception("could not record why the run cannot be started")
         return False
 
 
-def fail_run(advancer, run: Run, reason: str, detail: str, now) -> None:
+def fail_run(advancer, run: Run, reason, detail: str, now) -> None:
     """Record the run's failure and stop its processes: nothing it started keeps running untracked."""
     try:
         try:      # an error message may quote a value: mask it like the log
             masker = advancer.masker_of(run)
-            reason, detail = masker(reason), masker(detail)
+            reason, detail = reasons.masked(masker, reason), masker(detail)
         except Exception:
             pass
         fresh = Run.get_by_id(run.id)

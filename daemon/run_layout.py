@@ -13,6 +13,7 @@ from pathlib import Path
 
 from daemon import faults, tasks
 from models import home, pipelines, runs
+from models.i18n import N_
 from models.status import Status
 from models.tables import Run, StageRun, TaskRun
 from models.variables import dynamic_values, substitute
@@ -28,8 +29,8 @@ def start_rows(run: Run, now=None) -> None:
         runs.set_status(
             run,
             Status.FAILED,
-            f"version {run.version.version_number} of pipeline '{run.pipeline.name}' has "
-            f"no task to run; add a task and save it",
+            N_("version {version} of pipeline '{name}' has no task to run; add a task and save it",
+               version=run.version.version_number, name=run.pipeline.name),
             now=now,
         )
     else:

@@ -10,7 +10,7 @@ import json
 import os
 import time
 
-from daemon import disk, faults, run_layout, shipping, tasks
+from daemon import disk, faults, reasons, run_layout, shipping, tasks
 from daemon.executors.base import Launch
 from daemon.tasks import TaskPlan, TaskUnavailable
 from models import i18n, runs
@@ -53,8 +53,8 @@ class TaskStarter:
             plan = self._plan(run, spec, task, executor_name, values)
         except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
             slots.release()
-            reason = masker(str(exc))       # a message may quote a substituted value
-            shipping.note(task, reason, now)
+            reason = reasons.masked(masker, reasons.of_exception(exc))   # it may quote a substituted value
+            shipping.note(task, i18n.english(reason), now)      # the log is text: English
             runs.set_status(task, Status.FAILED, reason, started_at=now, now=now)
             return
         executor = self.executors[executor_name]
@@ -72,8 +72,8 @@ class TaskStarter:
             handle = executor.start(launch)
         except OSError as exc:     # e.g. a full disk or an unwritable workspace: the task's failure, not the run's
             slots.release()
-            reason = masker(f"{'disk full: ' if disk.is_disk_full(exc) else ''}could not start the task: {exc}")
-            shipping.note(task, reason, now)
+            reason = reasons.masked(masker, reasons.could_not_start(exc, disk.is_disk_full(exc)))
+            shipping.note(task, i18n.english(reason), now)
             runs.set_status(task, Status.FAILED, reason, started_at=now, now=now)
             return
         faults.point("task.before_record")

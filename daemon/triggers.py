@@ -22,11 +22,14 @@ from datetime import datetime, timedelta, timezone
 
 from peewee import IntegrityError
 
-from models import runs
+from daemon import reasons
+from models import i18n, runs
+from models.i18n import N_
 from models.db import write_transaction
 from models.schedule import fires_between, next_fire, zone
 from models.tables import Pipeline, Run
-from models.triggers import TimerFire, TimerRule, WebhookDelivery, WebhookMatch, webhook_candidates
+from models.triggers import (TimerFire, TimerRule, WebhookDelivery, WebhookMatch, message_json, outcome_fields,
+                             webhook_candidates)
 from models.webhook_parse import parse
 
 log = logging.getLogger("millrace.triggers")
@@ -48,20 +51,21 @@ def start_run(pipeline: Pipeline, cause: str, detail: str, commit_sha: str | Non
 
     Call inside a write transaction, so the check of active runs and the enqueue are one step."""
     if not pipeline.is_active:
-        return "inactive", None, f"pipeline '{pipeline.name}' is deactivated; activate it to run it"
+        return "inactive", None, N_("pipeline '{name}' is deactivated; activate it to run it", name=pipeline.name)
     active = list(runs.active_runs(pipeline).order_by(Run.number))
     numbers = ", ".join(f"#{r.number}" for r in active)
     if active and pipeline.concurrency_policy == "forbid":
-        return "skipped", None, f"run {numbers} still active (concurrency: forbid)"
+        return "skipped", None, N_("run {numbers} still active (concurrency: forbid)", numbers=numbers)
     try:
         run = runs.enqueue_run(pipeline, cause, cause, commit_sha=commit_sha, cause_detail=detail)
     except Exception as err:        # errors are data: the fire/delivery row says why
-        return "error", None, f"could not start a run: {err}"
+        return "error", None, N_("could not start a run: {error}", error=reasons.of_exception(err))
     if active and pipeline.concurrency_policy == "replace":
         for old in active:
             runs.request_stop(old, f"{cause} (concurrency: replace)")
-        return "started", run, f"started run #{run.number}, stopping {numbers} (concurrency: replace)"
-    return "started", run, f"started run #{run.number}"
+        return "started", run, N_("started run #{number}, stopping {numbers} (concurrency: replace)",
+                                  number=run.number, numbers=numbers)
+    return "started", run, N_("started run #{number}", number=run.number)
 
 
 # ---- timed rules -------------------------------------------------------------------
@@ -109,19 +113,22 @@ def _fire_rule(rule: TimerRule, now: datetime) -> list[TimerFire]:
         if missed:
             written += _record(rule, missed[-1], "missed", _missed_reason(rule, missed, tz, bool(on_time), now))
         if rescue:
-            written += _fire(rule, late, tz, note=f" (late by {_age(now - late)}: misfire policy run_once)")
+            written += _fire(rule, late, tz, late_by=_age(now - late))
     for fire in on_time:
         written += _fire(rule, fire, tz)
     return written
 
 
-def _fire(rule: TimerRule, scheduled: datetime, tz, note: str = "") -> list[TimerFire]:
+def _fire(rule: TimerRule, scheduled: datetime, tz, late_by=None) -> list[TimerFire]:
     local = scheduled.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
     try:
         with write_transaction():
             fire = TimerFire.create(timer_rule=rule, scheduled_for=_naive(scheduled), outcome="pending")
             outcome, run, reason = start_run(rule.pipeline, "timer", f"{rule.rule_text}, due {local}")
-            fire.outcome, fire.run, fire.reason = outcome, run, reason + note
+            if late_by is not None:
+                reason = N_("{reason} (late by {age}: misfire policy run_once)", reason=reason, age=late_by)
+            fire.outcome, fire.run = outcome, run
+            fire.reason, fire.reason_message = i18n.english(reason), message_json(reason)
             fire.save()
             _advance(rule, scheduled)
     except IntegrityError:          # already fired (restart, another daemon, clock step back)
@@ -130,10 +137,11 @@ def _fire(rule: TimerRule, scheduled: datetime, tz, note: str = "") -> list[Time
     return [fire]
 
 
-def _record(rule: TimerRule, scheduled: datetime, outcome: str, reason: str) -> list[TimerFire]:
+def _record(rule: TimerRule, scheduled: datetime, outcome: str, reason) -> list[TimerFire]:
     try:
         with write_transaction():
-            fire = TimerFire.create(timer_rule=rule, scheduled_for=_naive(scheduled), outcome=outcome, reason=reason)
+            fire = TimerFire.create(timer_rule=rule, scheduled_for=_naive(scheduled), outcome=outcome,
+                                    reason=i18n.english(reason), reason_message=message_json(reason))
             _advance(rule, scheduled)
     except IntegrityError:
         _advance(rule, scheduled)
@@ -149,8 +157,8 @@ def _record_inactive(rule: TimerRule, due: list[datetime]) -> list[TimerFire]:
         with write_transaction():
             _advance(rule, due[-1])
         return []
-    return _record(rule, due[-1], "inactive",
-                   f"pipeline '{rule.pipeline.name}' is deactivated: no runs until it is activated again")
+    return _record(rule, due[-1], "inactive", N_("pipeline '{name}' is deactivated: no runs until it is activated "
+                                                 "again", name=rule.pipeline.name))
 
 
 def _advance(rule: TimerRule, scheduled: datetime) -> None:
@@ -161,27 +169,28 @@ def _advance(rule: TimerRule, scheduled: datetime) -> None:
     rule.checked_through = max(rule.checked_through, mark)
 
 
-def _missed_reason(rule, missed, tz, covered, now) -> str:
+def _missed_reason(rule, missed, tz, covered, now):
     first, last = (m.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") for m in (missed[0], missed[-1]))
-    span = f"{len(missed)} fire time{'s' if len(missed) > 1 else ''} " + \
-        (f"from {first} to {last}" if len(missed) > 1 else f"at {first}")
+    span = (N_("{count} fire times from {first} to {last}", count=len(missed), first=first, last=last) if len(missed) > 1
+            else N_("1 fire time at {first}", first=first))
     if covered:
-        why = "an on-time fire follows"
+        why = N_("an on-time fire follows")
     elif rule.misfire_policy == "run_once":
         why = (
-            f"misfire policy run_once, but older than the "
-            f"{_age(timedelta(seconds=rule.misfire_deadline_seconds))} deadline"
+            N_("misfire policy run_once, but older than the {age} deadline",
+               age=_age(timedelta(seconds=rule.misfire_deadline_seconds)))
             if now - missed[-1] > timedelta(seconds=rule.misfire_deadline_seconds)
-            else "misfire policy run_once runs only the latest"
+            else N_("misfire policy run_once runs only the latest")
         )
     else:
-        why = "misfire policy skip"
-    return f"missed {span} (daemon was not running; {why})"
+        why = N_("misfire policy skip")
+    return N_("missed {span} (daemon was not running; {why})", span=span, why=why)
 
 
-def _age(delta: timedelta) -> str:
+def _age(delta: timedelta):
     seconds = int(delta.total_seconds())
-    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    return (N_("{min} min {s} s", min=seconds // 60, s=seconds % 60) if seconds >= 60
+            else N_("{s} s", s=seconds))
 
 
 # ---- webhook deliveries ------------------------------------------------------------
@@ -199,48 +208,54 @@ def process_deliveries(now: datetime) -> list[WebhookDelivery]:
             outcome = _process(delivery)
         except Exception as err:    # one bad delivery never stops the others
             log.exception("webhook delivery %s failed", delivery.id)
-            outcome = f"error: {err}"
+            outcome = N_("error: {error}", error=reasons.of_exception(err))
+        fields = outcome_fields(outcome)      # English text, and the message for every reader
         with write_transaction():
-            WebhookDelivery.update(processed_at=_naive(_utc(now)), outcome=outcome).where(
+            WebhookDelivery.update(processed_at=_naive(_utc(now)), **fields).where(
                 WebhookDelivery.id == delivery.id).execute()
-        delivery.processed_at, delivery.outcome = _naive(_utc(now)), outcome
+        delivery.processed_at = _naive(_utc(now))
+        delivery.outcome, delivery.outcome_message = fields["outcome"], fields["outcome_message"]
         done.append(delivery)
     return done
 
 
-def _process(delivery: WebhookDelivery) -> str:
+def _process(delivery: WebhookDelivery):
     event = parse(delivery.provider, json.loads(delivery.headers_json), bytes(delivery.body))
     if event.kind == "ping":
-        return "ping: the webhook works"
+        return N_("ping: the webhook works")
     if event.kind == "other":
-        return f"ignored: {event.note}"
+        return N_("ignored: {note}", note=event.note)
     # Only pipelines whose own secret signed this delivery (checked on receipt) act on it.
     signed = set(json.loads(delivery.verified_for_json))
     matches = [(p, rule, source) for p, rule, source in webhook_candidates(event.repository) if p.id in signed]
     if not matches:
-        return f"no pipeline on {event.repository} whose secret signed it is left (removed or changed since)"
+        return N_("no pipeline on {repository} whose secret signed it is left (removed or changed since)",
+                  repository=event.repository)
     results = [(p, _match(delivery, event, p, rule, source)) for p, rule, source in matches]
     if len(results) == 1:
         return results[0][1]
-    return "; ".join(f"{p.name}: {text}" for p, text in results)
+    # several pipelines: each match keeps its own message; the delivery's line is the record's text
+    return "; ".join(f"{p.name}: {i18n.english(text)}" for p, text in results)
 
 
-def _match(delivery, event, pipeline, rule, source) -> str:
+def _match(delivery, event, pipeline, rule, source):
     reason = None
     if not rule.wants(event.kind):
-        reason = f"{event.kind} events are not enabled for this pipeline"
+        reason = N_("{kind} events are not enabled for this pipeline", kind=event.kind)
     elif event.kind != "tag" and event.branch != source.get("branch", "main"):
-        reason = f"not matching branch '{event.branch}' (pipeline builds '{source.get('branch', 'main')}')"
+        reason = N_("not matching branch '{branch}' (pipeline builds '{built}')", branch=event.branch,
+                    built=source.get("branch", "main"))
     what = f"tag {event.tag}" if event.kind == "tag" else f"{event.kind} to {event.branch}"
     detail = f"{delivery.provider} {what} at {event.sha[:12]} (delivery {event.delivery_id})"
     try:
         with write_transaction():
-            match = WebhookMatch.create(webhook_delivery=delivery, pipeline=pipeline, outcome=reason or "pending")
+            match = WebhookMatch.create(webhook_delivery=delivery, pipeline=pipeline,
+                                        **outcome_fields(reason or "pending"))
             if reason is None:
                 _, run, reason = start_run(pipeline, "webhook", detail, commit_sha=event.sha or None)
-                match.outcome, match.run = reason, run
+                fields = outcome_fields(reason)
+                match.outcome, match.outcome_message, match.run = fields["outcome"], fields["outcome_message"], run
                 match.save()
     except IntegrityError:          # handled before a restart, or by another daemon
         match = WebhookMatch.get((WebhookMatch.webhook_delivery == delivery) & (WebhookMatch.pipeline == pipeline))
-        return match.outcome
-    return match.outcome
+    return i18n.stored(match.outcome, match.outcome_message)

@@ -23,10 +23,12 @@ import threading
 
 from kubernetes import client
 
+from daemon import reasons
 from daemon.kube.client import ClusterError, api_client, call, client_warm, warm_client
 from models import clusters
 from models.clusters import Cluster, Health
 from models.db import database, utcnow, write_transaction
+from models.i18n import N_
 
 log = logging.getLogger("millrace.clusters")
 CHECK_TIMEOUT = (3, 5)
@@ -51,8 +53,9 @@ def probe(api: client.ApiClient, name: str, namespace: str, create_namespace: bo
         if getattr(found, "status", None) == 404:
             if not create_namespace:
                 return {"health": Health.NAMESPACE_MISSING, "version": version,
-                        "health_message": f"namespace {namespace} is missing on cluster '{name}' (deleted?); "
-                                          f"`python run.py cluster check {name}` creates it again"}
+                        "health_message": reasons.text(N_(
+                            "namespace {namespace} is missing on cluster '{name}' (deleted?); `python run.py "
+                            "cluster check {name}` creates it again", namespace=namespace, name=name))}
             ask(core.create_namespace, {"metadata": {"name": namespace, "labels": {
                 "app.kubernetes.io/managed-by": "millrace"}}}, ok=(409,))
             created = True
@@ -61,16 +64,21 @@ def probe(api: client.ApiClient, name: str, namespace: str, create_namespace: bo
         if exc.status == 401:
             return {
                 "health": Health.REFUSED,
-                "health_message": f"cluster '{name}' refused the credentials (401 Unauthorized)",
+                "health_message": reasons.text(N_("cluster '{name}' refused the credentials (401 Unauthorized)",
+                                                  name=name)),
             }
         if exc.status == 403:
-            return {"health": Health.REFUSED, "health_message": str(exc)}
+            return {"health": Health.REFUSED, "health_message": reasons.as_reason(exc)}
         if exc.transient and cause is not None and not getattr(cause, "status", 0):
-            return {"health": Health.UNREACHABLE, "health_message": f"cluster '{name}' unreachable: {_short(cause)}"}
-        return {"health": Health.UNREACHABLE if exc.transient else Health.ERROR, "health_message": str(exc)}
+            return {"health": Health.UNREACHABLE, "health_message": reasons.text(N_(
+                "cluster '{name}' unreachable: {cause}", name=name, cause=_short(cause)))}
+        return {"health": Health.UNREACHABLE if exc.transient else Health.ERROR,
+                "health_message": reasons.as_reason(exc)}
+    healthy = (N_("API server {version}; namespace {namespace} created", version=version, namespace=namespace)
+               if created else N_("API server {version}; namespace {namespace} ready", version=version,
+                                  namespace=namespace))
     return {"health": Health.HEALTHY, "version": version, "namespace_created": created,
-            "health_message": f"API server {version}; namespace {namespace} "
-                              + ("created" if created else "ready")}
+            "health_message": reasons.text(healthy)}
 
 
 def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool | None = None) -> dict:
@@ -82,7 +90,8 @@ def check(row: Cluster, now: dt.datetime | None = None, create_namespace: bool |
     try:
         api = api_client(row)
     except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot use, an absent service account
-        facts = {"health": Health.ERROR, "health_message": f"cluster '{row.name}' cannot be used: {exc}"}
+        facts = {"health": Health.ERROR, "health_message": reasons.text(N_(
+            "cluster '{cluster}' cannot be used: {error}", cluster=row.name, error=reasons.of_exception(exc)))}
     else:
         try:
             facts = probe(api, row.name, row.namespace, create_namespace)

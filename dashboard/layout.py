@@ -44,7 +44,7 @@ def daemon_status():
     if beat is None:
         return _("daemon: not running"), "danger", False
     if beat.state == "paused":        # e.g. a full disk: running tasks go on, new ones wait
-        return _("daemon: paused — {reason}", reason=beat.reason), "warning", True
+        return _("daemon: paused — {reason}", reason=beat.shown_reason), "warning", True
     return _("daemon: running (pid {pid})", pid=beat.pid), "success", True
 
 

@@ -17,9 +17,10 @@ import secrets as pyrandom
 import yaml
 from peewee import AutoField, BooleanField, DateTimeField, TextField
 
-from models import audit, safe_yaml
+from models import audit, i18n, safe_yaml
 from models.db import BaseModel, utcnow, write_transaction
-from models.errors import InUse, NotFound
+from models.errors import InUse, NotFound, on_field
+from models.i18n import N_
 from models.secrets import seal, unseal
 
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")   # millrace-<name> must stay a DNS label
@@ -54,11 +55,17 @@ class Cluster(BaseModel):
     owner_label = TextField()
     is_default = BooleanField(default=False)
     health = TextField(default=Health.CHECKING)
-    health_message = TextField(default="")
+    health_message = TextField(default="")          # English, for the record
+    health_message_json = TextField(null=True)      # the same, language-neutral (models/i18n.py)
     checked_at = DateTimeField(null=True)
     namespace_created_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     created_by = TextField(default="")
+
+    @property
+    def shown_health_message(self) -> str:
+        """The health message in the current reader's language."""
+        return i18n.shown(self.health_message, self.health_message_json)
 
     def kubeconfig(self) -> dict:
         """The kubeconfig as a dict (opened from its sealed form); {} for in-cluster."""
@@ -71,7 +78,7 @@ TABLES = [Cluster]
 def _load_kubeconfig(text):
     # A kubeconfig is kubectl's format, and kubectl accepts anchors and aliases, so they
     # are allowed here; models.safe_yaml bounds what they expand to, and the size.
-    return safe_yaml.load_bounded(text, what="the kubeconfig", max_bytes=safe_yaml.KUBECONFIG_MAX_BYTES)
+    return safe_yaml.load_bounded(text, what=N_("the kubeconfig"), max_bytes=safe_yaml.KUBECONFIG_MAX_BYTES)
 
 
 def parse_kubeconfig(text: str, context: str | None = None) -> tuple[dict, str, str]:
@@ -79,25 +86,30 @@ def parse_kubeconfig(text: str, context: str | None = None) -> tuple[dict, str, 
     try:
         config = _load_kubeconfig(text or "")
     except safe_yaml.YamlRefused as exc:
-        raise ValueError(str(exc)) from None
+        raise on_field(ValueError(exc.args[0] if exc.args else str(exc)), "kubeconfig") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ValueError(f"the kubeconfig is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        problem = str(getattr(exc, "problem", exc))
+        raise on_field(ValueError(
+            N_("the kubeconfig is not valid YAML at line {line}: {problem}", line=mark.line + 1, problem=problem)
+            if mark else N_("the kubeconfig is not valid YAML: {problem}", problem=problem)), "kubeconfig") from None
     if not isinstance(config, dict) or not config.get("clusters") or not config.get("contexts"):
-        raise ValueError("this is not a kubeconfig: it needs 'clusters' and 'contexts' (kubectl config view --raw "
-                         "--minify prints one)")
+        raise on_field(ValueError(N_("this is not a kubeconfig: it needs 'clusters' and 'contexts' (kubectl "
+                                     "config view --raw --minify prints one)")), "kubeconfig")
     contexts = {c.get("name"): c.get("context") or {} for c in config["contexts"] if isinstance(c, dict)}
     name = context or config.get("current-context") or ""
     if name not in contexts:
-        known = ", ".join(str(n) for n in contexts) or "none"
-        raise ValueError(f"context '{name}' is not in the kubeconfig (contexts: {known})" if name else
-                         f"the kubeconfig has no current-context; choose one of: {known}")
+        known = ", ".join(str(n) for n in contexts) or N_("none")
+        raise on_field(ValueError(N_("context '{name}' is not in the kubeconfig (contexts: {known})", name=name,
+                                     known=known) if name else
+                                  N_("the kubeconfig has no current-context; choose one of: {known}", known=known)),
+                       "context")
     clusters = {c.get("name"): c.get("cluster") or {} for c in config["clusters"] if isinstance(c, dict)}
     server = clusters.get(contexts[name].get("cluster"), {}).get("server")
     if not server:
-        raise ValueError(f"context '{name}' names cluster '{contexts[name].get('cluster')}', "
-                         "which has no server address in the kubeconfig")
+        raise on_field(ValueError(N_("context '{name}' names cluster '{cluster}', which has no server address in "
+                                     "the kubeconfig", name=name, cluster=str(contexts[name].get("cluster")))),
+                       "kubeconfig")
     return config, name, server
 
 
@@ -108,8 +120,8 @@ def all_clusters() -> list[Cluster]:
 def get(name: str) -> Cluster:
     row = Cluster.get_or_none(Cluster.name == name)
     if row is None:
-        known = ", ".join(c.name for c in all_clusters()) or "none"
-        raise NotFound(f"no cluster named '{name}' (registered: {known})")
+        known = ", ".join(c.name for c in all_clusters()) or N_("none")
+        raise on_field(NotFound(N_("no cluster named '{name}' (registered: {known})", name=name, known=known)), "name")
     return row
 
 
@@ -119,10 +131,10 @@ def default() -> Cluster | None:
 
 def check_name(name: str) -> None:
     if name == LOCAL:
-        raise ValueError("'local' is reserved: pipelines name it to run on the daemon's machine")
+        raise on_field(ValueError(N_("'local' is reserved: pipelines name it to run on the daemon's machine")), "name")
     if not NAME.match(name or ""):
-        raise ValueError("cluster name: lowercase letters, digits and '-', at most 54, starting and ending "
-                         "with a letter or digit (it names the namespace millrace-<name>)")
+        raise on_field(ValueError(N_("cluster name: lowercase letters, digits and '-', at most 54, starting and "
+                                     "ending with a letter or digit (it names the namespace millrace-<name>)")), "name")
 
 
 def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = None, in_cluster: bool = False,
@@ -131,11 +143,14 @@ def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = No
     namespace_created_at) come from a check already made; without them the daemon checks it."""
     check_name(name)
     server, ctx = facts.pop("server", ""), ""
+    if "health_message" in facts:
+        facts.update(health_fields(facts.pop("health_message")))
     if not in_cluster:
         _, ctx, server = parse_kubeconfig(kubeconfig, context)
     with write_transaction():
         if Cluster.get_or_none(Cluster.name == name) is not None:
-            raise ValueError(f"a cluster named '{name}' already exists (remove it first to change it)")
+            raise on_field(ValueError(N_("a cluster named '{name}' already exists (remove it first to change it)",
+                                         name=name)), "name")
         make_default = make_default or default() is None
         if make_default:
             Cluster.update(is_default=False).where(Cluster.is_default == True).execute()  # noqa: E712
@@ -185,16 +200,27 @@ def remove(name: str, actor: str, confirmed: bool = False) -> list[str]:
         row = get(name)
         busy = running_tasks(name)
         if busy:
-            raise InUse(f"cluster '{name}' has {busy} task(s) running on it; stop those runs first")
+            raise InUse(N_("cluster '{name}' has {busy} task(s) running on it; stop those runs first",
+                           name=name, busy=busy))
         if used and not confirmed:
-            raise InUse(f"cluster '{name}' is used by {len(used)} pipeline(s): {', '.join(used)}; their runs will "
-                        "fail (or move to the default cluster) once it is removed")
+            raise InUse(N_("cluster '{name}' is used by {count} pipeline(s): {names}; their runs will fail (or move "
+                           "to the default cluster) once it is removed", name=name, count=len(used),
+                           names=", ".join(used)))
         audit.record(actor, "delete", row, server=row.server, used_by=used)
         row.delete_instance()
     return used
 
 
-def record_health(cluster_id: int, health: str, message: str, at, **facts) -> None:
-    """A fact from the daemon (or the CLI's check): what the cluster answered, and when."""
-    Cluster.update(health=health, health_message=message, checked_at=at, **facts) \
+def record_health(cluster_id: int, health: str, message, at, **facts) -> None:
+    """A fact from the daemon (or the CLI's check): what the cluster answered, and when. The
+    message (a Msg, or text that keeps one: daemon.reasons.Reason) is stored in English
+    with the message beside it."""
+    Cluster.update(health=health, **health_fields(message), checked_at=at, **facts) \
         .where(Cluster.id == cluster_id).execute()
+
+
+def health_fields(message) -> dict:
+    """`health_message` and its language-neutral form, from a Msg, a Reason or plain text."""
+    found = message if isinstance(message, i18n.Msg) else getattr(message, "message", None)
+    return {"health_message": i18n.english(message),
+            "health_message_json": found.to_json() if isinstance(found, i18n.Msg) else None}

@@ -9,7 +9,9 @@ import os
 import re
 import socket
 
+from models import i18n
 from models.db import utcnow
+from models.i18n import N_
 from models.tables import DaemonHeartbeat, Setting
 
 HEARTBEAT_FRESH_SECONDS = 15
@@ -23,18 +25,30 @@ DEFAULTS = {"task_slots": "8", "container_runtime": "", "container_network": "br
             "log_cap_mb": "64"}
 MAX_CHECKOUT_TIMEOUT_MINUTES = 14 * 24 * 60
 MAX_LOG_CAP_MB = 10240
-CHECKOUT_TIMEOUT_ERROR = (f"checkout_timeout_minutes must be a number of minutes above 0 and at most "
-                          f"{MAX_CHECKOUT_TIMEOUT_MINUTES} (e.g. 10, or 0.5 for 30 seconds)")
+CHECKOUT_TIMEOUT_MESSAGE = N_("checkout_timeout_minutes must be a number of minutes above 0 and at most {max} "
+                              "(e.g. 10, or 0.5 for 30 seconds)", max=MAX_CHECKOUT_TIMEOUT_MINUTES)
+CHECKOUT_TIMEOUT_ERROR = i18n.english(CHECKOUT_TIMEOUT_MESSAGE)     # its English text
 
 
-def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason: str = "") -> DaemonHeartbeat:
-    """state: running | paused (reason says why, e.g. a full disk) | stopping | stopped."""
+class UnknownSetting(KeyError):
+    """A setting Millrace does not have; its message renders like other errors' (KeyError's own
+    str() would show the message object's repr, quoted)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def beat(row: DaemonHeartbeat | None, state: str = "running", now=None, reason="") -> DaemonHeartbeat:
+    """state: running | paused (reason says why, e.g. a full disk: a Msg or text) | stopping | stopped.
+    The reason is stored in English, its message beside it."""
     now = now or utcnow()
+    reason, reason_message = i18n.english(reason), (reason.to_json() if isinstance(reason, i18n.Msg) else None)
     if row is None:
         return DaemonHeartbeat.create(hostname=socket.gethostname(), pid=os.getpid(), started_at=now, beat_at=now,
-                                      state=state, reason=reason)
-    DaemonHeartbeat.update(beat_at=now, state=state, reason=reason).where(DaemonHeartbeat.id == row.id).execute()
-    row.beat_at, row.state, row.reason = now, state, reason
+                                      state=state, reason=reason, reason_message=reason_message)
+    DaemonHeartbeat.update(beat_at=now, state=state, reason=reason, reason_message=reason_message) \
+        .where(DaemonHeartbeat.id == row.id).execute()
+    row.beat_at, row.state, row.reason, row.reason_message = now, state, reason, reason_message
     return row
 
 
@@ -54,29 +68,41 @@ def get_setting(key: str) -> str:
 
 def set_setting(key: str, value: str, actor: str) -> None:
     if key not in DEFAULTS:
-        raise KeyError(f"unknown setting '{key}' (known: {', '.join(DEFAULTS)})")
+        raise UnknownSetting(N_("unknown setting '{key}' (known: {known})", key=key, known=", ".join(DEFAULTS)))
     if key == "task_slots" and (not value.isdigit() or int(value) < 1):
-        raise ValueError("task_slots must be a whole number of at least 1")
+        raise ValueError(N_("task_slots must be a whole number of at least 1"))
     if key == "kaniko_image" and not value.strip():
-        raise ValueError("kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)")
-    if key == "checkout_timeout_minutes" and checkout_timeout_problem(value):
-        raise ValueError(checkout_timeout_problem(value))
-    if key == "log_cap_mb" and log_cap_problem(value):
-        raise ValueError(log_cap_problem(value))
+        raise ValueError(N_("kaniko_image must name an image (a kaniko :debug image, which has /bin/sh)"))
+    if key == "checkout_timeout_minutes" and (problem := checkout_timeout_message(value)):
+        raise ValueError(problem)
+    if key == "log_cap_mb" and (problem := log_cap_message(value)):
+        raise ValueError(problem)
     Setting.replace(key=key, value=value, updated_at=utcnow(), updated_by=actor).execute()
 
 
 def checkout_timeout_problem(value: str) -> str | None:
-    """Why `value` is not a usable checkout_timeout_minutes, or None (the dashboard asks before saving)."""
-    text = value.strip()
-    # Plain decimals only: float() would also take "nan", "inf" and "1e9".
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
-        return CHECKOUT_TIMEOUT_ERROR
-    minutes = float(text)
-    return None if 0 < minutes <= MAX_CHECKOUT_TIMEOUT_MINUTES else CHECKOUT_TIMEOUT_ERROR
+    """Why `value` is not a usable checkout_timeout_minutes, or None (the dashboard asks before
+    saving), in the current reader's language."""
+    message = checkout_timeout_message(value)
+    return None if message is None else str(message)
 
 
 def log_cap_problem(value: str) -> str | None:
+    """log_cap_message in the current reader's language (a form field's feedback)."""
+    message = log_cap_message(value)
+    return None if message is None else str(message)
+
+
+def checkout_timeout_message(value: str) -> i18n.Msg | None:
+    text = value.strip()
+    # Plain decimals only: float() would also take "nan", "inf" and "1e9".
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        return CHECKOUT_TIMEOUT_MESSAGE
+    minutes = float(text)
+    return None if 0 < minutes <= MAX_CHECKOUT_TIMEOUT_MINUTES else CHECKOUT_TIMEOUT_MESSAGE
+
+
+def log_cap_message(value: str) -> i18n.Msg | None:
     """Why `value` is not a usable log_cap_mb, or None: the one check behind `run.py settings`
     (set_setting) and the dashboard's Settings page. A whole number of megabytes, 1 to
     MAX_LOG_CAP_MB (a log is read whole by a download; beyond that no one reads it)."""
@@ -84,15 +110,16 @@ def log_cap_problem(value: str) -> str | None:
     shown = text if len(text) <= 20 else text[:20] + "…"
     if re.fullmatch(r"-?\d+", text):
         if int(text) < 1:
-            return f"log_cap_mb must be at least 1 (megabytes): {shown} would keep no log at all"
+            return N_("log_cap_mb must be at least 1 (megabytes): {shown} would keep no log at all", shown=shown)
         if int(text) > MAX_LOG_CAP_MB:
-            return f"log_cap_mb must be at most {MAX_LOG_CAP_MB} (10 GB of log per task), not {shown}"
+            return N_("log_cap_mb must be at most {max} (10 GB of log per task), not {shown}", max=MAX_LOG_CAP_MB,
+                      shown=shown)
         return None
     if re.fullmatch(r"-?(\d+\.\d*|\.\d+)", text):
-        return f"log_cap_mb must be a whole number of megabytes (e.g. 64), not {shown}"
+        return N_("log_cap_mb must be a whole number of megabytes (e.g. 64), not {shown}", shown=shown)
     if not text:
-        return "log_cap_mb must be a whole number of megabytes (e.g. 64); it is empty"
-    return f"log_cap_mb must be a whole number of megabytes (e.g. 64); '{shown}' is not a number"
+        return N_("log_cap_mb must be a whole number of megabytes (e.g. 64); it is empty")
+    return N_("log_cap_mb must be a whole number of megabytes (e.g. 64); '{shown}' is not a number", shown=shown)
 
 
 def log_cap_bytes() -> int:

@@ -17,6 +17,7 @@ import re
 from typing import NamedTuple
 
 from models import logs
+from models.i18n import _
 
 LIMIT = 1000
 MAX_QUERY = 200
@@ -29,13 +30,13 @@ class Found(NamedTuple):
 
 
 def problem(query: str) -> str | None:
-    """Why `query` cannot be searched for, or None."""
+    """Why `query` cannot be searched for, or None (in the reader's language: a search box's feedback)."""
     if not query or not query.strip():
-        return "Type the text to search for."
+        return _("Type the text to search for.")
     if len(query) > MAX_QUERY:
-        return f"The search text is longer than {MAX_QUERY} characters."
+        return _("The search text is longer than {max} characters.", max=MAX_QUERY)
     if "\n" in query:
-        return "The search text cannot span lines."
+        return _("The search text cannot span lines.")
     return None
 
 

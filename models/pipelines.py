@@ -16,7 +16,8 @@ import json
 
 from models import audit, spec as specs
 from models.db import utcnow, write_transaction
-from models.errors import Conflict, NotFound
+from models.errors import Conflict, NotFound, on_field
+from models.i18n import N_
 from models.secrets import seal
 from models.tables import Pipeline, PipelineVersion
 
@@ -26,8 +27,9 @@ class Stale(Conflict):
 
     def __init__(self, pipeline: Pipeline, based_on: int, current: PipelineVersion):
         self.based_on, self.current = based_on, current
-        super().__init__(f"pipeline '{pipeline.name}' was changed meanwhile: version {current.version_number} "
-                         f"was saved by {current.created_by} after version {based_on}, which these edits started from")
+        super().__init__(N_("pipeline '{name}' was changed meanwhile: version {version} was saved by {actor} after "
+                            "version {based_on}, which these edits started from", name=pipeline.name,
+                            version=current.version_number, actor=current.created_by, based_on=based_on))
 
 
 def live():
@@ -39,7 +41,8 @@ def get(name_or_id) -> Pipeline:
     pipeline = query.first()
     if pipeline is None:
         raise NotFound(
-            f"no pipeline named '{name_or_id}'" if isinstance(name_or_id, str) else f"no pipeline with id {name_or_id}"
+            N_("no pipeline named '{name}'", name=name_or_id) if isinstance(name_or_id, str)
+            else N_("no pipeline with id {id}", id=name_or_id)
         )
     return pipeline
 
@@ -98,7 +101,7 @@ def seal_secrets(spec: dict, previous: dict | None) -> dict:
                     errors.append(
                         (
                             f"stages[{i}].tasks[{j}].env[{k}].value",
-                            "required (secret values are never shown again; type it in)",
+                            N_("required (secret values are never shown again; type it in)"),
                         )
                     )
     if errors:
@@ -110,7 +113,7 @@ def create(raw: dict, actor: str, project: str = "default") -> Pipeline:
     spec = seal_secrets(specs.validate(raw), None)
     with write_transaction():
         if live().where(Pipeline.name == spec["name"]).exists():
-            raise Conflict(f"a pipeline named '{spec['name']}' already exists")
+            raise on_field(Conflict(N_("a pipeline named '{name}' already exists", name=spec["name"])), "name")
         pipeline = Pipeline.create(name=spec["name"], description=spec["description"], owner=actor, project=project)
         _add_version(pipeline, spec, actor)
         audit.record(actor, "create", pipeline)
@@ -129,7 +132,7 @@ def save(pipeline: Pipeline, raw: dict, actor: str, *, based_on: int | None = No
     with write_transaction():
         stored = Pipeline.get_by_id(pipeline.id)          # read inside the write lock: no save slips between
         if stored.deleted_at is not None:
-            raise NotFound(f"pipeline '{pipeline.name}' was deleted")
+            raise NotFound(N_("pipeline '{name}' was deleted", name=pipeline.name))
         current = PipelineVersion.get_by_id(stored.current_version_id)
         if based_on is not None and current.version_number != int(based_on):
             raise Stale(stored, int(based_on), current)
@@ -138,7 +141,7 @@ def save(pipeline: Pipeline, raw: dict, actor: str, *, based_on: int | None = No
             current.is_new = False
             return current
         if sealed["name"] != stored.name and live().where(Pipeline.name == sealed["name"]).exists():
-            raise Conflict(f"a pipeline named '{sealed['name']}' already exists")
+            raise on_field(Conflict(N_("a pipeline named '{name}' already exists", name=sealed["name"])), "name")
         version = _add_version(pipeline, sealed, actor)
         audit.record(actor, action, pipeline, version=version.version_number, **detail)
     version.is_new = True
@@ -154,7 +157,7 @@ def versions(pipeline: Pipeline) -> list[PipelineVersion]:
 def version_of(pipeline: Pipeline, number: int) -> PipelineVersion:
     found = PipelineVersion.get_or_none(PipelineVersion.pipeline == pipeline, PipelineVersion.version_number == number)
     if found is None:
-        raise NotFound(f"pipeline '{pipeline.name}' has no version {number}")
+        raise NotFound(N_("pipeline '{name}' has no version {number}", name=pipeline.name, number=number))
     return found
 
 
@@ -172,7 +175,8 @@ def apply(raw: dict, actor: str, based_on: int | None = None) -> tuple[Pipeline,
     existing = live().where(Pipeline.name == spec["name"]).first()
     if existing is None:
         if based_on is not None:
-            raise NotFound(f"no pipeline named '{spec['name']}' to update from version {based_on}")
+            raise NotFound(N_("no pipeline named '{name}' to update from version {based_on}", name=spec["name"],
+                              based_on=based_on))
         return create(spec, actor), "created"
     return existing, "updated" if save(existing, spec, actor, based_on=based_on).is_new else "unchanged"
 
@@ -215,7 +219,7 @@ def delete(pipeline: Pipeline, actor: str) -> None:
     """Soft delete: the name becomes free, runs and audit rows stay for the record."""
     from models.runs import active_runs
     if active_runs(pipeline).exists():
-        raise Conflict(f"pipeline '{pipeline.name}' has active runs; stop them first")
+        raise Conflict(N_("pipeline '{name}' has active runs; stop them first", name=pipeline.name))
     with write_transaction():
         Pipeline.update(deleted_at=utcnow()).where(Pipeline.id == pipeline.id).execute()
         audit.record(actor, "delete", pipeline)

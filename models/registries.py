@@ -19,8 +19,9 @@ from peewee import AutoField, BooleanField, DateTimeField, ForeignKeyField, Text
 
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
-from models.errors import NotFound
-from models.secrets import seal, secret_problem, unseal
+from models.errors import NotFound, on_field
+from models.i18n import N_
+from models.secrets import MIN_SECRET_LENGTH, seal, secret_problem, unseal
 
 
 class Registry(BaseModel):
@@ -70,7 +71,8 @@ def get(name: str) -> Registry:
     row = Registry.get_or_none(Registry.name == name)
     if row is None:
         known = ", ".join(r.name for r in all_registries()) or "none"
-        raise NotFound(f"no registry named '{name}' (configured: {known})")
+        raise on_field(NotFound(N_("no registry named '{name}' (configured: {known})", name=name,
+                                   known=known if known != "none" else N_("none"))), "name")
     return row
 
 
@@ -83,25 +85,34 @@ def add(name: str, url: str, actor: str, *, username: str = "", password: str = 
     url = url.strip().rstrip("/")
     # The URL first: a blank name is made from it, so a bad URL would otherwise be reported as a bad name.
     if not url:
-        raise ValueError("registry URL: enter the registry's address (e.g. registry.example.com or http://127.0.0.1:5000)")
+        raise on_field(ValueError(N_(
+            "registry URL: enter the registry's address (e.g. registry.example.com or http://127.0.0.1:5000)")), "url")
     if not URL.match(url):
-        raise ValueError(f"registry URL {url!r} is not valid: expected host[:port][/path], optionally with "
-                         "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)")
+        raise on_field(ValueError(N_("registry URL {url} is not valid: expected host[:port][/path], optionally with "
+                                     "http:// or https:// (e.g. registry.example.com or http://127.0.0.1:5000)",
+                                     url=repr(url))), "url")
     if not NAME.match(name or ""):
-        raise ValueError("registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
+        raise on_field(ValueError(N_(
+            "registry name: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")), "name")
     if password and not username:
-        raise ValueError("a registry password needs a username")
-    if password and (problem := secret_problem(password)):
+        raise on_field(ValueError(N_("a registry password needs a username")), "username")
+    if password and secret_problem(password):
         # Masked in every task's log like a pipeline's secrets, so refused when too short to mask.
-        raise ValueError(
-            f"registry password {problem.replace('a secret needs', 'it needs')} "
-            "(registries and their tokens ask for longer ones; set a longer password or token on the registry)"
-        )
+        if "\n" in password.strip():
+            message = N_("registry password too short to be masked in logs: it needs at least {min} characters on "
+                         "one of its lines (registries and their tokens ask for longer ones; set a longer password "
+                         "or token on the registry)", min=MIN_SECRET_LENGTH)
+        else:
+            message = N_("registry password too short to be masked in logs: it needs at least {min} characters "
+                         "(registries and their tokens ask for longer ones; set a longer password or token on the "
+                         "registry)", min=MIN_SECRET_LENGTH)
+        raise on_field(ValueError(message), "password")
     if ca_cert and "-----BEGIN CERTIFICATE-----" not in ca_cert:
-        raise ValueError("the CA certificate must be PEM text (-----BEGIN CERTIFICATE-----)")
+        raise on_field(ValueError(N_("the CA certificate must be PEM text (-----BEGIN CERTIFICATE-----)")), "ca_cert")
     with write_transaction():
         if Registry.get_or_none(Registry.name == name) is not None:
-            raise ValueError(f"a registry named '{name}' already exists (remove it first to change it)")
+            raise on_field(ValueError(N_("a registry named '{name}' already exists (remove it first to change it)",
+                                         name=name)), "name")
         make_default = make_default or (may_be_default and default() is None)
         if make_default:
             Registry.update(is_default=False).where(Registry.is_default == True).execute()  # noqa: E712
@@ -126,8 +137,8 @@ def remove(name: str, actor: str) -> None:
         row = get(name)
         repo = ChartRepository.get_or_none(ChartRepository.registry == row.id)
         if repo is not None:
-            raise ValueError(f"registry '{name}' holds the credentials of chart repository {repo.url}; "
-                             "point the chart repository at another registry first")
+            raise ValueError(N_("registry '{name}' holds the credentials of chart repository {url}; "
+                                "point the chart repository at another registry first", name=name, url=repo.url))
         audit.record(actor, "delete", row, url=row.url)
         row.delete_instance()
 
@@ -146,13 +157,14 @@ def set_chart_repository(url: str, actor: str, registry_name: str | None = None,
     """Set the chart repository; `username`/`password` are stored (sealed) in the `chart-repo` registry row."""
     url = url.strip().rstrip("/")
     if not (OCI_URL.match(url) or HTTP_URL.match(url)):
-        raise ValueError(f"chart repository {url!r} is not valid: expected oci://host[:port]/path "
-                         "(e.g. oci://registry.example.com/charts) or an HTTP chart repository "
-                         "http(s)://host[:port][/path] (e.g. https://charts.example.com/stable)")
+        raise on_field(ValueError(N_("chart repository {url} is not valid: expected oci://host[:port]/path "
+                                     "(e.g. oci://registry.example.com/charts) or an HTTP chart repository "
+                                     "http(s)://host[:port][/path] (e.g. https://charts.example.com/stable)",
+                                     url=repr(url))), "url")
     if username and registry_name:
-        raise ValueError("give either a registry for the chart repository's credentials or a username, not both")
+        raise ValueError(N_("give either a registry for the chart repository's credentials or a username, not both"))
     if password and not username:
-        raise ValueError("a chart repository password needs a username")
+        raise on_field(ValueError(N_("a chart repository password needs a username")), "username")
     with write_transaction():
         if username:
             registry = _credentials_row(url, actor, username, password, insecure)

@@ -17,6 +17,7 @@ from peewee import fn, AutoField, DateTimeField, ForeignKeyField, IntegerField, 
 from models import audit, pipelines, runs, spec as specs
 from models.db import BaseModel, utcnow, write_transaction
 from models.errors import NotFound
+from models.i18n import N_
 from models.nudge import wake_daemon
 from models.tables import Pipeline, PipelineVersion, Run
 
@@ -95,11 +96,21 @@ def history(release: str, cluster: str | None = None, namespace: str | None = No
     }
     chosen = {(c, n) for c, n in places if cluster in (None, c) and namespace in (None, n)}
     if not chosen:
-        raise NotFound(f"no release named '{release}'" + (f" on cluster '{cluster}'" if cluster else "")
-                       + (f" in namespace {namespace}" if namespace else ""))
+        if cluster and namespace:
+            message = N_("no release named '{release}' on cluster '{cluster}' in namespace {namespace}",
+                         release=release, cluster=cluster, namespace=namespace)
+        elif cluster:
+            message = N_("no release named '{release}' on cluster '{cluster}'", release=release, cluster=cluster)
+        elif namespace:
+            message = N_("no release named '{release}' in namespace {namespace}", release=release,
+                         namespace=namespace)
+        else:
+            message = N_("no release named '{release}'", release=release)
+        raise NotFound(message)
     if len(chosen) > 1:
         where = ", ".join(f"{c}/{n}" for c, n in sorted(chosen))
-        raise NotFound(f"release '{release}' exists in several places ({where}): name the --cluster and --namespace")
+        raise NotFound(N_("release '{release}' exists in several places ({where}): name the --cluster and "
+                          "--namespace", release=release, where=where))
     (c, n), = chosen
     return list(ReleaseRevision.select().where(_of(release, c, n)).order_by(ReleaseRevision.revision.desc()))
 
@@ -138,14 +149,16 @@ def request_rollback(release: str, revision: int, actor: str, cluster: str | Non
     rev = next((r for r in revisions if r.revision == int(revision)), None)
     if rev is None:
         known = ", ".join(str(r.revision) for r in reversed(revisions))
-        raise NotFound(f"release '{release}' has no revision {revision} (revisions: {known})")
+        raise NotFound(N_("release '{release}' has no revision {revision} (revisions: {known})", release=release,
+                          revision=revision, known=known))
     if rev.status == "failed":
-        raise ValueError(f"revision {rev.revision} of release '{release}' failed to deploy ({rev.reason}); "
-                         "roll back to a revision that was deployed")
+        raise ValueError(N_("revision {revision} of release '{release}' failed to deploy ({reason}); roll back to a "
+                            "revision that was deployed", revision=rev.revision, release=release, reason=rev.reason))
     deployed_by = Run.get_or_none(Run.id == rev.run_id) if rev.run_id else None
     if deployed_by is None or deployed_by.pipeline.deleted_at is not None:
-        raise ValueError(f"revision {rev.revision} of release '{release}' was deployed by a run or pipeline that has "
-                         "been deleted, so there is no pipeline to run the rollback in")
+        raise ValueError(N_("revision {revision} of release '{release}' was deployed by a run or pipeline that has "
+                            "been deleted, so there is no pipeline to run the rollback in", revision=rev.revision,
+                            release=release))
     pipeline = deployed_by.pipeline
     definition = rollback_spec(rev, pipeline, pipelines.definition(deployed_by.version)["timeout_minutes"])
     with write_transaction():

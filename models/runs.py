@@ -13,6 +13,7 @@ import re
 from peewee import fn
 
 from models import audit, i18n, pipelines
+from models.i18n import N_
 from models.db import utcnow, write_transaction
 from models.nudge import wake_daemon
 from models.status import ACTIVE, Status, check_transition, is_terminal
@@ -25,9 +26,9 @@ class RunError(ValueError):
     pass
 
 
-def deleted_message(name: str) -> str:
-    return (f"pipeline '{name}' was deleted: its runs are kept for the record, read-only, and none can be "
-            f"started or re-run; apply its definition again to create it anew")
+def deleted_message(name: str) -> i18n.Msg:
+    return N_("pipeline '{name}' was deleted: its runs are kept for the record, read-only, and none can be "
+              "started or re-run; apply its definition again to create it anew", name=name)
 
 
 def enqueue_run(pipeline: Pipeline, cause: str, actor: str, *, parameters: dict | None = None,
@@ -39,13 +40,14 @@ def enqueue_run(pipeline: Pipeline, cause: str, actor: str, *, parameters: dict 
     if pipeline.deleted_at is not None:
         raise RunError(deleted_message(pipeline.name))
     if require_active and not pipeline.is_active:
-        raise RunError(f"pipeline '{pipeline.name}' is deactivated; activate it to run it")
+        raise RunError(N_("pipeline '{name}' is deactivated; activate it to run it", name=pipeline.name))
     version = version or pipelines.current_version(pipeline)
     declared = pipelines.definition(version)["parameters"]
     unknown = sorted(set(parameters or {}) - set(declared))
     if unknown:
-        known = ", ".join(sorted(declared)) or "none"
-        raise RunError(f"pipeline '{pipeline.name}' has no parameter {', '.join(unknown)} (declared: {known})")
+        known = ", ".join(sorted(declared)) or N_("none")
+        raise RunError(N_("pipeline '{name}' has no parameter {unknown} (declared: {known})", name=pipeline.name,
+                          unknown=", ".join(unknown), known=known))
     with write_transaction():
         # Read inside the transaction: a delete that committed a moment ago (a page opened
         # before it, a second terminal) is seen here, and nothing is queued for it.
@@ -111,9 +113,11 @@ def set_status(row, new: Status | str, reason: str | None = None, now=None, **fi
     values = dict(fields, status=new)
     if reason is not None:
         # a Msg is stored twice: English text for the record, the message for every reader
+        # (a daemon.reasons.Reason is text that keeps its message: stored the same way)
+        message = reason if isinstance(reason, i18n.Msg) else getattr(reason, "message", None)
         values["reason"] = i18n.english(reason)
         if hasattr(row, "reason_message"):
-            values["reason_message"] = reason.to_json() if isinstance(reason, i18n.Msg) else None
+            values["reason_message"] = message.to_json() if isinstance(message, i18n.Msg) else None
     if is_terminal(new) and hasattr(row, "finished_at") and row.finished_at is None and "finished_at" not in fields:
         values["finished_at"] = now or utcnow()
     model = type(row)
@@ -133,11 +137,11 @@ def get_run(label: str) -> Run:
     """`pipeline#number` → Run."""
     m = RUN_NAME.match(label.strip())
     if not m:
-        raise RunError(f"'{label}' is not a run name; runs are named pipeline#number, e.g. sample#1")
+        raise RunError(N_("'{label}' is not a run name; runs are named pipeline#number, e.g. sample#1", label=label))
     pipeline = pipelines.get(m.group("name"))
     run = Run.select().where((Run.pipeline == pipeline) & (Run.number == int(m.group("number")))).first()
     if run is None:
-        raise RunError(f"pipeline '{pipeline.name}' has no run #{m.group('number')}")
+        raise RunError(N_("pipeline '{name}' has no run #{number}", name=pipeline.name, number=m.group("number")))
     return run
 
 

@@ -33,6 +33,8 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, SequenceNode
 from yaml.resolver import Resolver
 
+from models.i18n import N_
+
 try:
     from yaml.cyaml import CParser as _CParser
 except ImportError:        # PyYAML without libyaml: the pure-Python reader, scanner and parser
@@ -66,17 +68,21 @@ class YamlRefused(yaml.YAMLError):
 def describe(exc: yaml.YAMLError) -> str:
     """One line for any YAML error: what is wrong and where."""
     if isinstance(exc, YamlRefused):
-        return str(exc)
+        return exc.args[0] if exc.args else str(exc)
     mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
+    problem = str(getattr(exc, "problem", None) or exc)
+    if mark:
+        return N_("not valid YAML at line {line}, column {column}: {problem}", line=mark.line + 1,
+                  column=mark.column + 1, problem=problem)
+    return N_("not valid YAML: {problem}", problem=problem)
 
 
 def _check_size(text, max_bytes: int, what: str) -> None:
     # a character is at least one byte: only a text that may fit needs encoding to know
     size = len(text) if isinstance(text, bytes) or len(text) > max_bytes else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise YamlRefused(f"{what} is {size / MiB:.1f} MiB of YAML; the limit is {max_bytes // MiB} MiB")
+        raise YamlRefused(N_("{what} is {size} MiB of YAML; the limit is {limit} MiB", what=what,
+                             size=format(size / MiB, ".1f"), limit=max_bytes // MiB))
 
 
 def _line(node_or_event) -> int | None:
@@ -108,11 +114,12 @@ class _Loader(Composer, *_PARSERS, SafeConstructor, Resolver):
         anchor = getattr(event, "anchor", None)
         if anchor is not None and not self.aliases:
             kind = f"alias *{anchor}" if isinstance(event, AliasEvent) else f"anchor &{anchor}"
-            raise YamlRefused(f"line {_line(event)}: YAML anchors and aliases are not accepted in {self.what} "
-                              f"({kind}); write the value out in full", _line(event))
-        if self.depth >= MAX_DEPTH:
-            raise YamlRefused(f"line {_line(event)}: {self.what} is nested deeper than {MAX_DEPTH} levels",
+            raise YamlRefused(N_("line {line}: YAML anchors and aliases are not accepted in {what} ({kind}); "
+                                 "write the value out in full", line=_line(event), what=self.what, kind=kind),
                               _line(event))
+        if self.depth >= MAX_DEPTH:
+            raise YamlRefused(N_("line {line}: {what} is nested deeper than {depth} levels", line=_line(event),
+                                 what=self.what, depth=MAX_DEPTH), _line(event))
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -141,11 +148,11 @@ def _check_expansion(root, budget: int, what: str, limit: int) -> int:
         frame[2] += size
         frame[3] = max(frame[3], height)
         if frame[2] > budget:
-            raise YamlRefused(f"line {_line(node)}: {what} expands through its YAML aliases to more than "
-                              f"{limit:,} values (the limit)", _line(node))
+            raise YamlRefused(N_("line {line}: {what} expands through its YAML aliases to more than {limit} "
+                                 "values (the limit)", line=_line(node), what=what, limit=format(limit, ",")), _line(node))
         if len(stack) + height > MAX_DEPTH:
-            raise YamlRefused(f"line {_line(node)}: {what} is nested (with its aliases expanded) deeper than "
-                              f"{MAX_DEPTH} levels", _line(node))
+            raise YamlRefused(N_("line {line}: {what} is nested (with its aliases expanded) deeper than {depth} "
+                                 "levels", line=_line(node), what=what, depth=MAX_DEPTH), _line(node))
 
     while stack:
         frame = stack[-1]
@@ -159,8 +166,8 @@ def _check_expansion(root, budget: int, what: str, limit: int) -> int:
         elif id(child) in done:
             add(frame, *done[id(child)], child)
         elif id(child) in on_path:
-            raise YamlRefused(f"line {_line(child)}: {what} has a YAML alias inside its own anchor "
-                              "(a recursive structure)", _line(child))
+            raise YamlRefused(N_("line {line}: {what} has a YAML alias inside its own anchor (a recursive "
+                                 "structure)", line=_line(child), what=what), _line(child))
         else:
             on_path.add(id(child))
             stack.append([child, iter(_children(child)), 1, 0])

@@ -18,6 +18,8 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.i18n import N_
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("minutes", "hours", "daily", "weekly", "monthly")
 FORMS = ('"every N minutes", "every N hours at M", "daily at HH:MM", '
@@ -64,20 +66,21 @@ class Rule:
 
 # ---- parsing the words -------------------------------------------------------------
 
-def _number(text: str, what: str, low: int, high: int) -> int:
+def _number(text: str, what, low: int, high: int) -> int:
     if not text.isdigit():
-        raise ValueError(f"{what} must be a whole number, got '{text}'")
+        raise ValueError(N_("{what} must be a whole number, got '{text}'", what=what, text=text))
     value = int(text)
     if not low <= value <= high:
-        raise ValueError(f"{what} must be from {low} to {high}, got {value}")
+        raise ValueError(N_("{what} must be from {low} to {high}, got {value}", what=what, low=low, high=high,
+                            value=value))
     return value
 
 
 def _clock(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if not match:
-        raise ValueError(f"time must be HH:MM (e.g. 09:30), got '{text}'")
-    return (_number(match[1], "hour", 0, 23), _number(match[2], "minute", 0, 59))
+        raise ValueError(N_("time must be HH:MM (e.g. 09:30), got '{text}'", text=text))
+    return (_number(match[1], N_("hour"), 0, 23), _number(match[2], N_("minute"), 0, 59))
 
 
 _DAY_NAMES = {name: i for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday",
@@ -89,10 +92,10 @@ def _weekdays(text: str) -> tuple[int, ...]:
     days = set()
     for word in filter(None, re.split(r"[,\s]+|\band\b", text)):
         if word not in _DAY_NAMES:
-            raise ValueError(f"unknown weekday '{word}' (use {','.join(WEEKDAYS)})")
+            raise ValueError(N_("unknown weekday '{word}' (use {days})", word=word, days=",".join(WEEKDAYS)))
         days.add(_DAY_NAMES[word])
     if not days:
-        raise ValueError("weekly rule needs at least one weekday, e.g. 'weekly on mon at 08:00'")
+        raise ValueError(N_("weekly rule needs at least one weekday, e.g. 'weekly on mon at 08:00'"))
     return tuple(sorted(days))
 
 
@@ -100,10 +103,10 @@ def parse_rule(text: str) -> Rule:
     """The rule named by `text`; ValueError saying what is wrong otherwise."""
     words = " ".join(text.strip().lower().split())
     if m := re.fullmatch(r"every (\S+) minutes?", words):
-        return Rule("minutes", every=_number(m[1], "minutes in 'every N minutes'", 1, 59))
+        return Rule("minutes", every=_number(m[1], N_("minutes in 'every N minutes'"), 1, 59))
     if m := re.fullmatch(r"every (\S+) hours?(?: at :?(\S+))?", words):
-        return Rule("hours", every=_number(m[1], "hours in 'every N hours'", 1, 23),
-                    minute=_number(m[2] or "0", "minute in 'every N hours at M'", 0, 59))
+        return Rule("hours", every=_number(m[1], N_("hours in 'every N hours'"), 1, 23),
+                    minute=_number(m[2] or "0", N_("minute in 'every N hours at M'"), 0, 59))
     if m := re.fullmatch(r"daily at (\S+)", words):
         hour, minute = _clock(m[1])
         return Rule("daily", hour=hour, minute=minute)
@@ -112,10 +115,10 @@ def parse_rule(text: str) -> Rule:
         hour, minute = _clock(m[2])
         return Rule("weekly", hour=hour, minute=minute, weekdays=days)
     if m := re.fullmatch(r"monthly on (?:day )?(\S+?)(?:st|nd|rd|th)? at (\S+)", words):
-        day = _number(m[1], "day of month", 1, 31)
+        day = _number(m[1], N_("day of month"), 1, 31)
         hour, minute = _clock(m[2])
         return Rule("monthly", hour=hour, minute=minute, day=day)
-    raise ValueError(f"cannot read rule '{text.strip()}': expected one of {FORMS}")
+    raise ValueError(N_("cannot read rule '{text}': expected one of {forms}", text=text.strip(), forms=FORMS))
 
 
 # ---- zones -------------------------------------------------------------------------
@@ -141,7 +144,7 @@ def zone(name: str | tzinfo | None) -> tzinfo:
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone '{name}' (use an IANA name like Europe/Berlin)") from None
+        raise ValueError(N_("unknown timezone '{name}' (use an IANA name like Europe/Berlin)", name=name)) from None
 
 
 def parse_local(text: str, tz: str | tzinfo | None = None) -> datetime:
@@ -151,7 +154,7 @@ def parse_local(text: str, tz: str | tzinfo | None = None) -> datetime:
             return datetime.strptime(text.strip(), fmt).replace(tzinfo=zone(tz))
         except ValueError:
             continue
-    raise ValueError(f"time must be 'YYYY-MM-DD HH:MM:SS', got '{text}'")
+    raise ValueError(N_("time must be 'YYYY-MM-DD HH:MM:SS', got '{text}'", text=text))
 
 
 # ---- fire times --------------------------------------------------------------------

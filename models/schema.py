@@ -12,6 +12,7 @@ from pathlib import Path
 from playhouse.migrations import Runner
 
 from models.db import database
+from models.i18n import N_
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -47,10 +48,11 @@ def require_known(db_path=None) -> None:
     extra = unknown()
     if extra:
         known = [m.name for m in _runner().migrations()]
-        raise SchemaTooNew(
-            f"the database {db_path or database.database} was migrated by a newer Millrace: it has "
-            f"{len(extra)} migration(s) this version does not know ({', '.join(extra)}; this version knows up to "
-            f"{known[-1] if known else 'none'}); upgrade Millrace to the version that wrote it")
+        raise SchemaTooNew(N_(
+            "the database {path} was migrated by a newer Millrace: it has {count} migration(s) this version does "
+            "not know ({names}; this version knows up to {last}); upgrade Millrace to the version that wrote it",
+            path=str(db_path or database.database), count=len(extra), names=", ".join(extra),
+            last=known[-1] if known else N_("none")))
 
 
 def migrate(db_path=None) -> list[str]:
@@ -64,8 +66,7 @@ def require_current(db_path) -> None:
     require_known(db_path)
     todo = pending()
     if todo:
-        raise SchemaOutOfDate(
-            f"the database {db_path} needs {len(todo)} migration(s) ({', '.join(todo)}); "
-            f"run: python run.py migrate"
-            + ("" if str(db_path).endswith("/.millrace/millrace.db") else f" --home {Path(db_path).parent}")
-        )
+        home = "" if str(db_path).endswith("/.millrace/millrace.db") else f" --home {Path(db_path).parent}"
+        raise SchemaOutOfDate(N_("the database {path} needs {count} migration(s) ({names}); run: python run.py "
+                                 "migrate{home}", path=str(db_path), count=len(todo), names=", ".join(todo),
+                                 home=home))

@@ -34,6 +34,8 @@ from urllib.parse import quote, quote_plus
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from models.i18n import N_
+
 MASK = "***"
 _fernet: Fernet | None = None
 
@@ -55,7 +57,7 @@ def load_key(home: Path) -> None:
 
 def _key() -> Fernet:
     if _fernet is None:
-        raise SecretError("secret key not loaded (models.secrets.load_key was not called)")
+        raise SecretError(N_("secret key not loaded (models.secrets.load_key was not called)"))
     return _fernet
 
 
@@ -67,7 +69,7 @@ def unseal(token: str) -> str:
     try:
         return _key().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise SecretError("a stored secret cannot be decrypted with this data directory's secret.key") from None
+        raise SecretError(N_("a stored secret cannot be decrypted with this data directory's secret.key")) from None
 
 
 MIN_SECRET_LENGTH = 6         # shorter values cannot be masked without mangling the log around them
@@ -75,7 +77,7 @@ MIN_FRAGMENT_LENGTH = 8       # base64 pieces (alignment cores, wrapped lines) s
 BASE64_LINE = 76              # where `base64`, MIME and Python's encodebytes wrap their output
 
 
-def secret_problem(value: str) -> str | None:
+def secret_problem(value: str):
     """Why `value` cannot be stored as a secret, or None when it can.
 
     A secret is masked in logs line by line; a value with no line of at least
@@ -83,8 +85,10 @@ def secret_problem(value: str) -> str | None:
     and masking a shorter one would hide every such run of letters in the log."""
     if any(len(line.strip()) >= MIN_SECRET_LENGTH for line in value.split("\n")):
         return None
-    return (f"too short to be masked in logs: a secret needs at least {MIN_SECRET_LENGTH} characters"
-            + (" on one of its lines" if "\n" in value.strip() else ""))
+    if "\n" in value.strip():
+        return N_("too short to be masked in logs: a secret needs at least {min} characters on one of its lines",
+                  min=MIN_SECRET_LENGTH)
+    return N_("too short to be masked in logs: a secret needs at least {min} characters", min=MIN_SECRET_LENGTH)
 
 
 def _text_forms(unit: str) -> set[str]:

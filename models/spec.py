@@ -15,7 +15,8 @@ import re
 
 import yaml
 
-from models import safe_yaml, task_types
+from models import i18n, safe_yaml, task_types
+from models.i18n import N_
 from models.spec_tasks import TASK_TYPES, VARIABLE_NAME, TaskChecks  # noqa: F401 (spec.TASK_TYPES, spec.VARIABLE_NAME)
 from models.variables import BUILTIN_VARIABLES
 
@@ -26,15 +27,29 @@ DEFAULT_STAGES = ("Source", "Build", "Test", "Deploy")
 MAX_TIMEOUT_MINUTES = 14 * 24 * 60
 DEFAULT_SCHEDULING_TIMEOUT_MINUTES = 60    # how long a task's pod may wait for cluster resources
 CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,52}[a-z0-9])?$")
-PIPELINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+PIPELINE_NAME = re.compile(r"^[^\W_][\w.-]{0,63}\Z")   # any script's letters and digits (流水线-2048)
 
 
 class SpecError(ValueError):
-    """Bad definition; `.errors` is a list of (path, message)."""
+    """Bad definition. `.problems` is a list of (path, message): the path names the field
+    (`stages[1].tasks[0].image`, never translated), the message is a language-neutral Msg.
+    `.errors` is the same list with each message rendered in the current reader's language
+    (plain text, so a dashboard store or a CLI line takes it as it is)."""
 
     def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in self.errors))
+        self.problems = list(errors)
+        super().__init__(self.text(i18n.DEFAULT))
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        return [(p, m.render() if isinstance(m, i18n.Msg) else str(m)) for p, m in self.problems]
+
+    def text(self, lang: str | None = None) -> str:
+        shown = [(p, m.render(lang) if isinstance(m, i18n.Msg) else str(m)) for p, m in self.problems]
+        return "; ".join(f"{p}: {m}" if p else m for p, m in shown)
+
+    def __str__(self) -> str:      # rendered when read: a Chinese reader sees Chinese whoever raised it
+        return self.text()
 
 
 def new_pipeline(name: str) -> dict:
@@ -44,7 +59,9 @@ def new_pipeline(name: str) -> dict:
             "stages": [{"name": s, "mode": "serial", "tasks": []} for s in DEFAULT_STAGES]}
 
 
-MINUTES_PROBLEM = f"must be a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}"
+MINUTES_MESSAGE = N_("must be a whole number of minutes from 1 to {max}", max=MAX_TIMEOUT_MINUTES)
+MINUTES_PROBLEM = i18n.english(MINUTES_MESSAGE)     # the English text (what minutes_problem says in English)
+NAME_PROBLEM = N_("use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
 
 
 def minutes_value(raw):
@@ -61,13 +78,19 @@ def minutes_value(raw):
     return raw
 
 
-def minutes_problem(value) -> str | None:
+def minutes_message(value) -> i18n.Msg | None:
     """Why `value` (after minutes_value) is not a timeout in minutes, or None (None is "none")."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMEOUT_MINUTES:
-        return MINUTES_PROBLEM
+        return MINUTES_MESSAGE
     return None
+
+
+def minutes_problem(value) -> str | None:
+    """minutes_message as text in the current reader's language (a form field's feedback)."""
+    message = minutes_message(value)
+    return None if message is None else str(message)
 
 
 def validate(raw) -> dict:
@@ -90,29 +113,29 @@ class _Validator(TaskChecks):
         value = obj.get(key, None) if isinstance(obj, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.err(path, "required")
+                self.err(path, N_("required"))
             return default
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            self.err(path, "must be text")
+            self.err(path, N_("must be text"))
             return default
         return value
 
     def unknown_keys(self, obj, allowed, path):
         for key in obj:
             if key not in allowed:
-                self.err(f"{path}.{key}" if path else str(key), "unknown field")
+                self.err(f"{path}.{key}" if path else str(key), N_("unknown field"))
 
     def pipeline(self, raw):
         if not isinstance(raw, dict):
-            self.err("", "a pipeline definition must be a mapping")
+            self.err("", N_("a pipeline definition must be a mapping"))
             return {}
         self.unknown_keys(raw, ("name", "description", "source", "parameters", "timeout_minutes", "cluster",
                                 "scheduling_timeout_minutes", "stages"), "")
         name = self.text(raw, "name", "name")
         if name and not PIPELINE_NAME.match(name):
-            self.err("name", "use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)")
+            self.err("name", NAME_PROBLEM)
         spec = {"name": name, "description": self.text(raw, "description", "description", required=False),
                 "source": self.source(raw.get("source")), "parameters": self.parameters(raw.get("parameters")),
                 "timeout_minutes": self.timeout(raw.get("timeout_minutes")), "stages": []}
@@ -120,7 +143,7 @@ class _Validator(TaskChecks):
         spec["stages"] = spec.pop("stages")      # keep the stages last
         stages = raw.get("stages")
         if not isinstance(stages, list):
-            self.err("stages", "required (a list)" if stages is None else "must be a list")
+            self.err("stages", N_("required (a list)") if stages is None else N_("must be a list"))
             stages = []
         seen = set()
         for i, stage in enumerate(stages):
@@ -134,15 +157,15 @@ class _Validator(TaskChecks):
         """A run of a pipeline without tasks would "succeed" having done nothing: refuse it at
         save. Empty stages beside others are fine (the editor starts with four)."""
         if not stages:
-            self.err("stages", "a pipeline needs at least one stage with a task")
+            self.err("stages", N_("a pipeline needs at least one stage with a task"))
         elif not any(stage["tasks"] for stage in stages):
-            self.err("stages[0].tasks", "a pipeline needs at least one task: add one to a stage")
+            self.err("stages[0].tasks", N_("a pipeline needs at least one task: add one to a stage"))
 
     def source(self, raw):
         if raw in (None, "", {}):
             return None
         if not isinstance(raw, dict):
-            self.err("source", "must be a mapping with repository and branch")
+            self.err("source", N_("must be a mapping with repository and branch"))
             return None
         self.unknown_keys(raw, ("repository", "branch"), "source")
         return {"repository": self.text(raw, "repository", "source.repository"),
@@ -152,16 +175,16 @@ class _Validator(TaskChecks):
         if raw in (None, {}):
             return {}
         if not isinstance(raw, dict):
-            self.err("parameters", "must be a mapping of NAME: value")
+            self.err("parameters", N_("must be a mapping of NAME: value"))
             return {}
         out = {}
         for key, value in raw.items():
             if not VARIABLE_NAME.match(str(key)):
-                self.err(f"parameters.{key}", "not a valid variable name")
+                self.err(f"parameters.{key}", N_("not a valid variable name"))
             elif key in BUILTIN_VARIABLES:
-                self.err(f"parameters.{key}", "is a built-in variable and cannot be redefined")
+                self.err(f"parameters.{key}", N_("is a built-in variable and cannot be redefined"))
             elif isinstance(value, (dict, list)) or value is None:
-                self.err(f"parameters.{key}", "must be a single value")
+                self.err(f"parameters.{key}", N_("must be a single value"))
             else:
                 out[str(key)] = (
                     value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
@@ -171,7 +194,7 @@ class _Validator(TaskChecks):
     def timeout(self, raw):
         if raw in (None, ""):
             return None
-        if problem := minutes_problem(raw):
+        if problem := minutes_message(raw):
             self.err("timeout_minutes", problem)
             return None
         return raw
@@ -183,12 +206,12 @@ class _Validator(TaskChecks):
         out = {}
         cluster = self.text(raw, "cluster", "cluster", required=False)
         if cluster and not CLUSTER_NAME.match(cluster):
-            self.err("cluster", "a registered cluster's name (lowercase letters, digits, '-') or 'local'")
+            self.err("cluster", N_("a registered cluster's name (lowercase letters, digits, '-') or 'local'"))
         elif cluster:
             out["cluster"] = cluster
         limit = raw.get("scheduling_timeout_minutes")
         if limit not in (None, "", DEFAULT_SCHEDULING_TIMEOUT_MINUTES):
-            if problem := minutes_problem(limit):
+            if problem := minutes_message(limit):
                 self.err("scheduling_timeout_minutes", problem)
             else:
                 out["scheduling_timeout_minutes"] = limit
@@ -196,19 +219,19 @@ class _Validator(TaskChecks):
 
     def stage(self, raw, path, seen):
         if not isinstance(raw, dict):
-            self.err(path, "must be a mapping")
+            self.err(path, N_("must be a mapping"))
             return {"name": "", "mode": "serial", "tasks": []}
         self.unknown_keys(raw, ("name", "mode", "tasks"), path)
         name = self.text(raw, "name", f"{path}.name")
         if name in seen:
-            self.err(f"{path}.name", f"duplicate stage name '{name}'")
+            self.err(f"{path}.name", N_("duplicate stage name '{name}'", name=name))
         seen.add(name)
         mode = raw.get("mode") or "serial"
         if mode not in STAGE_MODES:
-            self.err(f"{path}.mode", "must be serial or parallel")
+            self.err(f"{path}.mode", N_("must be serial or parallel"))
         tasks = raw.get("tasks") or []
         if not isinstance(tasks, list):
-            self.err(f"{path}.tasks", "must be a list")
+            self.err(f"{path}.tasks", N_("must be a list"))
             tasks = []
         names = set()
         return {
@@ -238,7 +261,7 @@ def parse_yaml(text) -> object:
     """The YAML text as plain data, not yet validated; SpecError when it is not YAML or is
     refused (anchors and aliases, over 1 MiB, too deep: models.safe_yaml)."""
     try:
-        return safe_yaml.load(text, what="a pipeline definition")
+        return safe_yaml.load(text, what=N_("a pipeline definition"))
     except yaml.YAMLError as exc:
         raise SpecError([("", safe_yaml.describe(exc))]) from None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from models import task_types
+from models.i18n import N_
 from models.secrets import secret_problem
 from models.variables import BUILTIN_VARIABLES, references
 
@@ -18,17 +19,18 @@ VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class TaskChecks:
     def task(self, raw, path, seen):
         if not isinstance(raw, dict):
-            self.err(path, "must be a mapping")
+            self.err(path, N_("must be a mapping"))
             return {}
         name = self.text(raw, "name", f"{path}.name")
         if name in seen:
-            self.err(f"{path}.name", f"duplicate task name '{name}' in this stage")
+            self.err(f"{path}.name", N_("duplicate task name '{name}' in this stage", name=name))
         seen.add(name)
         kind = raw.get("type")
         if kind not in TASK_TYPES:
             self.err(
                 f"{path}.type",
-                "required" if not kind else f"unknown task type '{kind}' (one of: {', '.join(TASK_TYPES)})",
+                N_("required") if not kind else N_("unknown task type '{kind}' (one of: {types})", kind=kind,
+                                                   types=", ".join(TASK_TYPES)),
             )
             return {"name": name, "type": kind or ""}
         required, optional = TASK_TYPES[kind]
@@ -50,7 +52,7 @@ class TaskChecks:
         if raw in (None, {}):
             return {}
         if not isinstance(raw, dict):
-            self.err(path, "must be a mapping of key: value")
+            self.err(path, N_("must be a mapping of key: value"))
             return {}
         return {str(k): ("" if v is None else str(v)) for k, v in raw.items()}
 
@@ -60,26 +62,26 @@ class TaskChecks:
         if isinstance(raw, dict):      # shorthand: {NAME: value}
             raw = [{"name": k, "value": v} for k, v in raw.items()]
         if not isinstance(raw, list):
-            self.err(path, "must be a list of {name, value, secret}")
+            self.err(path, N_("must be a list of {name, value, secret}"))
             return []
         out, seen = [], set()
         for i, item in enumerate(raw):
             p = f"{path}[{i}]"
             if not isinstance(item, dict):
-                self.err(p, "must be a mapping with name and value")
+                self.err(p, N_("must be a mapping with name and value"))
                 continue
             self.unknown_keys(item, ("name", "value", "secret", "encrypted"), p)
             name = self.text(item, "name", f"{p}.name")
             if name and not VARIABLE_NAME.match(name):
-                self.err(f"{p}.name", "not a valid variable name")
+                self.err(f"{p}.name", N_("not a valid variable name"))
             if name in seen:
-                self.err(f"{p}.name", f"duplicate variable '{name}'")
+                self.err(f"{p}.name", N_("duplicate variable '{name}'", name=name))
             seen.add(name)
             entry = {"name": name, "value": "" if item.get("value") is None else str(item.get("value")),
                      "secret": bool(item.get("secret"))}
             if item.get("encrypted"):
                 if not entry["secret"]:
-                    self.err(f"{p}.encrypted", "only secret variables carry an encrypted value")
+                    self.err(f"{p}.encrypted", N_("only secret variables carry an encrypted value"))
                 entry = {"name": name, "secret": True, "encrypted": str(item["encrypted"])}
             elif entry["secret"] and entry["value"] and (problem := secret_problem(entry["value"])):
                 # An empty value keeps the stored one (models.pipelines.seal_secrets); a sealed one
@@ -90,7 +92,7 @@ class TaskChecks:
 
     def resources(self, raw, path):
         if not isinstance(raw, dict):
-            self.err(path, "must be a mapping with requests and/or limits")
+            self.err(path, N_("must be a mapping with requests and/or limits"))
             return {}
         self.unknown_keys(raw, ("requests", "limits"), path)
         return {k: self.string_map(raw[k], f"{path}.{k}") for k in ("requests", "limits") if raw.get(k)}
@@ -108,7 +110,7 @@ class TaskChecks:
                     for field, value in _substituted_fields(task):
                         for var in references(value):
                             if var not in local:
-                                self.err(f"stages[{i}].tasks[{j}].{field}", f"undefined variable ${{{var}}}")
+                                self.err(f"stages[{i}].tasks[{j}].{field}", N_("undefined variable ${{{var}}}", var=var))
                 if stage["mode"] == "serial" and task.get("type") == "script":
                     earlier_in_stage = True
             if any(t.get("type") == "script" for t in stage["tasks"]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from peewee import (AutoField, BlobField, BooleanField, DateTimeField, FloatField, ForeignKeyField, IntegerField,
                     TextField)
 
+from models import i18n
 from models.db import BaseModel, utcnow
 
 
@@ -132,7 +133,13 @@ class DaemonHeartbeat(BaseModel):
     started_at = DateTimeField(default=utcnow)
     beat_at = DateTimeField(default=utcnow)
     state = TextField(default="running")        # running | paused | stopping | stopped
-    reason = TextField(default="")              # why it is paused (e.g. disk full), else ''
+    reason = TextField(default="")              # why it is paused (e.g. disk full), else '' (English)
+    reason_message = TextField(null=True)       # the same, language-neutral (models/i18n.py)
+
+    @property
+    def shown_reason(self) -> str:
+        """Why it is paused, in the current reader's language."""
+        return i18n.shown(self.reason, self.reason_message)
 
 
 class Setting(BaseModel):

@@ -17,6 +17,8 @@ from peewee import (AutoField, BlobField, BooleanField, DateTimeField, ForeignKe
 from models.nudge import wake_daemon
 from models import audit
 from models.db import BaseModel, utcnow, write_transaction
+from models import i18n
+from models.i18n import N_, _
 from models.schedule import parse_rule, zone
 from models.secrets import seal, unseal
 from models.tables import Pipeline, PipelineVersion, Run
@@ -47,7 +49,13 @@ class TimerFire(BaseModel):
     recorded_at = DateTimeField(default=utcnow)
     outcome = TextField()
     run = ForeignKeyField(Run, column_name="run_id", null=True)
-    reason = TextField(default="")
+    reason = TextField(default="")                # English, for the record
+    reason_message = TextField(null=True)         # the same, language-neutral (models/i18n.py)
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the current reader's language."""
+        return i18n.shown(self.reason, self.reason_message)
 
 
 class WebhookRule(BaseModel):
@@ -77,6 +85,7 @@ class WebhookDelivery(BaseModel):
     received_at = DateTimeField(default=utcnow)
     processed_at = DateTimeField(null=True)
     outcome = TextField(default="")
+    outcome_message = TextField(null=True)
 
 
 class WebhookMatch(BaseModel):
@@ -85,6 +94,7 @@ class WebhookMatch(BaseModel):
                                        on_delete="CASCADE")
     pipeline = ForeignKeyField(Pipeline, column_name="pipeline_id")
     outcome = TextField()
+    outcome_message = TextField(null=True)
     run = ForeignKeyField(Run, column_name="run_id", null=True)
     recorded_at = DateTimeField(default=utcnow)
 
@@ -101,9 +111,10 @@ def save_timer(pipeline: Pipeline, rule_text: str, actor: str, *, timezone: str 
     words = str(parse_rule(rule_text))          # ValueError names what is wrong
     zone(timezone)
     if misfire_policy not in MISFIRE_POLICIES:
-        raise ValueError(f"misfire policy must be one of {', '.join(MISFIRE_POLICIES)}, got '{misfire_policy}'")
+        raise ValueError(N_("misfire policy must be one of {policies}, got '{policy}'",
+                            policies=", ".join(MISFIRE_POLICIES), policy=misfire_policy))
     if misfire_deadline_seconds < 0:
-        raise ValueError("misfire deadline must be 0 seconds or more")
+        raise ValueError(N_("misfire deadline must be 0 seconds or more"))
     now = now or utcnow()
     fields = dict(rule_text=words, timezone=timezone.strip(), misfire_policy=misfire_policy, enabled=enabled,
                   misfire_deadline_seconds=misfire_deadline_seconds, checked_through=now, updated_at=now,
@@ -137,7 +148,8 @@ def recent_fires(pipeline: Pipeline, limit: int = 20) -> list[TimerFire]:
 
 def set_concurrency(pipeline: Pipeline, policy: str, actor: str) -> None:
     if policy not in CONCURRENCY_POLICIES:
-        raise ValueError(f"concurrency policy must be one of {', '.join(CONCURRENCY_POLICIES)}, got '{policy}'")
+        raise ValueError(N_("concurrency policy must be one of {policies}, got '{policy}'",
+                            policies=", ".join(CONCURRENCY_POLICIES), policy=policy))
     with write_transaction():
         Pipeline.update(concurrency_policy=policy, updated_at=utcnow()).where(Pipeline.id == pipeline.id).execute()
         audit.record(actor, "edit_trigger", pipeline, concurrency=policy)
@@ -203,24 +215,35 @@ def store_delivery(provider: str, delivery_id: str, event: str, repository: str,
                 provider=provider, delivery_id=delivery_id, event=event, repository=repository,
                 headers_json=json.dumps(headers), verified_for_json=json.dumps(verified_for), body=body,
                 received_at=now,
-                processed_at=now if processed_outcome else None, outcome=processed_outcome or "")
+                processed_at=now if processed_outcome else None, **outcome_fields(processed_outcome or ""))
         wake_daemon()
         return delivery
     except IntegrityError:
-        record_unstored(provider, event, repository, f"duplicate of delivery {delivery_id}")
+        record_unstored(provider, event, repository, N_("duplicate of delivery {id}", id=delivery_id))
         return None
 
 
-def record_unstored(provider: str, event: str, repository: str, outcome: str) -> None:
+def record_unstored(provider: str, event: str, repository: str, outcome) -> None:
     """A visible line for a delivery that started nothing and keeps no body (replay, bad signature)."""
     now = utcnow()
     with write_transaction():
         WebhookDelivery.create(provider=provider, delivery_id=None, event=event, repository=repository,
-                               received_at=now, processed_at=now, outcome=outcome)
+                               received_at=now, processed_at=now, **outcome_fields(outcome))
+
+
+def message_json(value) -> str | None:
+    """A Msg as the JSON stored beside its English text; None for plain text."""
+    return value.to_json() if isinstance(value, i18n.Msg) else None
+
+
+def outcome_fields(outcome) -> dict:
+    """A delivery's or match's outcome (a Msg or text) as its columns: English text and the message."""
+    return {"outcome": i18n.english(outcome), "outcome_message": message_json(outcome)}
 
 
 def recent_deliveries(pipeline: Pipeline, limit: int = 20) -> list[tuple[WebhookDelivery, str]]:
-    """(delivery, outcome for this pipeline), newest first, for the pipeline's repository."""
+    """(delivery, outcome for this pipeline), newest first, for the pipeline's repository; the
+    outcome in the current reader's language."""
     source = source_of(pipeline)
     if not source or not source.get("repository"):
         return []
@@ -230,6 +253,9 @@ def recent_deliveries(pipeline: Pipeline, limit: int = 20) -> list[tuple[Webhook
     for delivery in rows:
         match = WebhookMatch.get_or_none((WebhookMatch.webhook_delivery == delivery)
                                          & (WebhookMatch.pipeline == pipeline))
-        outcome = match.outcome if match else delivery.outcome or "waiting for the daemon"
+        if match is not None:
+            outcome = i18n.shown(match.outcome, match.outcome_message)
+        else:
+            outcome = i18n.shown(delivery.outcome, delivery.outcome_message) or _("waiting for the daemon")
         out.append((delivery, outcome))
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 
+from models.i18n import N_, Msg
 from models.secrets import MASK, seal, unseal
 
 BUILTIN_VARIABLES = {
@@ -40,8 +41,15 @@ class UndefinedVariable(KeyError):
         self.name, self.where = name, where
         super().__init__(name)
 
+    @property
+    def message(self) -> Msg:
+        """Language-neutral: a reason stored on a task renders in whoever reads it's language."""
+        if self.where:
+            return N_("undefined variable ${{{name}}} in {where}", name=self.name, where=self.where)
+        return N_("undefined variable ${{{name}}}", name=self.name)
+
     def __str__(self):
-        return f"undefined variable ${{{self.name}}}" + (f" in {self.where}" if self.where else "")
+        return str(self.message)
 
 
 def references(text: str) -> list[str]:

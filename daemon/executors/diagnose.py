@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from daemon.reasons import text as _text     # English text that keeps its message (a stored reason)
+from models.i18n import N_
+
 # Waiting reasons after which a container will never start on its own.
 _NEVER_STARTS = {"InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
                  "RunContainerError", "CrashLoopBackOff", "ErrImageNeverPull", "ImageInspectError"}
@@ -41,33 +44,39 @@ class Diagnosis:
 def _missing_config(message: str) -> str | None:
     m = _MISSING.search(message or "")
     if m:
-        return f"missing {'Secret' if m.group(1).lower() == 'secret' else 'ConfigMap'} {m.group(2)}"
+        kind = "Secret" if m.group(1).lower() == "secret" else "ConfigMap"
+        return _text(N_("missing {kind} {name}", kind=kind, name=m.group(2)))
     m = _MISSING_KEY.search(message or "")
     if m:
-        return f"missing key {m.group(1)} in {m.group(2)} {m.group(3)}"
+        return _text(N_("missing key {key} in {kind} {name}", key=m.group(1), kind=m.group(2), name=m.group(3)))
     return None
 
 
 def _waiting(status: dict, image: str) -> Diagnosis:
     waiting = status["state"]["waiting"]
     reason, message = waiting.get("reason", ""), waiting.get("message", "")
+    said = message.rstrip(": ")       # the API's own words (not translated), when it has any
     if reason in _PULL:
         if _NOT_FOUND.search(message) and _REFUSED.search(message):
             # Docker Hub's "pull access denied, repository does not exist or may
             # require authorization" cannot tell the two apart, so neither do we.
-            return Diagnosis(Verdict.FAIL, f"image not found or pull refused: {image}")
+            return Diagnosis(Verdict.FAIL, _text(N_("image not found or pull refused: {image}", image=image)))
         if _NOT_FOUND.search(message):
-            return Diagnosis(Verdict.FAIL, f"image not found: {image}")
+            return Diagnosis(Verdict.FAIL, _text(N_("image not found: {image}", image=image)))
         if _REFUSED.search(message):
-            return Diagnosis(Verdict.FAIL, f"image pull refused: {image}")
+            return Diagnosis(Verdict.FAIL, _text(N_("image pull refused: {image}", image=image)))
         if reason == "ImagePullBackOff":
-            return Diagnosis(Verdict.FAIL, f"image pull failed: {image}: {message}".rstrip(": "))
-        return Diagnosis(Verdict.WAIT, f"pulling image {image} failed, retrying: {message}".rstrip(": "))
+            return Diagnosis(Verdict.FAIL, _text(
+                N_("image pull failed: {image}: {message}", image=image, message=said) if said
+                else N_("image pull failed: {image}", image=image)))
+        return Diagnosis(Verdict.WAIT, _text(
+            N_("pulling image {image} failed, retrying: {message}", image=image, message=said) if said
+            else N_("pulling image {image} failed, retrying", image=image)))
     if reason == "InvalidImageName":
-        return Diagnosis(Verdict.FAIL, f"invalid image name: {image}")
+        return Diagnosis(Verdict.FAIL, _text(N_("invalid image name: {image}", image=image)))
     if reason in _NEVER_STARTS:
         return Diagnosis(Verdict.FAIL, _missing_config(message) or f"{reason}: {message}".rstrip(": "))
-    return Diagnosis(Verdict.WAIT, f"starting: {reason or 'waiting'}")
+    return Diagnosis(Verdict.WAIT, _text(N_("starting: {reason}", reason=reason or "waiting")))
 
 
 def _latest(events, reason: str) -> dict | None:
@@ -85,10 +94,10 @@ def _pending(pod: dict, events) -> Diagnosis:
             # The latest FailedScheduling event is fresher than the condition's message.
             event = _latest(events, "FailedScheduling")
             message = (event or {}).get("message") or cond.get("message") or cond.get("reason")
-            return Diagnosis(Verdict.WAIT, message or "waiting to be scheduled")
+            return Diagnosis(Verdict.WAIT, message or _text(N_("waiting to be scheduled")))
     if not pod["spec"].get("nodeName"):
-        return Diagnosis(Verdict.WAIT, "waiting to be scheduled")
-    return Diagnosis(Verdict.WAIT, "starting")
+        return Diagnosis(Verdict.WAIT, _text(N_("waiting to be scheduled")))
+    return Diagnosis(Verdict.WAIT, _text(N_("starting")))
 
 
 def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
@@ -103,7 +112,8 @@ def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
         state = init.get("state") or {}
         if "terminated" in state and state["terminated"].get("exitCode", 0) != 0:
             code = state["terminated"]["exitCode"]
-            return Diagnosis(Verdict.FAIL, f"init container {init['name']} failed with exit code {code}", code)
+            return Diagnosis(Verdict.FAIL, _text(N_("init container {name} failed with exit code {code}",
+                                                    name=init["name"], code=code)), code)
         if "waiting" in state:
             found = _waiting(init, images.get(init["name"], ""))
             if found.verdict == Verdict.FAIL or state["waiting"].get("reason") in _PULL:
@@ -114,10 +124,11 @@ def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
         if "terminated" in state:
             term = state["terminated"]
             if term.get("reason") == "OOMKilled":
-                return Diagnosis(Verdict.FAIL, "OOMKilled: the container exceeded its memory limit",
+                return Diagnosis(Verdict.FAIL, _text(N_("OOMKilled: the container exceeded its memory limit")),
                                  term.get("exitCode", 137))
             if term.get("reason") == "ContainerStatusUnknown":
-                return Diagnosis(Verdict.FAIL, f"container lost: {term.get('message', 'status unknown')}",
+                return Diagnosis(Verdict.FAIL, _text(N_("container lost: {message}",
+                                                        message=term.get("message", "status unknown"))),
                                  term.get("exitCode"))
             exits.append(term.get("exitCode", 0))
         elif "waiting" in state:
@@ -133,9 +144,9 @@ def diagnose(pod: dict, events: list[dict] = ()) -> Diagnosis:
     if phase == "Succeeded":
         return Diagnosis(Verdict.FINE, exit_code=0)
     if phase == "Failed":
-        return Diagnosis(Verdict.FAIL, status.get("message") or "pod failed")
+        return Diagnosis(Verdict.FAIL, status.get("message") or _text(N_("pod failed")))
     if phase == "Unknown":
-        return Diagnosis(Verdict.WAIT, "pod status unknown: its node is not reporting")
+        return Diagnosis(Verdict.WAIT, _text(N_("pod status unknown: its node is not reporting")))
     if phase == "Running":
         return Diagnosis(Verdict.FINE)
     return _pending(pod, events)

@@ -15,8 +15,9 @@ import signal
 import subprocess
 from pathlib import Path
 
-from daemon import faults
+from daemon import faults, reasons
 from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, Poll, PollState
+from models.i18n import N_
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
 # The wrapper outlives a TERM sent to the group (its trap is set after the script started,
@@ -155,11 +156,12 @@ class LocalExecutor(Executor):
                 return Poll(
                     PollState.FAILED,
                     exit_code=code,
-                    reason=f"disk full: the task ended with exit code {code} "
-                    f"while no space was left on its disk; its log may be incomplete",
+                    reason=reasons.text(N_("disk full: the task ended with exit code {code} while no space was "
+                                           "left on its disk; its log may be incomplete", code=code)),
                 )
             return Poll(PollState.EXITED, exit_code=code)
-        return Poll(PollState.FAILED, reason="the task's process ended without reporting an exit status (killed)")
+        return Poll(PollState.FAILED,
+                    reason=reasons.text(N_("the task's process ended without reporting an exit status (killed)")))
 
     def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
         """Whole lines after `cursor` (byte offset in output.log); the partial last line stays

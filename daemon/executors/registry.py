@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 
+from daemon import reasons
 from daemon.executors.base import KUBERNETES, Executor, Poll, PollState, cluster_of, executor_name
 from daemon.executors.kubernetes.executor import KubernetesExecutor
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.kube.client import api_client
 from models.clusters import Cluster
+from models.i18n import N_
 
 log = logging.getLogger("millrace.kube")
 
@@ -78,13 +80,14 @@ class Executors:
         cluster = cluster_of(name)
         row = Cluster.get_or_none(Cluster.name == cluster)
         if row is None:
-            executor = Unusable(f"cluster '{cluster}' is not registered (removed?)")
+            executor = Unusable(reasons.text(N_("cluster '{cluster}' is not registered (removed?)", cluster=cluster)))
         else:
             try:
                 executor = KubernetesExecutor(api_client(row), row.namespace, row.name, row.owner_label, self.options)
             except Exception as exc:  # noqa: BLE001 — a kubeconfig the client cannot load
                 log.warning("cluster %s cannot be used: %s", cluster, exc)
-                executor = Unusable(f"cluster '{cluster}' cannot be used: {exc}")
+                executor = Unusable(reasons.text(N_("cluster '{cluster}' cannot be used: {error}", cluster=cluster,
+                                                    error=reasons.of_exception(exc))))
         self._executors[name], self._built[name] = executor, _fingerprint(row) if row is not None else None
         return executor
 

@@ -25,6 +25,9 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
+from daemon.reasons import text
+from models.i18n import N_
+
 log = logging.getLogger("millrace.clusters")
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 DOWN_SECONDS = 10
@@ -79,15 +82,18 @@ def is_api_error(exc: Exception) -> bool:
 
 def describe(exc: Exception, cluster: str) -> ClusterError:
     if not isinstance(exc, ApiException) or exc.status == 0:
-        return ClusterError(f"cluster '{cluster}' unreachable", transient=True)
+        return ClusterError(text(N_("cluster '{cluster}' unreachable", cluster=cluster)), transient=True)
     message = api_message(exc)
     if exc.status == 401:
-        return ClusterError(f"cluster '{cluster}' refused the credentials", status=401)
+        return ClusterError(text(N_("cluster '{cluster}' refused the credentials", cluster=cluster)), status=401)
     if exc.status == 403:
-        return ClusterError(f"cluster '{cluster}' refused the request: {message}", status=403)
+        return ClusterError(text(N_("cluster '{cluster}' refused the request: {message}", cluster=cluster,
+                                    message=message)), status=403)
     if exc.status in TRANSIENT_STATUS:
-        return ClusterError(f"cluster '{cluster}' is failing: {message}", transient=True, status=exc.status)
-    return ClusterError(f"cluster '{cluster}': {message}", status=exc.status)
+        return ClusterError(text(N_("cluster '{cluster}' is failing: {message}", cluster=cluster, message=message)),
+                            transient=True, status=exc.status)
+    return ClusterError(text(N_("cluster '{cluster}': {message}", cluster=cluster, message=message)),
+                        status=exc.status)
 
 
 def call(fn, *args, cluster: str, sleep, attempts: int = 4, backoff: float = 0.5, ok=(), **kwargs):

@@ -10,6 +10,7 @@ them there, and a task that plans for a pod (kaniko's argv) names paths under th
 """
 from __future__ import annotations
 
+import hashlib
 import re
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -41,9 +42,20 @@ def labels(run_id: int, task_run_id: int, attempt: int, pipeline: str, task: str
     found = {MANAGED_BY: "millrace", RUN: str(run_id), TASK_RUN: str(task_run_id), ATTEMPT: str(attempt)}
     if owner:
         found[OWNER] = owner
-    # Label values must start and end alphanumeric and stay within 63 characters.
     for key, text in ((PIPELINE, pipeline), (TASK, task)):
-        value = slug(text, 63)
+        value = label_value(text)
         if value:
             found[key] = value
     return found
+
+
+def label_value(text: str) -> str:
+    """A label value for a user's name: its slug (label values must start and end alphanumeric,
+    [a-z0-9A-Z-_.], at most 63). A name in another script (流水线-2048) keeps what slug can of it
+    plus a hash of the whole name, so two names that differ only in their other letters
+    (流水线-2048, 构建-2048) never share a label; the full name is in the pod's annotations."""
+    value = slug(text, 63)
+    if text.isascii():
+        return value
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return f"{slug(text, 63 - len(digest) - 1)}-{digest}".lstrip("-")

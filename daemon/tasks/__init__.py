@@ -23,6 +23,7 @@ from typing import Callable, Mapping
 
 from daemon.executors.base import KUBERNETES, LOCAL, cluster_of, executor_name, kind_of
 from models import clusters, task_types
+from models.i18n import N_
 from models.secrets import unseal
 from models.task_types import CHECKOUT, SOURCE_STAGE, TaskFields
 from models.variables import substitute
@@ -137,8 +138,12 @@ def plan(spec: dict, stage: int, position: int, values: dict, commit: str | None
     make = found.plans.get(kind_of(executor)) if found is not None else None
     if make is None:
         label = task_types.LABELS.get(task["type"], task["type"])
-        raise TaskUnavailable(f"task '{task['name']}' is a {label} task ({task['type']}), which this Millrace "
-                              f"installation cannot run" + (f" on {executor}" if found is not None else ""))
+        if found is not None:
+            raise TaskUnavailable(N_("task '{task}' is a {label} task ({type}), which this Millrace installation "
+                                     "cannot run on {executor}", task=task["name"], label=label, type=task["type"],
+                                     executor=executor))
+        raise TaskUnavailable(N_("task '{task}' is a {label} task ({type}), which this Millrace installation "
+                                 "cannot run", task=task["name"], label=label, type=task["type"]))
     return make(Context(task, values, where, spec, commit, executor))
 
 

@@ -18,13 +18,15 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import KUBERNETES, LOCAL
+from daemon.reasons import of_exception
 from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable
+from daemon.tasks import process
 from daemon.tasks.lib import kaniko
 from daemon.tasks.lib.container_build import BuildError, build_fields, explain_failure, plan_build
 from daemon.tasks.lib.local_container import heredoc
 from daemon.tasks.lib.registry import registry_for
-from daemon.tasks import process
 from models import task_types
+from models.i18n import N_
 
 _PLACEHOLDER = Path("/nonexistent/millrace-build")     # work paths are set again under $MILLRACE_TASK_DIR
 _WORK_KEYS = ("MILLRACE_WORK_DIR", "MILLRACE_DIGEST_FILE", "MILLRACE_AUTH_FILE", "MILLRACE_CERT_DIR")
@@ -61,7 +63,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
         build = plan_build(Path(values["MILLRACE_WORKSPACE"]), fields["dockerfile"], registry, fields["workspace"],
                            fields["image"], fields["tag"], _PLACEHOLDER, context=fields["context"])
     except BuildError as e:
-        raise TaskUnavailable(f"task '{task['name']}': {e}") from None
+        raise TaskUnavailable(N_("task '{task}': {error}", task=task["name"], error=of_exception(e))) from None
     env = {k: v for k, v in build.env.items() if k not in _WORK_KEYS}
     if "DOCKER_CONFIG" in env:
         env["MILLRACE_DOCKER_CONFIG"] = "1"

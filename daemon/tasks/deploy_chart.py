@@ -23,6 +23,7 @@ from daemon.tasks.lib.chart_repo import repository, repository_env, repository_f
 from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
 from models import clusters, releases, task_types
 from models.variables import substitute
+from models.i18n import N_
 
 RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")    # Helm's rule
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_chart\n'
@@ -40,10 +41,10 @@ def on_this_machine(ctx: Context) -> TaskPlan:
         k: substitute(v, values, f"{where}.parameters.{k}") for k, v in (task.get("parameters") or {}).items()
     }
     if not RELEASE.match(release) or len(release) > 53:
-        raise TaskUnavailable(f"task '{task['name']}': release name {release!r} is not valid (lowercase letters, "
-                              "digits, '-' and '.', at most 53)")
+        raise TaskUnavailable(N_("task '{task}': release name {release} is not valid (lowercase letters, digits, "
+                                 "'-' and '.', at most 53)", task=task["name"], release=repr(release)))
     check_namespace(task, namespace)
-    row = target_cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"), "a chart")
+    row = target_cluster(task, substitute(task.get("cluster") or "", values, f"{where}.cluster"), N_("a chart"))
     env.update({"MILLRACE_RELEASE": release, "MILLRACE_CHART_NAME": chart, "MILLRACE_CHART_VERSION": version,
                 "MILLRACE_RELEASE_VALUES_JSON": json.dumps(parameters), "MILLRACE_DEPLOY_CLUSTER": row.name,
                 "MILLRACE_DEPLOY_NAMESPACE": namespace, **repository_env(url, registry)})

@@ -18,10 +18,12 @@ import sys
 from pathlib import Path
 
 from daemon.executors.base import LOCAL
+from daemon.reasons import of_exception
 from daemon.tasks import Context, TaskPlan, TaskType, TaskUnavailable, process, task_environment
 from daemon.tasks.lib import paths
 from daemon.tasks.lib.deploy_target import ROLLOUT_SECONDS, check_namespace, on_pipeline_cluster, target_cluster
 from models import clusters, safe_yaml, task_types
+from models.i18n import N_
 from models.variables import UndefinedVariable, substitute
 
 SCRIPT = 'exec "$MILLRACE_PYTHON" -m daemon.tasks.deploy_yaml\n'
@@ -37,7 +39,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
     try:
         paths.lexical(file, "the YAML file")      # before the checkout exists; deploy() resolves it
     except paths.PathOutside as e:
-        raise TaskUnavailable(f"task '{task['name']}': {e}") from None
+        raise TaskUnavailable(N_("task '{task}': {error}", task=task["name"], error=of_exception(e))) from None
     row = target_cluster(task, name, "YAML")
     env.update({"MILLRACE_DEPLOY_CLUSTER": row.name, "MILLRACE_DEPLOY_NAMESPACE": namespace,
                 "MILLRACE_DEPLOY_FILE": file, "MILLRACE_DEPLOY_VARIABLES": json.dumps(sorted(set(values) | set(env))),

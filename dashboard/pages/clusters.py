@@ -38,7 +38,7 @@ HEALTH_WORDS = {Health.HEALTHY: N_("healthy"), Health.CHECKING: N_("checking"),
 def rows() -> list[dict]:
     """The registered clusters as plain data (also what the poll compares)."""
     return [{"name": c.name, "server": c.server, "version": c.version or "–", "namespace": c.namespace,
-             "health": c.health, "message": c.health_message or (_("the daemon checks a new cluster within seconds")
+             "health": c.health, "message": c.shown_health_message or (_("the daemon checks a new cluster within seconds")
                                                                   if c.health == "checking" else ""),
              "checked": time_text(c.checked_at) if c.checked_at else _("not yet"), "default": c.is_default,
              "used_by": clusters.users(c.name)} for c in clusters.all_clusters() if may("see_cluster", c)]

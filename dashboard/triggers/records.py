@@ -53,7 +53,7 @@ def facts(p: Pipeline, now: datetime | None = None) -> dict:
     hook = triggers.WebhookRule.get_or_none(triggers.WebhookRule.pipeline == p)
     events = [e for e in ("push", "merge", "tag") if hook is not None and hook.wants(e)]
     fires = [{"scheduled": fire_time(f.scheduled_for, zones.get(f.timer_rule_id, "")), "outcome": f.outcome,
-              "reason": f.reason} for f in triggers.recent_fires(p, SHOWN)]
+              "reason": f.shown_reason} for f in triggers.recent_fires(p, SHOWN)]
     deliveries = [{"received": time_text(d.received_at), "provider": d.provider, "event": d.event or "–",
                    "outcome": outcome} for d, outcome in triggers.recent_deliveries(p, SHOWN)]
     return {"timer": timer, "webhook": events if hook is not None else None, "concurrency": p.concurrency_policy,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from kubernetes import client
 
+from daemon import reasons
 from daemon.executors.base import Executor, Launch, Poll, PollState
 from daemon.executors.diagnose import Verdict, diagnose
 from daemon.executors.kubernetes import spec
@@ -25,6 +26,7 @@ from daemon.executors.kubernetes.output import PodOutput
 from daemon.kube import names
 from daemon.kube.client import Calls, ClusterError
 from daemon.kube.watch import PodView
+from models.i18n import N_, P_
 
 
 @dataclass
@@ -102,10 +104,11 @@ class KubernetesExecutor(Executor):
 
     def _namespace_reason(self, exc: ClusterError) -> str:
         if exc.status == 404 and "namespaces" in str(exc):
-            return f"namespace '{self.namespace}' missing on cluster '{self.cluster}'"
+            return reasons.text(N_("namespace '{namespace}' missing on cluster '{cluster}'", namespace=self.namespace,
+                                   cluster=self.cluster))
         if exc.status == 403 and "exceeded quota" in str(exc):
-            return f"pod create refused: {str(exc).split(': ', 1)[-1]}"
-        return str(exc)
+            return reasons.text(N_("pod create refused: {error}", error=str(exc).split(": ", 1)[-1]))
+        return reasons.as_reason(exc)
 
     # -- poll ------------------------------------------------------------------------------
     def _read_pod(self, handle: dict) -> dict | None:
@@ -179,29 +182,31 @@ class KubernetesExecutor(Executor):
     def _still_waiting(self, handle: dict, reason: str) -> Poll:
         limit = handle.get("scheduling_timeout")
         if limit and self.wall() - handle.get("created", self.wall()) >= limit:
-            minutes = f"{limit / 60:g} minute" + ("" if limit == 60 else "s")
-            return Poll(
-                PollState.FAILED, reason=f"scheduling timeout: the pod did not start within {minutes} ({reason})"
-            )
+            minutes = (P_("{n} minute", "{n} minutes", 1) if limit == 60 else
+                       N_("{minutes} minutes", minutes=format(limit / 60, "g")))
+            return Poll(PollState.FAILED, reason=reasons.text(N_(
+                "scheduling timeout: the pod did not start within {minutes} ({reason})", minutes=minutes,
+                reason=reasons.of_text(reason))))
         return Poll(PollState.WAITING, reason=reason)
 
     def _lost_reason(self, handle: dict) -> str:
         try:
             gone = self.call(self.core.read_namespace, handle["namespace"], ok=(404,))
         except ClusterError as exc:
-            return str(exc)
+            return reasons.as_reason(exc)
         if getattr(gone, "status", None) == 404:
-            return f"namespace '{handle['namespace']}' missing on cluster '{self.cluster}'"
-        return "pod lost: it was deleted while the task ran"
+            return reasons.text(N_("namespace '{namespace}' missing on cluster '{cluster}'",
+                                   namespace=handle["namespace"], cluster=self.cluster))
+        return reasons.text(N_("pod lost: it was deleted while the task ran"))
 
     def _unreachable(self, name: str, exc: ClusterError) -> Poll:
         if not exc.transient:
-            return Poll(PollState.FAILED, reason=str(exc))
+            return Poll(PollState.FAILED, reason=reasons.as_reason(exc))
         seen = self._memory(name)
         if seen.unreachable_since is None:
             seen.unreachable_since = self.clock()
         if self.clock() - seen.unreachable_since >= self.options.unreachable_seconds:
-            return Poll(PollState.FAILED, reason=str(exc))
+            return Poll(PollState.FAILED, reason=reasons.as_reason(exc))
         # A short outage (control-plane upgrade, network blip) must not fail running work.
         return seen.last or Poll(PollState.RUNNING)
 

@@ -15,16 +15,18 @@ from daemon.tasks import TaskUnavailable
 from daemon.tasks.lib.registry import Registry
 from daemon.tasks.process import python_env
 from models import registries
+from models.i18n import N_
 
-NO_REPOSITORY = ("no chart repository is configured: set one with "
-                 "python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]")
+NO_REPOSITORY = N_("no chart repository is configured: set one with python run.py chart-repo set "
+                   "oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]")
 
 
 def repository(task: dict) -> tuple[str, Registry]:
     """The chart repository's URL and the registry settings (credentials, TLS) for its host."""
     repo = registries.chart_repository()
     if repo is None:
-        raise TaskUnavailable(f"task '{task['name']}' needs a chart repository and {NO_REPOSITORY}")
+        raise TaskUnavailable(N_("task '{task}' needs a chart repository and {problem}", task=task["name"],
+                                 problem=NO_REPOSITORY))
     host = repo.url.split("://", 1)[1].split("/")[0]
     row = registries.chart_registry(repo)
     # an HTTP repository's own URL says http or https; an OCI one takes the registry's scheme

@@ -11,6 +11,7 @@ import re
 
 from daemon.tasks import TaskUnavailable
 from models import clusters
+from models.i18n import N_
 
 NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout still applies
@@ -30,12 +31,14 @@ def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
     )
     if row is None:
         raise TaskUnavailable(
-            f"task '{task['name']}' deploys to cluster '{name}', which is not registered" if name not in ("", "local")
-            else f"task '{task['name']}' deploys {what} but names no cluster and no cluster is the default: "
-                 "python run.py cluster add NAME --kubeconfig FILE --default")
+            N_("task '{task}' deploys to cluster '{name}', which is not registered", task=task["name"], name=name)
+            if name not in ("", "local")
+            else N_("task '{task}' deploys {what} but names no cluster and no cluster is the default: python run.py "
+                    "cluster add NAME --kubeconfig FILE --default", task=task["name"], what=what))
     return row
 
 
 def check_namespace(task: dict, namespace: str) -> None:
     if not NAMESPACE.match(namespace):
-        raise TaskUnavailable(f"task '{task['name']}': namespace {namespace!r} is not a valid namespace name")
+        raise TaskUnavailable(N_("task '{task}': namespace {namespace} is not a valid namespace name",
+                                 task=task["name"], namespace=repr(namespace)))

@@ -23,11 +23,13 @@ import posixpath
 import re
 
 from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
+from daemon.reasons import of_exception
 from daemon.tasks import TaskPlan, TaskUnavailable
 from daemon.tasks.lib import paths, registry as reg
 from daemon.tasks.lib.container_build import build_fields, explain_failure
 from daemon.tasks.lib.registry import registry_for
 from models import daemon_state
+from models.i18n import N_
 
 EXECUTOR = "/kaniko/executor"
 DOCKER_DIR = "/kaniko/.docker"                  # the kaniko image's DOCKER_CONFIG
@@ -86,7 +88,7 @@ def plan(task: dict, values: dict, where: str, cluster: str = "") -> TaskPlan:
         dockerfile = paths.lexical(fields["dockerfile"], "Dockerfile path")
         context = paths.lexical(fields["context"], "build context")
     except ValueError as e:
-        raise TaskUnavailable(f"task '{task['name']}': {e}") from None
+        raise TaskUnavailable(N_("task '{task}': {error}", task=task["name"], error=of_exception(e))) from None
     tls = "http" if registry.plain_http else "skip-verify" if registry.skip_tls_verify else "verify"
     env = {"MILLRACE_IMAGE": image, "MILLRACE_REGISTRY": registry.host,
            "MILLRACE_REGISTRY_USERNAME": registry.username, "MILLRACE_REGISTRY_TLS": tls,

@@ -17,6 +17,7 @@ import shlex
 import shutil
 
 from daemon.tasks import TaskPlan, TaskUnavailable
+from models.i18n import N_
 
 RUNTIMES = ("podman", "docker")
 IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
@@ -73,12 +74,13 @@ def plan(task: dict, script_plan: TaskPlan, image: str, values: dict, runtime: s
          which=shutil.which) -> TaskPlan:
     """Wrap the host plan of a run-script task so that its script runs in `image`."""
     if problem := runtime_unusable(runtime, which):
-        raise TaskUnavailable(f"task '{task['name']}' cannot run in its image: {problem}")
+        raise TaskUnavailable(N_("task '{task}' cannot run in its image: {problem}", task=task["name"], problem=problem))
     if not IMAGE_REF.match(image):
-        raise TaskUnavailable(f"task '{task['name']}': image {image!r} is not a valid image reference")
+        raise TaskUnavailable(N_("task '{task}': image {image} is not a valid image reference", task=task["name"],
+                                 image=repr(image)))
     if not NETWORK.match(network):
-        raise TaskUnavailable(f"the container_network setting {network!r} is not a network name "
-                              "(e.g. bridge, host, none)")
+        raise TaskUnavailable(N_("the container_network setting {network} is not a network name (e.g. bridge, host, "
+                                 "none)", network=repr(network)))
     names = sorted(set(values) | set(script_plan.env) | set(ENGINE_VARIABLES))
     env_flags = " ".join(f"--env {shlex.quote(n)}" for n in names)
     user = '"$dir/user-script"'

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from daemon.tasks import TaskUnavailable
 from models import registries
+from models.i18n import N_
 from models.variables import substitute
 
 
@@ -63,13 +64,13 @@ def registry_for(task: dict, values: dict, where: str) -> Registry:
         try:
             return from_settings(registries.get(name))
         except registries.NotFound as e:
-            raise TaskUnavailable(f"task '{task['name']}' pushes to registry '{name}', which is not configured: "
-                                  f"{e}") from None
+            raise TaskUnavailable(N_("task '{task}' pushes to registry '{name}', which is not configured: {error}",
+                                     task=task["name"], name=name, error=e.args[0])) from None
     row = registries.default()
     if row is None:
-        raise TaskUnavailable(f"task '{task['name']}' is a build & publish image task and no container registry is "
-                              "configured to push to: add one with "
-                              "python run.py registry add NAME --url HOST[:PORT] [--username U --password-stdin]")
+        raise TaskUnavailable(N_("task '{task}' is a build & publish image task and no container registry is "
+                                 "configured to push to: add one with python run.py registry add NAME --url "
+                                 "HOST[:PORT] [--username U --password-stdin]", task=task["name"]))
     return from_settings(row)
 
 
