@@ -61,6 +61,7 @@ class Cluster(BaseModel):
     namespace_created_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     created_by = TextField(default="")
+    project = TextField(default="default")      # the project it belongs to (migrations/0010_accounts.py)
 
     @property
     def shown_health_message(self) -> str:
