@@ -88,11 +88,12 @@ def account_menu():
     who = user()
     if who is None:
         return None
-    return dbc.DropdownMenu([
+    return dbc.Nav(dbc.DropdownMenu([
         dbc.DropdownMenuItem(_("Change password"), href="/password", external_link=True),
         html.Form(html.Button(_("Sign out"), type="submit", id=ids.NAV_SIGN_OUT, className="dropdown-item"),
                   method="post", action="/logout"),
-    ], label=who.username, id=ids.NAV_ACCOUNT, nav=True, in_navbar=True, align_end=True, className="ms-md-2")
+    ], label=who.username, id=ids.NAV_ACCOUNT, nav=True, in_navbar=True, align_end=True), navbar=True,
+        className="ms-md-2")      # inside a navbar-nav: the dark navbar's link colours
 
 
 def navbar() -> dbc.Navbar:

@@ -120,29 +120,36 @@ def headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", _policy)
+    response.headers.setdefault("Content-Security-Policy", policy())
     return response
 
 
-_policy = "default-src 'self'; frame-ancestors 'none'"
+_policy = None
 _app = None
+
+
+def policy() -> str:
+    """Dash's own inline scripts (its config, the renderer's start, inline clientside callbacks)
+    by hash — known once Dash has set itself up, at the first request; styles inline because
+    React sets style attributes; nothing from another origin."""
+    global _policy
+    if _policy is None:
+        scripts = " ".join(_app.csp_hashes())       # each already quoted: 'sha256-…'
+        _policy = ("default-src 'self'; script-src 'self' " + scripts + "; style-src 'self' 'unsafe-inline'; "
+                   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                   "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    return _policy
 
 
 def install(app) -> None:
     """Put the door on `app` (a Dash app): signing key, cookie flags, hooks, login pages."""
     global _policy, _app
     from dashboard.auth import pages
-    _app = app
+    _app, _policy = app, None
     server = app.server
     server.secret_key = session_key()
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME=cookie_name(),
                          SESSION_COOKIE_SECURE=account_settings.get("base_url").startswith("https://"))
-    # Dash's own inline scripts (its config and renderer start) by hash; styles inline because
-    # React sets style attributes; no other origin for anything.
-    scripts = " ".join(app.csp_hashes())       # each already quoted: 'sha256-…'
-    _policy = ("default-src 'self'; script-src 'self' " + scripts + "; style-src 'self' 'unsafe-inline'; "
-               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
     server.before_request(check)
     server.after_request(headers)
     pages.register(server)
