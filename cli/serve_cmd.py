@@ -132,9 +132,17 @@ class Supervisor(threading.Thread):
 
 
 def settings(args) -> int:
+    from models import account_settings
+    door = args.key in account_settings.DEFAULTS          # session lifetimes, quota, base URL, hosts
     if args.key and args.value is not None:
-        daemon_state.set_setting(args.key, args.value, args.actor)
+        if door:
+            account_settings.set_value(args.key, args.value, args.actor)
+        else:
+            daemon_state.set_setting(args.key, args.value, args.actor)
     for key in daemon_state.DEFAULTS:
         if args.key in (None, key):
             print(f"{key} = {daemon_state.get_setting(key)}")
+    for key in account_settings.DEFAULTS:
+        if args.key in (None, key):
+            print(f"{key} = {account_settings.get(key)}")
     return 0

@@ -6,7 +6,7 @@ from datetime import datetime
 from cli import output
 from cli.output import table, when
 from models.i18n import _
-from models import pipelines, served, triggers
+from models import account_settings, pipelines, triggers
 from models.schedule import parse_local, parse_rule, preview, zone
 
 
@@ -48,7 +48,7 @@ def webhook(args) -> int:
                                          tag="tag" in events, new_secret=args.new_secret)
     print(_("pipeline '{name}' starts on: {events}", name=pipeline.name,
             events=", ".join(sorted(events)) or _("no events")))
-    base = (args.base_url or served.dashboard_url()).rstrip("/")   # the port the dashboard really serves
+    base = (args.base_url or account_settings.public_url()).rstrip("/")   # base_url, or the port it serves
     github, gitlab = base + "/hooks/github", base + "/hooks/gitlab"
     print(_("GitHub payload URL: {url}  (content type application/json)", url=github))
     print(_("GitLab URL:         {url}", url=gitlab))

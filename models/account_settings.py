@@ -80,3 +80,10 @@ def allowed_hosts() -> list[str]:
     hosts = ["127.0.0.1", "localhost", "[::1]"] + _split(get("allowed_hosts"))
     base = urlsplit(get("base_url")).hostname
     return hosts + ([base] if base else [])
+
+
+def public_url() -> str:
+    """The address users reach the dashboard at: `base_url` when set, else where it serves
+    (models/served.py) — never a request's Host header, which any client can forge."""
+    from models import served
+    return get("base_url") or served.dashboard_url()

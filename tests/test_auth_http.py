@@ -145,3 +145,26 @@ def test_every_callback_of_the_app_is_classified(app):
             callback_rules.classify(*callback_rules.where(entry))      # raises Unclassified
     settings = [o for o, e in app.callback_map.items() if callback_rules.where(e)[0] == "dashboard.pages.settings"]
     assert settings and all(callback_rules.action_for(o, app.callback_map) == "admin" for o in settings)
+
+
+def test_forwarded_headers_count_only_behind_a_configured_proxy(home, monkeypatch):
+    from dashboard.app import create_app
+    from models import account_settings
+    account_settings.set_value("allowed_hosts", "ci.example.com", "tester")
+    forwarded = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    plain = create_app(home).server.test_client()
+    assert plain.get("/api/health", headers=forwarded, base_url="http://127.0.0.1").status_code == 200  # ignored
+    monkeypatch.setenv("MILLRACE_TRUSTED_PROXIES", "1")
+    proxied = create_app(home).server.test_client()
+    assert proxied.get("/api/health", headers=forwarded, base_url="http://127.0.0.1").status_code == 400
+    ok = dict(forwarded, **{"X-Forwarded-Host": "ci.example.com"})
+    assert proxied.get("/api/health", headers=ok, base_url="http://127.0.0.1").status_code == 200
+
+
+def test_the_webhook_urls_shown_come_from_base_url_never_from_host(app, home):
+    from dashboard.triggers.panel import open_dialog  # noqa: F401  (the dialog shows account_settings.public_url)
+    from models import account_settings
+    account_settings.set_value("base_url", "https://ci.example.com", "tester")
+    assert account_settings.public_url() == "https://ci.example.com"
+    client = app.server.test_client()
+    assert client.get("/api/health", base_url="http://forged.example").status_code == 400

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from urllib.parse import quote, urlsplit
 
 from flask import g, jsonify, redirect, request, session
@@ -150,6 +151,10 @@ def install(app) -> None:
     server.secret_key = session_key()
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME=cookie_name(),
                          SESSION_COOKIE_SECURE=account_settings.get("base_url").startswith("https://"))
+    proxies = os.environ.get("MILLRACE_TRUSTED_PROXIES", "").strip()
+    if proxies:       # behind that many reverse proxies: their X-Forwarded-* headers are believed, no one else's
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=int(proxies), x_proto=int(proxies), x_host=int(proxies))
     server.before_request(check)
     server.after_request(headers)
     pages.register(server)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
-from flask import request
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
@@ -22,7 +21,7 @@ from dashboard.triggers import form
 from dashboard.triggers.choices import concurrency_options, event_options, misfire_options, rule_help
 from dashboard.triggers.records import inactive_text
 from dashboard.wiring import Callbacks
-from models import pipelines
+from models import account_settings, pipelines
 from models.i18n import _
 
 wiring = Callbacks()
@@ -106,7 +105,7 @@ def open_dialog(hash_, clicks, pipeline_id):
     p = pipelines.get(int(pipeline_id))
     v = form.load(p)
     inactive = None if p.is_active else dbc.Alert(inactive_text(p.name), color="warning", className="py-2")
-    return (True, _("Trigger rules of {name}", name=p.name), p.id, inactive, v["events"], urls_block(request.host_url),
+    return (True, _("Trigger rules of {name}", name=p.name), p.id, inactive, v["events"], urls_block(account_settings.public_url()),
             secret_block(None, v["has_webhook"]), v["rule"], v["timezone"],
             _("server's zone: {zone}", zone=form.server_zone_name()),
             v["misfire"], v["deadline"], v["concurrency"], not v["has_timer"], None, "")
