@@ -74,4 +74,6 @@ def create_app(home_path=None) -> Dash:
     viewer.install(server)        # the reader's language and time zone
     _per_request_connection(server)
     auth.install(app)             # after the connection opens: the door reads sessions and tokens
+    from dashboard.pages import audit
+    server.add_url_rule("/audit.csv", "audit_csv", audit.export_csv)
     return app

@@ -10,7 +10,7 @@ opened; restore stores an old version as a new one (models.pipelines.restore).
 """
 from __future__ import annotations
 
-from dashboard.auth.current import actor, principal
+from dashboard.auth.current import actor, principal, require
 from dashboard.components import status_word
 from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
 from models import daemon_state, permissions, pipelines, runs, task_types
@@ -100,15 +100,14 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None, restore=N
 def _require(action: str, pipeline_id, run_id, source=None) -> None:
     """Raise permissions.Forbidden unless the signed-in user may do `action` (checked again at
     perform: the dialog may have been open while their role changed)."""
-    who = principal()
     if action == "create-copy":
         if source:
-            permissions.require(who, "copy", pipelines.get(int(source)))
+            require("copy", pipelines.get(int(source)))
         return
     if run_id:
-        permissions.require(who, NEEDS[action], Run.get_by_id(run_id).pipeline)
+        require(NEEDS[action], Run.get_by_id(run_id).pipeline)
     elif pipeline_id:
-        permissions.require(who, NEEDS.get(action, "admin"), Pipeline.get_by_id(pipeline_id))
+        require(NEEDS.get(action, "admin"), Pipeline.get_by_id(pipeline_id))
 
 
 def perform(pending: dict, name=None, source=None, timeout=None, placement=None,

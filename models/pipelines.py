@@ -109,11 +109,27 @@ def seal_secrets(spec: dict, previous: dict | None) -> dict:
     return spec
 
 
+class QuotaReached(Conflict):
+    """One pipeline more than the administrator's cap (the manual's trial mode: 10)."""
+
+
+def _check_quota() -> None:
+    """Inside the creating transaction, so two creators cannot both take the last place."""
+    from models import account_settings
+    cap = account_settings.number("pipeline_quota")
+    if cap:
+        count = live().count()
+        if count >= cap:
+            raise QuotaReached(N_("pipeline quota reached ({count} of {cap}); ask an administrator to raise it",
+                                  count=count, cap=cap))
+
+
 def create(raw: dict, actor: str, project: str = "default") -> Pipeline:
     spec = seal_secrets(specs.validate(raw), None)
     with write_transaction():
         if live().where(Pipeline.name == spec["name"]).exists():
             raise on_field(Conflict(N_("a pipeline named '{name}' already exists", name=spec["name"])), "name")
+        _check_quota()
         pipeline = Pipeline.create(name=spec["name"], description=spec["description"], owner=actor, project=project)
         _add_version(pipeline, spec, actor)
         audit.record(actor, "create", pipeline)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import os
 import stat
 
@@ -137,3 +138,26 @@ def test_account_settings_are_checked(home):
     assert "ci.example.com" in account_settings.allowed_hosts()
     with pytest.raises(ValueError, match="not a host name"):
         account_settings.set_value("allowed_hosts", "good.example, bad host", "tester")
+
+
+def test_the_pipeline_quota_refuses_one_more_by_create_copy_and_apply(home):
+    from models import pipelines
+    from tests.conftest import pipeline_spec as spec, script_task
+
+    def pipeline_spec(name, **extra):
+        return spec(name, stages=[{"name": "S", "tasks": [script_task("t", "true")]}], **extra)
+    account_settings.set_value("pipeline_quota", "2", "tester")
+    first = pipelines.create(pipeline_spec("one"), "tester")
+    pipelines.create(pipeline_spec("two"), "tester")
+    message = "pipeline quota reached (2 of 2); ask an administrator to raise it"
+    with pytest.raises(pipelines.QuotaReached, match=re.escape(message)):
+        pipelines.create(pipeline_spec("three"), "tester")
+    with pytest.raises(pipelines.QuotaReached):
+        pipelines.copy(first, "one-copy", "tester")
+    with pytest.raises(pipelines.QuotaReached):
+        pipelines.apply(pipeline_spec("three"), "tester")
+    pipelines.apply(pipeline_spec("two", description="changed"), "tester")       # an update is not one more
+    pipelines.delete(first, "tester")
+    pipelines.create(pipeline_spec("three"), "tester")                         # a deleted one frees its place
+    account_settings.set_value("pipeline_quota", "0", "tester")
+    pipelines.create(pipeline_spec("four"), "tester")

@@ -168,3 +168,52 @@ def test_the_webhook_urls_shown_come_from_base_url_never_from_host(app, home):
     assert account_settings.public_url() == "https://ci.example.com"
     client = app.server.test_client()
     assert client.get("/api/health", base_url="http://forged.example").status_code == 400
+
+
+def test_the_attacks_are_refused_for_a_member_and_audited(app, client, home):
+    """The accounts issue's list, as a member who may see the pipeline (hers) but not act on it."""
+    from dashboard import intents
+    from models import pipelines, projects
+    from models.permissions import Forbidden
+    from models.tables import AuditEvent
+    from tests.auth_helpers import request_as
+    from tests.conftest import pipeline_spec, script_task
+    projects.set_role("default", "mia", "member", "tester")
+    spec = pipeline_spec("hers", stages=[{"name": "S", "tasks": [script_task("t", "id", env=[
+        {"name": "TOKEN", "value": "a-secret-value-123", "secret": True}])]}])
+    p = pipelines.create(spec, "mia")
+    member = principal_of_user("mia")
+    with request_as(app.server, principal=member):
+        for pending in ({"action": "run", "pipeline": p.id}, {"action": "copy", "pipeline": p.id},
+                        {"action": "create-copy", "pipeline": None}):
+            with pytest.raises(Forbidden):
+                intents.perform(pending, name="stolen", source=str(p.id))
+        from dashboard.triggers import form
+        with pytest.raises(Forbidden):
+            form.new_secret(p, ["push"])                      # rotating the webhook secret
+    refusals = AuditEvent.select().where((AuditEvent.action == "refused") & (AuditEvent.actor == "mia")).count()
+    assert refusals == 4
+    assert pipelines.live().count() == 1                      # no copy carrying the secret out
+    # and anonymous: the cluster add callback (a kubeconfig exec plugin runs on this host) is 401
+    add = next(o for o, e in app.callback_map.items() if e.get("callback") and e["callback"].__name__ == "add"
+               and e["callback"].__module__ == "dashboard.pages.clusters")
+    assert client.post("/_dash-update-component", json={"output": add}, headers=ORIGIN,
+                       base_url="http://127.0.0.1").status_code == 401
+    sign_in(client, "mia")
+    answer = client.post("/_dash-update-component", json={"output": add}, headers=ORIGIN, base_url="http://127.0.0.1")
+    assert answer.status_code == 403
+    assert AuditEvent.select().where((AuditEvent.action == "refused") & (AuditEvent.actor == "mia")).count() == 5
+
+
+def principal_of_user(name):
+    from models.permissions import principal_of
+    return principal_of(accounts.get(name))
+
+
+def test_the_audit_page_and_its_csv_are_for_administrators(app, client):
+    sign_in(client)
+    csv_text = client.get("/audit.csv?action=login", base_url="http://127.0.0.1").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("id,at,actor,action") and ",root,login," in csv_text
+    other = app.server.test_client()
+    sign_in(other, "mia")
+    assert other.get("/audit.csv", base_url="http://127.0.0.1").status_code == 403

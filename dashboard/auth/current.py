@@ -32,9 +32,21 @@ def session_id() -> int | None:
 
 
 def require(action: str, obj=None) -> None:
-    """Raise permissions.Forbidden unless the current user may do `action` on `obj`."""
+    """Raise permissions.Forbidden unless the current user may do `action` on `obj`; a
+    refusal is audited (who tried what, on which object, and why not)."""
     from models import permissions
-    permissions.require(principal(), action, obj)
+    try:
+        permissions.require(principal(), action, obj)
+    except permissions.Forbidden as exc:
+        refused(action, obj, exc)
+        raise
+
+
+def refused(action: str, obj, exc) -> None:
+    from models import audit, i18n
+    row = obj if hasattr(obj, "id") else None
+    audit.record(principal().name, "refused", row, wanted=action, reason=i18n.english(exc.args[0]),
+                 object=str(getattr(obj, "name", obj) or ""))
 
 
 def may(action: str, obj=None) -> bool:

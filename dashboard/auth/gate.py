@@ -112,6 +112,8 @@ def check():
             try:
                 require(g.millrace_principal, action)
             except Forbidden as exc:
+                from dashboard.auth.current import refused
+                refused(action, None, exc)
                 return _refuse(403, str(exc))
     return None
 

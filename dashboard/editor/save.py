@@ -25,7 +25,7 @@ from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
 from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
-from dashboard.auth.current import actor, principal
+from dashboard.auth.current import actor, principal, require
 from models import permissions, pipelines, runs
 from models.permissions import new_pipeline_project
 from models.i18n import _
@@ -109,12 +109,12 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
     try:
         if meta.get("pipeline_id"):
             pipeline = pipelines.get(int(meta["pipeline_id"]))
-            permissions.require(principal(), "edit", pipeline)
+            require("edit", pipeline)
             saved = pipelines.save(pipeline, canonical, actor(), based_on=based_on)
             version, new = saved.version_number, saved.is_new
         else:
             project = new_pipeline_project(principal())
-            permissions.require(principal(), "create", project)
+            require("create", project)
             pipeline, version, new = pipelines.create(canonical, actor(), project=project), 1, True
     except pipelines.Stale as exc:                         # changed meanwhile: the user chooses
         data, words, diff = conflict.refused(exc, state["present"])
@@ -132,7 +132,7 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
     if ctx.triggered_id != eid.SAVE_RUN:
         return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message), *closed
     try:
-        permissions.require(principal(), "run", pipeline)
+        require("run", pipeline)
         run = runs.enqueue_run(pipeline, "manual", actor())
     except (runs.RunError, permissions.Forbidden) as exc:
         return (no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}",

@@ -14,8 +14,8 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import card, error_alert, ok_alert, sentence, time_text
-from dashboard.auth.current import actor, principal
-from models import daemon_state, permissions, releases
+from dashboard.auth.current import actor, require
+from models import daemon_state, releases
 from models.i18n import N_, _
 from models.tables import Run
 
@@ -154,7 +154,7 @@ def confirm(_ok, _cancel, pending):
     rev = releases.ReleaseRevision.get_by_id(pending)
     try:
         # a rollback changes what runs on a cluster: administrators' (docs/permissions.md)
-        permissions.require(principal(), "cluster")
+        require("cluster")
         run = releases.request_rollback(rev.release, rev.revision, actor(), rev.cluster, rev.namespace)
     except Exception as exc:  # keep the dialog open with the model's words; nothing was queued
         return True, error_alert(str(exc)), no_update

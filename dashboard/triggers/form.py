@@ -13,8 +13,8 @@ from datetime import datetime
 
 from babel.dates import format_date
 
-from dashboard.auth.current import actor, principal
-from models import i18n, permissions, triggers
+from dashboard.auth.current import actor, require
+from models import i18n, triggers
 from models.i18n import N_, _
 from models.schedule import local_zone, parse_rule, preview, zone
 from models.tables import Pipeline
@@ -151,7 +151,7 @@ def load(p: Pipeline) -> dict:
 
 def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
     """Store the form → (what was saved, the new secret in clear or None). FormError if invalid."""
-    permissions.require(principal(), "edit", p)
+    require("edit", p)
     found = problems(form)
     if found:
         raise FormError(found)
@@ -189,7 +189,7 @@ def save(p: Pipeline, form: dict) -> tuple[str, str | None]:
 
 def new_secret(p: Pipeline, form_events) -> str:
     """Replace the webhook secret (creating the webhook with the ticked events if there is none)."""
-    permissions.require(principal(), "edit", p)
+    require("edit", p)
     hook = _webhook(p)
     events = _events(hook) if hook is not None else [e for e in EVENTS if e in (form_events or ())]
     _rule, secret = triggers.save_webhook(p, actor(), push="push" in events, merge="merge" in events,
@@ -198,7 +198,7 @@ def new_secret(p: Pipeline, form_events) -> str:
 
 
 def remove_timer(p: Pipeline) -> str:
-    permissions.require(principal(), "edit", p)
+    require("edit", p)
     timers = triggers.timers(p)
     for timer in timers:
         triggers.delete_timer(timer, actor())
