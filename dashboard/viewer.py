@@ -28,6 +28,9 @@ def language() -> str | None:
         return None
     if "millrace_lang" not in g:
         chosen = i18n.normalise(request.cookies.get(LANG_COOKIE))
+        user = g.get("millrace_user")
+        if chosen is None and user is not None:       # a browser new to this user: the language they chose
+            chosen = i18n.normalise(user.language)
         if chosen is None:
             best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
             chosen = i18n.normalise(best) or i18n.DEFAULT
@@ -84,6 +87,11 @@ def choose_language(code: str):
     response = redirect(_same_site(request.args.get("next")), code=303)
     response.set_cookie(LANG_COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True,
                         secure=request.is_secure)
+    from dashboard.auth.gate import identify
+    from models import accounts
+    identify()                      # an open route: who is signed in, if anyone, to remember it for them
+    if g.get("millrace_user") is not None:
+        accounts.set_language(g.millrace_user, chosen)
     return response
 
 

@@ -217,3 +217,13 @@ def test_the_audit_page_and_its_csv_are_for_administrators(app, client):
     other = app.server.test_client()
     sign_in(other, "mia")
     assert other.get("/audit.csv", base_url="http://127.0.0.1").status_code == 403
+
+
+def test_the_language_chosen_is_remembered_for_the_user_in_another_browser(app, client):
+    sign_in(client, "mia")
+    client.get("/lang/zh_CN?next=/pipelines", base_url="http://127.0.0.1")
+    assert accounts.get("mia").language == "zh_CN"
+    other = app.server.test_client()                    # a new browser: no language cookie
+    sign_in(other, "mia")
+    page = other.get("/_dash-layout", base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+    assert "流水线" in json.dumps(page.get_json(), ensure_ascii=False)

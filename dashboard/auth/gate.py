@@ -69,7 +69,7 @@ def _same_origin() -> bool:
     return request.headers.get("Sec-Fetch-Site") in ("same-origin", "none")
 
 
-def _identify() -> None:
+def identify() -> None:
     """Set g.millrace_user/_principal/_session from a bearer token or the session cookie."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
@@ -93,7 +93,7 @@ def check():
         if method in STATE_CHANGING and path == "/login" and not _same_origin():
             return _refuse(403, _("a sign-in must come from this site's own login page"))
         return None
-    _identify()
+    identify()
     user = g.get("millrace_user")
     if user is None:
         if _wants_json(path):
