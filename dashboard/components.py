@@ -152,17 +152,23 @@ def run_button(label: str, action: str, run_id: int, colour: str) -> html.Button
                        className=f"btn btn-sm btn-outline-{colour} me-1", **{"data-action": action})
 
 
-def more_menu(pipeline_id: int, active: bool, **kwargs) -> dbc.DropdownMenu:
-    """The "more" menu of a pipeline: edit, trigger rules, settings, (de)activate, copy, delete."""
+ALL_ACTIONS = ("run", "edit", "settings", "activate", "copy", "delete")
+
+
+def more_menu(pipeline_id: int, active: bool, allowed=ALL_ACTIONS, **kwargs) -> dbc.DropdownMenu:
+    """The "more" menu of a pipeline: edit, trigger rules, settings, (de)activate, copy, delete —
+    those of them `allowed` (what the signed-in user may do)."""
     def item(label, action):
         return dbc.DropdownMenuItem(label, id={"type": ids.ROW_ACTION, "action": action, "pipeline": pipeline_id})
 
-    return dbc.DropdownMenu([
-        dbc.DropdownMenuItem(_("Edit pipeline"), href=f"/pipelines/{pipeline_id}/edit"),
+    entries = [
+        dbc.DropdownMenuItem(_("Edit pipeline"), href=f"/pipelines/{pipeline_id}/edit") if "edit" in allowed else None,
         dbc.DropdownMenuItem(_("Trigger rules"), href=f"/pipelines/{pipeline_id}#triggers"),
-        item(_("Advanced settings"), "settings"),
-        item(_("Deactivate") if active else _("Activate"), "deactivate" if active else "activate"),
-        item(_("Copy"), "copy"),
-        dbc.DropdownMenuItem(divider=True),
-        item(_("Delete"), "delete"),
-    ], label=_("More"), size="sm", color="secondary", className="d-inline-block more-menu", align_end=True, **kwargs)
+        item(_("Advanced settings"), "settings") if "settings" in allowed else None,
+        item(_("Deactivate") if active else _("Activate"), "deactivate" if active else "activate")
+        if "activate" in allowed else None,
+        item(_("Copy"), "copy") if "copy" in allowed else None,
+        dbc.DropdownMenuItem(divider=True) if "delete" in allowed else None,
+        item(_("Delete"), "delete") if "delete" in allowed else None,
+    ]
+    return dbc.DropdownMenu([e for e in entries if e is not None], label=_("More"), size="sm", color="secondary", className="d-inline-block more-menu", align_end=True, **kwargs)

@@ -20,7 +20,7 @@ from models.tables import Pipeline, Run
 
 IMMEDIATE = {"activate", "deactivate"}
 # the matrix's action (models/permissions) each intent needs, on its pipeline
-NEEDS = {"rerun": "run", "stop": "run", "run": "run", "delete": "activate", "copy": "copy", "settings": "edit",
+NEEDS = {"rerun": "run", "stop": "run", "run": "run", "delete": "activate", "copy": "copy", "settings": "edit", "edit": "edit",
          "restore": "edit", "activate": "activate", "deactivate": "activate"}
 
 

@@ -17,12 +17,13 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import graph, ids, versions
-from dashboard.components import (action_button, ago_text, cause_word, card, duration_text, field, more_menu, run_button,
+from dashboard.components import (ALL_ACTIONS, action_button, ago_text, cause_word, card, duration_text, field, more_menu, run_button,
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
 from dashboard.triggers import panel as triggers_panel, records as trigger_records
 from dashboard.auth.current import visible
+from dashboard.intents import may
 from models import pipelines, runs
 from models.db import utcnow
 from models import i18n
@@ -67,6 +68,7 @@ def snapshot(p: Pipeline, page: int = 1) -> dict:
                 "duration": duration_text(span_seconds(r.started_at, r.finished_at, now))}
                for r in runs.list_runs(p, RECORDS, (page - 1) * RECORDS)]
     return {"id": p.id, "name": p.name, "description": p.description, "active": p.is_active,
+            "may": [a for a in ALL_ACTIONS if may(a, p)],
             "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
             "saved": _("{time} by {user}", time=time_text(version.created_at), user=version.created_by), "owner": p.owner,
             "triggers": trigger_summaries([p.id])[p.id], "records": records, "page": page, "pages": pages,
@@ -78,11 +80,13 @@ def header(s: dict):
         html.H2([s["name"], " ", dbc.Badge(_("active") if s["active"] else _("inactive"), className="active-flag fs-6",
                                            color="success" if s["active"] else "secondary")], className="me-auto"),
         html.Div([action_button(_("Run"), "run", s["id"], "primary",
-                                title=None if s["active"] else _("deactivated: activate it to run it")),
+                                title=None if s["active"] else _("deactivated: activate it to run it"))
+                  if "run" in s["may"] else None,
                   action_button(_("Stop"), "stop", s["id"], "danger",
-                                disabled=not any(r["status"] in ACTIVE for r in s["records"])),
-                  dcc.Link(_("Edit"), href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1"),
-                  more_menu(s["id"], s["active"])], className="text-nowrap"),
+                                disabled=not any(r["status"] in ACTIVE for r in s["records"])) if "run" in s["may"] else None,
+                  dcc.Link(_("Edit"), href=f"/pipelines/{s['id']}/edit", className="btn btn-sm btn-outline-secondary me-1")
+                  if "edit" in s["may"] else None,
+                  more_menu(s["id"], s["active"], allowed=s["may"]) if s["may"] else None], className="text-nowrap"),
     ], className="d-flex align-items-center mb-2")
 
 

@@ -14,10 +14,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.components import (NEVER_RUN, STATUS_WORDS, action_button, ago_text, duration_text, more_menu,
+from dashboard.components import (ALL_ACTIONS, NEVER_RUN, STATUS_WORDS, action_button, ago_text, duration_text, more_menu,
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import latest_runs, trigger_summaries
 from dashboard.auth.current import visible
+from dashboard.intents import may
 from models import i18n, pipelines
 from models.db import utcnow
 from models.i18n import N_, _
@@ -56,7 +57,9 @@ def rows(search: str = "", status: str = "all") -> list[dict]:
                "started": (time_text(run.started_at) if run.started_at else _("queued, waiting")) if run else "–",
                # How long ago, in whole minutes (so the poll re-renders at most once a minute for it).
                "ago": ago_text(run.started_at, now) if run else "",
-               "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)) if run else "–"}
+               "duration": duration_text(span_seconds(run.started_at, run.finished_at, now)) if run else "–",
+               # what this user may do with it: the row shows only those buttons (the server checks again)
+               "may": [a for a in ALL_ACTIONS if may(a, p)]}
         if status == "all" or (status == "never" and run is None) or (status == "inactive" and not p.is_active) \
                 or (run is not None and run.status == status):
             out.append(row)
@@ -95,10 +98,12 @@ def table(data: list[dict], filtered: bool = False):
             html.Td(dbc.Badge(_("active") if row["active"] else _("inactive"), color="success" if row["active"] else "secondary",
                               className="active-flag"), className=NARROW_HIDDEN),
             html.Td([action_button(_("Run"), "run", row["id"], "primary",
-                                   title=None if row["active"] else _("deactivated: activate it to run it")),
+                                   title=None if row["active"] else _("deactivated: activate it to run it"))
+                     if "run" in row["may"] else None,
                      action_button(_("Stop"), "stop", row["id"], "danger",
-                                   disabled=row["status"] not in ACTIVE),
-                     more_menu(row["id"], row["active"])], className="text-nowrap text-end"),
+                                   disabled=row["status"] not in ACTIVE) if "run" in row["may"] else None,
+                     more_menu(row["id"], row["active"], allowed=row["may"]) if row["may"] else None],
+                    className="text-nowrap text-end"),
         ], **{"data-pipeline": row["name"]}))
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="pipelines-table align-middle")
 
