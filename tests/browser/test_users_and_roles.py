@@ -68,12 +68,14 @@ def test_a_new_user_signs_in_with_the_printed_password_and_must_change_it(millra
     wait_for(lambda: "/login" in page.driver.current_url, message="no way back without signing in")
 
 
-def test_a_member_sees_only_her_own_pipeline_and_may_not_run_it(millrace, as_someone_else):
+def test_a_member_sees_only_her_own_pipeline_and_may_not_run_it(millrace, as_someone_else, request):
+    # the session's later tests expect only their own pipelines: these two are deleted after
     page = as_someone_else
     millrace.cli("user", "add", "mia", "--password-stdin", "--no-forced-change", stdin=NEW_PASSWORD)
     millrace.cli("project", "role", "default", "mia", "member")
     millrace.cli("--as", "mia", "apply", "-f", "-", stdin=OWN)       # hers (its owner is who made it)
     millrace.apply(OTHERS)                                            # the tester's
+    request.addfinalizer(lambda: [millrace.cli("delete", name, "--yes") for name in ("handed", "not-hers")])
     sign_in(page.driver, millrace.url, "mia", NEW_PASSWORD)
     page.open("/pipelines", ready=f"#{ids.LIST_TABLE}")
     page.wait_text(f"#{ids.LIST_TABLE}", "handed")
