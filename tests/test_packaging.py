@@ -96,8 +96,11 @@ def test_the_dashboard_serves_its_pages_and_assets_from_the_wheel(installed):
     python, bin_dir, _, env, outside = installed
     home = outside / "dash-home"
     run(bin_dir / "millrace", "--home", home, "migrate", cwd=outside, env=env)
-    codes = run(python, "-c", f"from models import home; home.open_home({str(home)!r}); "
+    # signed in with a token (the installed package's own door answers 401 without one)
+    codes = run(python, "-c", f"from models import home, accounts, api_tokens; home.open_home({str(home)!r}); "
+                "u = accounts.create('root', 'a long password', 't', is_admin=True, must_change=False); "
+                "h = {'Authorization': 'Bearer ' + api_tokens.create(u, 't', ['read'])[1]}; "
                 "from dashboard.app import create_app; c = create_app().server.test_client(); "
-                "print(c.get('/assets/millrace.css').status_code, c.get('/').status_code, "
-                "c.get('/_dash-layout').status_code)", cwd=outside, env=env)
-    assert codes.split() == ["200", "200", "200"]
+                "print(c.get('/assets/millrace.css', headers=h).status_code, c.get('/', headers=h).status_code, "
+                "c.get('/_dash-layout', headers=h).status_code, c.get('/').status_code)", cwd=outside, env=env)
+    assert codes.split() == ["200", "200", "200", "303"]

@@ -158,7 +158,7 @@ def test_a_newcomer_creates_a_pipeline_adds_a_script_task_saves_and_runs_it(mill
     task = spec["stages"][1]["tasks"][0]
     assert (version, task["name"], task["type"], task["script"]) == (1, "greet", "script", "echo hello from the canvas")
     assert query(millrace, "SELECT number, cause, triggered_by FROM run WHERE pipeline_id = ?", pipeline_id) == [
-        (1, "manual", "dashboard")]
+        (1, "manual", "tester")]                 # the signed-in user, not "dashboard"
     wait_for(lambda: "hello from the canvas" in chrome.find_element(By.TAG_NAME, "body").text,
              message="the task's log line on the run page")
 

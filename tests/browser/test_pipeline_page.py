@@ -115,7 +115,7 @@ def test_the_version_history_diffs_any_two_versions_and_restores_one(page, millr
     assert version == 3 and 'echo "said' in spec["stages"][0]["tasks"][0]["script"]
     page.wait_text(f"#{ids.DETAIL_VERSIONS} tr[data-version='3']", "current")
     assert query(millrace, "SELECT actor, detail_json FROM audit_event WHERE action = 'restore' AND object_id = ?",
-                 pipeline_id) == [("dashboard", json.dumps({"restored": 1, "version": 3}, sort_keys=True))]
+                 pipeline_id) == [("tester", json.dumps({"restored": 1, "version": 3}, sort_keys=True))]
 
 
 def test_run_lists_the_parameters_and_the_run_sees_the_override(page, millrace, daemon):

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from daemon.tasks.lib.charts import ChartRepository, build_and_publish
 from daemon.tasks.lib.registry import Registry
 from dashboard import ids
-from tests.browser.conftest import Millrace, free_port, screenshot
+from tests.browser.conftest import TESTER, TESTER_PASSWORD, Millrace, free_port, screenshot, sign_in
 from tests.conftest import wait_for
 from tests.browser.pages import Page
 from tests.delivery.examples import example_nginx_chart
@@ -60,6 +60,7 @@ def own_millrace(tmp_path, fake_kube, registry):
     app = Millrace(tmp_path / "home", free_port())
     app.home.mkdir()
     app.cli("migrate")
+    app.cli("user", "add", TESTER, "--admin", "--password-stdin", "--no-forced-change", stdin=TESTER_PASSWORD)
     app.cli("registry", "add", "local", "--url", f"http://{registry.host}")
     app.cli("chart-repo", "set", f"oci://{registry.host}/charts", "--registry", "local")
     app.cli("cluster", "add", "test", "--kubeconfig", fake_kube.kubeconfig_path, "--default")
@@ -102,6 +103,7 @@ def test_release_history_and_rollback_from_the_dashboard(own_millrace, chrome, f
     own_millrace.cli("run", "web", "--param", "CHART_VERSION=2.0.0", "--param", "REPLICAS=3", "--wait")
     assert replicas(fake_kube) == 3
 
+    sign_in(chrome, own_millrace.url)            # its own data directory: its own users and cookie
     page = Page(chrome, own_millrace.url)
     page.open("/pipelines")
     page.click("a.nav-link[href='/releases']")
