@@ -24,7 +24,8 @@ class Callbacks:
 
     def __init__(self) -> None:
         self._declared: list[tuple] = []
-        self._pending: set[str] = set()     # the output keys of the registration Dash still holds
+        self._registered = False
+        self._pending: set[str] = set()     # the output keys of our last registration, while Dash holds them
 
     def callback(self, *args, **kwargs):
         """`@dash.callback(*args, **kwargs)`, deferred to `register()`; the function is returned unchanged."""
@@ -38,8 +39,10 @@ class Callbacks:
         self._declared.append(((code, *args), kwargs, None))
 
     def register(self) -> None:
-        if self._pending and self._pending <= set(dash_callbacks.GLOBAL_CALLBACK_MAP):
-            return
+        taken = bool(self._pending) and not self._pending <= set(dash_callbacks.GLOBAL_CALLBACK_MAP)
+        if self._registered and not taken:
+            return              # Dash still holds our registration for the app being made
+        self._registered = True
         before = set(dash_callbacks.GLOBAL_CALLBACK_MAP)
         for args, kwargs, function in self._declared:
             if function is None:
