@@ -41,3 +41,15 @@ def test_the_app_registers_every_callback_declared_in_the_dashboard(home):
             "dashboard.editor.save.wiring", "dashboard.triggers.panel.wiring",
             "dashboard.runlog.panel.wiring"} <= set(found)
     assert [name for name, wiring in found.items() if not wiring._registered] == []
+
+
+def test_a_second_app_after_the_first_served_a_request_gets_the_callbacks_too(home):
+    """Dash hands its pending callbacks to the first app that serves a request; an app made
+    after that (tests make many in one process) must still get the editor's and the shell's."""
+    from dashboard.app import create_app
+    first = create_app()
+    first.server.test_client().get("/api/health")          # takes every pending callback
+    second = create_app()
+    second.server.test_client().get("/api/health")
+    outputs = " ".join(second.callback_map)
+    assert "editor-canvas.elements" in outputs and "nav-daemon.children" in outputs

@@ -16,7 +16,7 @@ from models.spec import DEFAULT_SCHEDULING_TIMEOUT_MINUTES
 
 def header(spec: dict, errors) -> html.Div:
     return text_field(_("Pipeline name"), "name", spec.get("name"), errors, required=True,
-                      placeholder="my-pipeline", help_text=_("Letters, digits, '.', '_' or '-'."))
+                      placeholder="my-pipeline", help_text=_("Letters of any script, digits, '.', '_' or '-' (e.g. 流水线-2048)."))
 
 
 def pipeline_form(spec, errors, placement=None):

@@ -10,6 +10,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from dashboard import ids
+from tests.browser.conftest import screenshot
 from tests.browser.pages import Page
 from tests.conftest import wait_for
 
@@ -55,6 +56,7 @@ def test_the_pages_in_chinese_and_back_to_english(page):
         assert "从未执行" in page.text_of(row) and "更多" in page.text_of(row)
         nav = page.text_of(f"#{ids.NAV_COLLAPSE}")
         assert all(word in nav for word in ("流水线", "发布", "集群", "代码仓库", "设置"))
+        screenshot(driver, "pipelines_zh_CN")
 
         page.click(f'{row} a.pipeline-name')                          # the pipeline page, by the app's own link
         page.wait_text("#_pages_content", "基本信息")

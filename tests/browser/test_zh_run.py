@@ -11,6 +11,7 @@ import pytest
 
 from dashboard import ids
 from models import i18n
+from tests.browser.conftest import screenshot
 from tests.browser.pages import Page
 from tests.conftest import wait_for
 
@@ -58,6 +59,7 @@ def test_a_failed_run_and_the_trigger_rules_read_in_chinese(page, daemon):
     assert page.by_id(ids.LOG_SEARCH).get_attribute("placeholder") == "搜索日志"
     assert page.by_id(ids.LOG_SEARCH_GO).text == "查找"
     page.wait_text(f"#{ids.LOG_RANGE}", "共")               # "第 1–1 行，共 1 行"
+    screenshot(page.driver, "run_zh_CN")
 
     page.fill(ids.LOG_SEARCH, "nothing-like-this")
     page.click(f"#{ids.LOG_SEARCH_GO}")
