@@ -10,6 +10,7 @@ and this script lists them. tests/test_translations.py fails while any is empty.
 from __future__ import annotations
 
 import copy
+import datetime
 import sys
 from pathlib import Path
 
@@ -22,11 +23,14 @@ HERE = ROOT / "translations"
 SOURCES = ("cli", "daemon", "dashboard", "models")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "P_": (1, 2)}
 LANGUAGES = ("en", "zh_CN")
+FIXED_DATE = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
 
 
 def extract() -> Catalog:
     """Every marked string of the code, as a template catalog."""
-    template = Catalog(project="Millrace", domain="millrace")
+    # A fixed creation date: the header would otherwise change at every run (diff noise, and a
+    # conflict in every merge of two branches that both ran this script).
+    template = Catalog(project="Millrace", domain="millrace", creation_date=FIXED_DATE)
     for source in SOURCES:
         found = extract_from_dir(ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS,
                                  comment_tags=("Translators:",), strip_comment_tags=True)
