@@ -20,7 +20,7 @@ from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
 from dashboard.auth.current import actor
 from dashboard.auth.current import may
-from models import clusters, daemon_state
+from models import clusters, daemon_state, kubeconfig_commands
 from models.clusters import Health
 from models.i18n import N_, _
 from models.nudge import wake_daemon
@@ -89,6 +89,9 @@ def add_form() -> list:
                    className="border border-dashed rounded p-2 mb-2 text-center text-muted cluster-upload"),
         dbc.Checkbox(id=ids.CLUSTER_DEFAULT, label=_("Make it the default (pipelines that name no cluster run there)"),
                      value=False, className="mb-2"),
+        dbc.Checkbox(id=ids.CLUSTER_RUN_COMMANDS, value=False, className="mb-2",
+                     label=_("Allow the command this kubeconfig runs for credentials (an exec plugin) on the daemon's "
+                             "machine")),
         html.P(sentence(_("Millrace checks the connection, shows the API server, and creates the namespace {namespace} "
                           "in which task pods run. The kubeconfig is stored encrypted and never shown again."),
                         namespace=html.Code("millrace-<name>")), className="small text-muted"),
@@ -143,8 +146,15 @@ def uploaded(contents):
           Output(ids.CLUSTERS_CHANGED, "data", allow_duplicate=True), Output(ids.CLUSTER_NAME, "value"),
           Output(ids.CLUSTER_KUBECONFIG, "value", allow_duplicate=True), Input(ids.CLUSTER_ADD, "n_clicks"),
           State(ids.CLUSTER_NAME, "value"), State(ids.CLUSTER_KUBECONFIG, "value"), State(ids.CLUSTER_CONTEXT, "value"),
-          State(ids.CLUSTER_DEFAULT, "value"), State(ids.CLUSTERS_CHANGED, "data"), prevent_initial_call=True)
-def add(_clicks, name, kubeconfig, context, make_default, changed):
+          State(ids.CLUSTER_DEFAULT, "value"), State(ids.CLUSTERS_CHANGED, "data"),
+          State(ids.CLUSTER_RUN_COMMANDS, "value"), prevent_initial_call=True)
+def add(_clicks, name, kubeconfig, context, make_default, changed, run_commands=False):
+    found = kubeconfig_commands.commands(kubeconfig or "")
+    if found and not run_commands:       # shown, and asked, before anything runs or is stored
+        return (error_alert([_("This kubeconfig runs a command on the daemon's machine to get its credentials:"),
+                             html.Ul([html.Li(html.Code(c)) for c in found], className="mb-1 kubeconfig-commands"),
+                             _("Tick “Allow the command …” to add it anyway; nothing was stored.")]),
+                no_update, no_update, no_update)
     try:
         row = clusters.add((name or "").strip(), actor(), kubeconfig=kubeconfig or "", context=(context or "").strip() or None,
                            make_default=bool(make_default))
