@@ -118,6 +118,7 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
             pipeline, version, new = pipelines.create(canonical, actor(), project=project), 1, True
     except pipelines.Stale as exc:                         # changed meanwhile: the user chooses
         data, words, diff = conflict.refused(exc, state["present"])
+        data["run"] = ctx.triggered_id == eid.SAVE_RUN          # "Overwrite" then also starts the run asked for
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, data, True, words, diff
     except (SpecError, pipelines.Conflict) as exc:       # secrets to retype, a taken name: on their fields
         # As text, in the reader's language: models/ gives Msgs, which a Store cannot hold.
@@ -129,7 +130,9 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
     message = (_("Saved pipeline '{name}' (version {version}).", name=pipeline.name, version=version) if new else
                _("Nothing changed: pipeline '{name}' stays at version {version}; no new version was stored.",
                  name=pipeline.name, version=version))
-    if ctx.triggered_id != eid.SAVE_RUN:
+    wants_run = ctx.triggered_id == eid.SAVE_RUN or (ctx.triggered_id == eid.CONFLICT_OVERWRITE
+                                                      and bool((refused or {}).get("run")))
+    if not wants_run:
         return no_update, no_update, no_update, no_update, f"/pipelines/{pipeline.id}", ok_alert(message), *closed
     try:
         require("run", pipeline)

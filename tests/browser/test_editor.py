@@ -117,11 +117,16 @@ class Editor:
         wait_for(press, message=f"button {op}")
 
     def type(self, path, text):
-        field = wait_for(lambda: self.el(eid.field(path)), message=f"field {path}")
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys(Keys.DELETE)
-        if text:
-            field.send_keys(text)
+        """Replace the field's text, again if the form re-rendered it meanwhile (under load a
+        freshly opened editor can re-render between finding the field and typing in it)."""
+        def typed():
+            field = self.el(eid.field(path))
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(Keys.DELETE)
+            if text:
+                field.send_keys(text)
+            return field.get_attribute("value") == text
+        wait_for(typed, message=f"{text!r} typed in field {path}")
 
     def wait_labels(self, kind, expected):
         return wait_for(lambda: self.labels(kind) == expected, message=lambda: f"{kind} labels {expected} (have {self.labels(kind)})")

@@ -88,6 +88,16 @@ def test_a_save_after_a_cli_apply_offers_reload_or_a_diff_and_overwrite(millrace
     wait_for(lambda: stored(millrace, "contested")[1] == 5, message="version 5")
     assert stored(millrace, "contested")[2]["description"] == "after the reload"
 
+    ed = Editor(chrome, f"{millrace.url}/pipelines/{pipeline_id}/edit")         # "Save and run", then overwrite:
+    ed.type("description", "run it")                                           # the run asked for starts too
+    millrace.apply(definition("contested", "the CLI a third time"))             # version 6
+    ed.el(eid.SAVE_RUN).click()
+    wait_for(lambda: "Version 6 was saved by tester" in ed.el(eid.CONFLICT_TEXT).text, message="the conflict dialog")
+    chrome.find_element(By.ID, eid.CONFLICT_OVERWRITE).click()
+    wait_for(lambda: f"/pipelines/{pipeline_id}/runs/" in chrome.current_url, message="the new run's page")
+    _, version, spec = stored(millrace, "contested")
+    assert (version, spec["description"]) == (7, "run it")
+
 
 def test_saving_an_unchanged_pipeline_stores_no_version_and_says_so(millrace, chrome):
     ed, pipeline_id = open_editor(millrace, chrome, "unchanged")
