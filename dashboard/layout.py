@@ -32,7 +32,7 @@ from models.i18n import N_, _, ngettext
 
 DAEMON_POLL_MS = 5000
 NAV_LINKS = ((N_("Pipelines"), "/pipelines"), (N_("Releases"), "/releases"), (N_("Clusters"), "/clusters"),
-             (N_("Code repositories"), "/repositories"), (N_("Settings"), "/settings"), (N_("Audit"), "/audit"))
+             (N_("Code repositories"), "/repositories"), (N_("Settings"), "/settings"), (N_("Users"), "/users"), (N_("Audit"), "/audit"))
 NAV_LANGUAGE = "nav-language"            # the switcher's links: {"type": NAV_LANGUAGE, "lang": code}
 
 wiring = Callbacks()
@@ -72,7 +72,7 @@ def language_switcher(current: str | None = None) -> html.Div:
                     title=_("Language"), **{"aria-label": _("Language")})
 
 
-ADMIN_LINKS = {"/clusters": "see_cluster", "/settings": "admin", "/releases": "cluster", "/audit": "admin"}
+ADMIN_LINKS = {"/clusters": "see_cluster", "/settings": "admin", "/releases": "cluster", "/audit": "admin", "/users": "admin"}
 
 
 def _links():

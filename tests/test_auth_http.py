@@ -227,3 +227,25 @@ def test_the_language_chosen_is_remembered_for_the_user_in_another_browser(app, 
     sign_in(other, "mia")
     page = other.get("/_dash-layout", base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
     assert "流水线" in json.dumps(page.get_json(), ensure_ascii=False)
+
+
+def test_the_users_page_adds_resets_and_disables_and_is_refused_to_a_member(app, client):
+    import json as _json
+    from dashboard.pages import users
+    from tests.auth_helpers import request_as
+    from models.permissions import principal_of
+    with request_as(app.server, principal=principal_of(accounts.get("root"))):
+        shown = _json.dumps(users.add(1, "newcomer", False)[0].to_plotly_json(), default=lambda o: o.to_plotly_json())
+        password = shown.split('"children": "')[-1].split('"')[0] if "user-password" in shown else ""
+        assert "newcomer" in shown and accounts.authenticate("newcomer", password) is not None
+        assert "already exists" in str(users.add(1, "newcomer", False)[0].children)
+    assert [e.actor for e in AuditEvent.select().where(AuditEvent.object_name == "newcomer")] == ["root"]
+    sign_in(client, "mia")
+    for output, entry in app.callback_map.items():
+        if entry.get("callback") is not None and entry["callback"].__module__ == "dashboard.pages.users":
+            answer = client.post("/_dash-update-component", json={"output": output}, headers=ORIGIN,
+                                 base_url="http://127.0.0.1")
+            assert answer.status_code == 403, output
+
+
+from models.tables import AuditEvent  # noqa: E402  (used by the test above)

@@ -10,7 +10,7 @@ The gate finds the callback from the `output` of the posted JSON.
 """
 from __future__ import annotations
 
-RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.clusters": "cluster",
+RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.users": "admin", "dashboard.pages.clusters": "cluster",
          "dashboard.pages.releases": "cluster"}
 # functions of RULES modules that only read (the lists, filtered to what the user may see)
 READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases", "refresh")}

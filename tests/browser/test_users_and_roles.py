@@ -93,3 +93,17 @@ def test_a_session_ended_on_the_server_sends_the_page_to_the_login(millrace, as_
     page.open("/pipelines", ready=f"#{ids.LIST_TABLE}")
     millrace.cli("user", "disable", "ended")                           # ends its sessions
     wait_for(lambda: "/login" in page.driver.current_url, message="the page's next poll to go to the login page")
+
+
+def test_an_administrator_adds_resets_and_disables_a_user_on_the_users_page(millrace, chrome):
+    page = Page(chrome, millrace.url)
+    page.open("/users", ready="#users-add")
+    page.fill("users-new-name", "paged")
+    page.click("#users-add")
+    password = wait_for(lambda: page.text_of(".users-password .user-password"), message="the password, shown once")
+    assert "paged" in page.text_of("#users-table")
+    page.click('tr[data-user="paged"] button[data-action="reset"]')
+    wait_for(lambda: page.text_of(".users-password .user-password") not in ("", password), message="a new password")
+    page.click('tr[data-user="paged"] button[data-action="disable"]')
+    page.wait_text("#users-feedback", "'paged' is disabled and signed out.")
+    page.wait_text('tr[data-user="paged"]', "(disabled)")
