@@ -16,7 +16,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from models import audit, login_sessions
+from models import audit, home, login_sessions
 from models.account_tables import User
 from models.db import utcnow, write_transaction
 from models.errors import Conflict, NotFound
@@ -93,8 +93,8 @@ def change_password(user: User, old: str, new: str, *, keep_session: int | None 
     if new == old:
         raise ValueError(N_("the new password must differ from the current one"))
     _set_password(user, new, user.username, must_change=False, keep_session=keep_session)
-    if user.username == FIRST_ADMIN and _initial_file is not None:
-        _initial_file.unlink(missing_ok=True)     # printed once, kept only until it is replaced
+    if user.username == FIRST_ADMIN:              # printed once, kept only until it is replaced
+        (home.current() / INITIAL_PASSWORD_FILE).unlink(missing_ok=True)
 
 
 def reset_password(username: str, actor: str) -> str:
@@ -148,21 +148,17 @@ def _other_active_admins(user: User) -> int:
     return User.select().where(User.is_admin == True, User.is_active == True, User.id != user.id).count()  # noqa: E712
 
 
-_initial_file: Path | None = None
-
-
-def ensure_first_admin(home: Path) -> str | None:
+def ensure_first_admin(data_dir: Path) -> str | None:
     """On a database with no user: create `admin` with a random password, write it to
     `<home>/initial-admin-password` (owner-only) and return it, to be printed once.
     Later calls return None; the file stays until the administrator replaces the password."""
-    global _initial_file
-    _initial_file = Path(home) / INITIAL_PASSWORD_FILE
+    path = Path(data_dir) / INITIAL_PASSWORD_FILE
     with write_transaction():
         if User.select().exists():
             return None
         password = random.token_urlsafe(12)
         create(FIRST_ADMIN, password, "setup", is_admin=True, display_name="Administrator", must_change=True)
-    fd = os.open(_initial_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(password + "\n")
     return password

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.i18n import N_
+from models.i18n import N_, Msg
 
 ACTIONS = ("see", "create", "copy", "run", "edit", "activate", "see_cluster", "cluster", "admin")
 # The token scope each action needs (a token narrows its user; models/api_tokens.implied).
@@ -101,9 +101,8 @@ def require(p: Principal, action: str, obj=None) -> None:
                            scopes=", ".join(sorted(p.scopes)), scope=SCOPE[action]))
     kind = type(obj).__name__.lower() if obj is not None and not isinstance(obj, str) else "project"
     what = f"{kind} '{getattr(obj, 'name', obj)}'" if obj is not None else "this"
-    template = REFUSALS[action]
-    raise Forbidden(type(template)(template.id, what=what, project=getattr(obj, "project", obj) or "",
-                                   owner=getattr(obj, "owner", "") or ""))
+    raise Forbidden(Msg(REFUSALS[action].id, what=what, project=getattr(obj, "project", obj) or "",
+                        owner=getattr(obj, "owner", "") or ""))
 
 
 def principal_of(user, token=None) -> Principal:

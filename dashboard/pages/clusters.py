@@ -18,8 +18,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
-from dashboard.auth.current import actor
-from dashboard.auth.current import may
+from dashboard.auth.current import actor, may
 from models import clusters, daemon_state, kubeconfig_commands
 from models.clusters import Health
 from models.i18n import N_, _
