@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cli.output import table, when, word, yes_no
 from models.i18n import _
-from models import clusters
+from models import clusters, projects
 from models.clusters import Health
 from models.db import utcnow
 from models.secrets import seal
@@ -33,6 +33,7 @@ def add_arguments(subparsers) -> None:
     how.add_argument("--in-cluster", action="store_true", help=_("use the service account of the pod Millrace runs in"))
     a.add_argument("--context", help=_("kubeconfig context (default: its current-context)"))
     a.add_argument("--default", action="store_true", help=_("run pipelines that name no cluster here"))
+    a.add_argument("--project", default="default", help=_("the project the cluster belongs to (default: default)"))
     ls = sub.add_parser("list", help=_("list clusters with their health"))
     ls.set_defaults(func=list_)
     ls.add_argument("--json", action="store_true")
@@ -59,6 +60,7 @@ def add(args) -> int:
     from daemon.kube.client import api_client
     from daemon.upkeep import probe
     clusters.check_name(args.name)
+    projects.get(args.project)           # before the check creates anything on the cluster
     if clusters.Cluster.get_or_none(clusters.Cluster.name == args.name) is not None:
         raise ValueError(_("a cluster named '{name}' already exists (remove it first to change it)", name=args.name))
     kubeconfig, context, server = "", "", ""
@@ -80,7 +82,8 @@ def add(args) -> int:
         raise ValueError(_("{message} — the cluster was not added", message=of_text(facts["health_message"])))
     now = utcnow()
     row = clusters.add(args.name, args.actor, kubeconfig=kubeconfig, context=args.context, in_cluster=args.in_cluster,
-                       make_default=args.default, server=server or "in-cluster", version=facts["version"],
+                       make_default=args.default, project=args.project, server=server or "in-cluster",
+                       version=facts["version"],
                        health=Health.HEALTHY, health_message=facts["health_message"], checked_at=now,
                        namespace_created_at=now)
     said = dict(name=row.name, server=row.server, version=row.version, namespace=row.namespace)

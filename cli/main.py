@@ -66,6 +66,7 @@ def _pipeline_verbs(verb) -> None:
     s.add_argument("-f", "--file", required=True, help=_("pipeline YAML ('-' for standard input)"))
     s.add_argument("--based-on", type=int, metavar="VERSION",
                    help=_("the version the file was exported from: refused if a newer version was saved since"))
+    s.add_argument("--project", help=_("the project a new pipeline goes to (default: default)"))
     s = verb("export", pipelines_cmd.export, _("print a pipeline as YAML (secret values stay encrypted)"))
     s.add_argument("name")
     s = verb("pipelines", pipelines_cmd.list_, _("list pipelines"), aliases=("list",))

@@ -15,7 +15,8 @@ def apply(args) -> int:
     raw = specs.parse_yaml(_read(args.file))      # SpecError names the line, or the limit
     if args.file != "-" and isinstance(raw, dict):
         _resolve_local_repository(raw, Path(args.file).resolve().parent)
-    pipeline, outcome = pipelines.apply(raw, args.actor, based_on=getattr(args, "based_on", None))
+    pipeline, outcome = pipelines.apply(raw, args.actor, based_on=getattr(args, "based_on", None),
+                                          project=getattr(args, "project", None))
     print(_outcome(pipeline.name, outcome))
     return 0
 

@@ -144,6 +144,7 @@ CLUSTER_CONTEXT = "cluster-context"
 CLUSTER_DEFAULT = "cluster-default"
 CLUSTER_ADD = "cluster-add"
 CLUSTER_RUN_COMMANDS = "cluster-run-commands"   # consent to a kubeconfig's exec plugin
+CLUSTER_PROJECT = "cluster-project"      # the project a new cluster belongs to
 CLUSTER_ACTION = "cluster-action"        # {"type": CLUSTER_ACTION, "action": "default"|"remove", "cluster": name}
 CLUSTER_DIALOG = "cluster-dialog"        # confirms a removal
 CLUSTER_DIALOG_BODY = "cluster-dialog-body"

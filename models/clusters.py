@@ -17,7 +17,7 @@ import secrets as pyrandom
 import yaml
 from peewee import AutoField, BooleanField, DateTimeField, TextField
 
-from models import audit, i18n, safe_yaml
+from models import audit, i18n, projects, safe_yaml
 from models.db import BaseModel, utcnow, write_transaction
 from models.errors import InUse, NotFound, on_field
 from models.i18n import N_
@@ -139,10 +139,11 @@ def check_name(name: str) -> None:
 
 
 def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = None, in_cluster: bool = False,
-        make_default: bool = False, **facts) -> Cluster:
-    """Register a cluster. `facts` (server, version, health, health_message, checked_at,
+        make_default: bool = False, project: str = "default", **facts) -> Cluster:
+    """Register a cluster in `project`. `facts` (server, version, health, health_message, checked_at,
     namespace_created_at) come from a check already made; without them the daemon checks it."""
     check_name(name)
+    projects.get(project)                   # NotFound names a project that does not exist
     server, ctx = facts.pop("server", ""), ""
     if "health_message" in facts:
         facts.update(health_fields(facts.pop("health_message")))
@@ -157,8 +158,10 @@ def add(name: str, actor: str, *, kubeconfig: str = "", context: str | None = No
             Cluster.update(is_default=False).where(Cluster.is_default == True).execute()  # noqa: E712
         row = Cluster.create(name=name, kubeconfig_sealed=seal(kubeconfig) if kubeconfig and not in_cluster else "",
                              context=ctx, in_cluster=in_cluster, server=server, namespace=f"millrace-{name}",
-                             owner_label=pyrandom.token_hex(5), is_default=make_default, created_by=actor, **facts)
-        audit.record(actor, "create", row, server=server, context=ctx, in_cluster=in_cluster, default=make_default)
+                             owner_label=pyrandom.token_hex(5), is_default=make_default, created_by=actor,
+                             project=project, **facts)
+        audit.record(actor, "create", row, server=server, context=ctx, in_cluster=in_cluster, default=make_default,
+                     project=project)
     return row
 
 

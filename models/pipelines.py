@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from models import audit, spec as specs
+from models import audit, projects, spec as specs
 from models.db import utcnow, write_transaction
 from models.errors import Conflict, NotFound, on_field
 from models.i18n import N_
@@ -126,6 +126,7 @@ def _check_quota() -> None:
 
 def create(raw: dict, actor: str, project: str = "default") -> Pipeline:
     spec = seal_secrets(specs.validate(raw), None)
+    projects.get(project)                                   # NotFound names a project that does not exist
     with write_transaction():
         if live().where(Pipeline.name == spec["name"]).exists():
             raise on_field(Conflict(N_("a pipeline named '{name}' already exists", name=spec["name"])), "name")
@@ -184,16 +185,20 @@ def restore(pipeline: Pipeline, number: int, actor: str, *, based_on: int | None
                 action="restore", restored=number)
 
 
-def apply(raw: dict, actor: str, based_on: int | None = None) -> tuple[Pipeline, str]:
+def apply(raw: dict, actor: str, based_on: int | None = None, project: str | None = None) -> tuple[Pipeline, str]:
     """Create or update by name (the `apply -f` verb). Returns (pipeline, 'created'|'updated'|'unchanged').
-    `based_on` (`apply --based-on N`): the version the file was exported from; Stale if a newer one is stored."""
+    `based_on` (`apply --based-on N`): the version the file was exported from; Stale if a newer one is stored.
+    `project` (`apply --project P`): where a new pipeline goes (default: `default`); an existing one is not moved."""
     spec = specs.validate(raw)
     existing = live().where(Pipeline.name == spec["name"]).first()
     if existing is None:
         if based_on is not None:
             raise NotFound(N_("no pipeline named '{name}' to update from version {based_on}", name=spec["name"],
                               based_on=based_on))
-        return create(spec, actor), "created"
+        return create(spec, actor, project=project or projects.DEFAULT), "created"
+    if project and project != existing.project:
+        raise Conflict(N_("pipeline '{name}' is in project '{project}'; apply does not move a pipeline to "
+                          "another project", name=existing.name, project=existing.project))
     return existing, "updated" if save(existing, spec, actor, based_on=based_on).is_new else "unchanged"
 
 

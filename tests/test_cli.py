@@ -111,3 +111,17 @@ def test_deactivate_says_why_a_run_is_refused(cli_home):
     cli(cli_home, "deactivate", "sample")
     result = cli(cli_home, "run", "sample", check=False)
     assert result.returncode == 1 and "deactivated" in result.stderr
+
+
+def test_apply_puts_a_new_pipeline_in_the_project_named_and_never_moves_one(cli_home, tmp_path):
+    spec = tmp_path / "p.yaml"
+    spec.write_text("name: placed\nstages:\n  - name: S\n    tasks:\n      - {name: t, type: script, image: busybox, script: 'true'}\n")
+    missing = cli(cli_home, "apply", "--project", "nowhere", "-f", str(spec), check=False)
+    assert missing.returncode != 0 and "no project named 'nowhere'" in missing.stderr
+    cli(cli_home, "project", "add", "alpha")
+    cli(cli_home, "apply", "--project", "alpha", "-f", str(spec))
+    with sqlite3.connect(cli_home / "millrace.db") as conn:
+        assert conn.execute("SELECT project FROM pipeline WHERE name = 'placed'").fetchone() == ("alpha",)
+    moved = cli(cli_home, "apply", "--project", "default", "-f", str(spec), check=False)
+    assert moved.returncode != 0 and "pipeline 'placed' is in project 'alpha'" in moved.stderr
+    assert "unchanged" in cli(cli_home, "apply", "-f", str(spec)).stdout     # no --project: updated where it is

@@ -54,6 +54,12 @@ def may(action: str, obj=None) -> bool:
     return permissions.allowed(principal(), action, obj)
 
 
+def may_create() -> bool:
+    """Whether the current user may create a pipeline in some project (the list's Create menu)."""
+    from models import permissions
+    return may("create", permissions.new_pipeline_project(principal()))
+
+
 def visible(query, model):
     """`query` narrowed to the rows of `model` (Pipeline or Cluster) the current user may see:
     the matrix's "see" row (members: the pipelines they own in their projects)."""

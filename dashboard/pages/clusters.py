@@ -18,8 +18,8 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import card, error_alert, field, ok_alert, sentence, time_text
-from dashboard.auth.current import actor, may
-from models import clusters, daemon_state, kubeconfig_commands
+from dashboard.auth.current import actor, may, principal
+from models import clusters, daemon_state, kubeconfig_commands, permissions, projects
 from models.clusters import Health
 from models.i18n import N_, _
 from models.nudge import wake_daemon
@@ -40,7 +40,8 @@ def rows() -> list[dict]:
              "health": c.health, "message": c.shown_health_message or (_("the daemon checks a new cluster within seconds")
                                                                   if c.health == "checking" else ""),
              "checked": time_text(c.checked_at) if c.checked_at else _("not yet"), "default": c.is_default,
-             "used_by": clusters.users(c.name)} for c in clusters.all_clusters() if may("see_cluster", c)]
+             "used_by": clusters.users(c.name), "project": c.project}
+            for c in clusters.all_clusters() if may("see_cluster", c)]
 
 
 def health_badge(health: str) -> dbc.Badge:
@@ -59,18 +60,21 @@ def table(data: list[dict]):
         return dbc.Alert([_("No Kubernetes cluster is registered: tasks run as local processes on the daemon's "
                             "machine, so pipelines work out of the box. Add a cluster below to run them as pods.")],
                          color="info", className="clusters-local-only")
-    head = html.Thead(html.Tr([html.Th(h) for h in (_("Cluster"), _("API server"), _("Version"), _("Namespace"),
-                                                    _("Health"), _("Last check"), _("Used by"), "")]))
+    manages = may("cluster")          # adding, removing and the default are administrators' (the matrix)
+    head = html.Thead(html.Tr([html.Th(h) for h in (_("Cluster"), _("Project"), _("API server"), _("Version"),
+                                                    _("Namespace"), _("Health"), _("Last check"), _("Used by"), "")]))
     body = [html.Tr([
         html.Td([html.Span(r["name"], className="cluster-name fw-semibold"),
                  dbc.Badge(_("default"), color="primary", className="ms-2 cluster-default") if r["default"] else None]),
+        html.Td(r["project"], className="cluster-project"),
         html.Td(html.Code(r["server"], className="cluster-server")), html.Td(r["version"], className="cluster-version"),
         html.Td(html.Code(r["namespace"])),
         html.Td([health_badge(r["health"]), html.Div(r["message"], className="small text-muted cluster-message")]),
         html.Td(r["checked"], className="cluster-checked"),
         html.Td(", ".join(r["used_by"]) or "–", className="cluster-used-by"),
         html.Td([_button(_("Make default"), "default", r["name"], "primary", disabled=r["default"]),
-                 _button(_("Remove"), "remove", r["name"], "danger")], className="text-nowrap text-end"),
+                 _button(_("Remove"), "remove", r["name"], "danger")] if manages else None,
+                className="text-nowrap text-end"),
     ], **{"data-cluster": r["name"]}) for r in data]
     return dbc.Table([head, html.Tbody(body)], hover=True, responsive=True, className="clusters-table align-middle")
 
@@ -79,7 +83,11 @@ def add_form() -> list:
     return [
         dbc.Row([dbc.Col([dbc.Label(_("Name")), dbc.Input(id=ids.CLUSTER_NAME, placeholder="prod", type="text")], md=4),
                  dbc.Col([dbc.Label(_("Context (empty: the kubeconfig's current-context)")),
-                          dbc.Input(id=ids.CLUSTER_CONTEXT, type="text")], md=5)], className="mb-2"),
+                          dbc.Input(id=ids.CLUSTER_CONTEXT, type="text")], md=5),
+                 dbc.Col([dbc.Label(_("Project")),
+                          dbc.Select(id=ids.CLUSTER_PROJECT, value=projects.DEFAULT,
+                                     options=[{"label": p.name, "value": p.name} for p in projects.all_projects()])],
+                         md=3)], className="mb-2"),
         dbc.Label("Kubeconfig"),
         dbc.Textarea(id=ids.CLUSTER_KUBECONFIG, rows=8, className="font-monospace mb-2",
                      placeholder=_("paste a kubeconfig (kubectl config view --raw --minify), or upload its file")),
@@ -108,12 +116,14 @@ def local_card():
 
 
 def layout(**_params):
+    if permissions.visible_projects(principal(), "see_cluster") == []:     # a member: no clusters (the matrix)
+        return error_alert(_("Only administrators and project administrators can see clusters."))
     data = rows()
     return html.Div([
         html.H2(_("Clusters")),
         html.Div(id=ids.CLUSTERS_FEEDBACK),
         html.Div(table(data), id=ids.CLUSTERS_TABLE),
-        card(_("Add a cluster"), add_form(), className="cluster-add-card"),
+        card(_("Add a cluster"), add_form(), className="cluster-add-card") if may("cluster") else None,
         local_card(),
         dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(_("Remove cluster"))), dbc.ModalBody(id=ids.CLUSTER_DIALOG_BODY),
                    dbc.ModalFooter([dbc.Button(_("Cancel"), id=ids.CLUSTER_DIALOG_CANCEL, color="secondary",
@@ -146,8 +156,8 @@ def uploaded(contents):
           Output(ids.CLUSTER_KUBECONFIG, "value", allow_duplicate=True), Input(ids.CLUSTER_ADD, "n_clicks"),
           State(ids.CLUSTER_NAME, "value"), State(ids.CLUSTER_KUBECONFIG, "value"), State(ids.CLUSTER_CONTEXT, "value"),
           State(ids.CLUSTER_DEFAULT, "value"), State(ids.CLUSTERS_CHANGED, "data"),
-          State(ids.CLUSTER_RUN_COMMANDS, "value"), prevent_initial_call=True)
-def add(_clicks, name, kubeconfig, context, make_default, changed, run_commands=False):
+          State(ids.CLUSTER_RUN_COMMANDS, "value"), State(ids.CLUSTER_PROJECT, "value"), prevent_initial_call=True)
+def add(_clicks, name, kubeconfig, context, make_default, changed, run_commands=False, project=None):
     found = kubeconfig_commands.commands(kubeconfig or "")
     if found and not run_commands:       # shown, and asked, before anything runs or is stored
         return (error_alert([_("This kubeconfig runs a command on the daemon's machine to get its credentials:"),
@@ -156,7 +166,7 @@ def add(_clicks, name, kubeconfig, context, make_default, changed, run_commands=
                 no_update, no_update, no_update)
     try:
         row = clusters.add((name or "").strip(), actor(), kubeconfig=kubeconfig or "", context=(context or "").strip() or None,
-                           make_default=bool(make_default))
+                           make_default=bool(make_default), project=project or projects.DEFAULT)
     except ValueError as exc:
         return error_alert(str(exc)), no_update, no_update, no_update
     wake_daemon()

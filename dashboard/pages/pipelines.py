@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.components import (ALL_ACTIONS, NEVER_RUN, STATUS_WORDS, action_button, ago_text, duration_text, more_menu,
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import latest_runs, trigger_summaries
-from dashboard.auth.current import visible
+from dashboard.auth.current import may_create, visible
 from dashboard.intents import may
 from models import i18n, pipelines
 from models.db import utcnow
@@ -127,7 +127,8 @@ def layout(search=None, status=None, **_params):
                 dbc.DropdownMenuItem(_("From scratch (Source, Build, Test, Deploy)"), href="/pipelines/new"),
                 dbc.DropdownMenuItem(_("Copy an existing pipeline…"),
                                      id={"type": ids.ROW_ACTION, "action": "create-copy", "pipeline": 0}),
-            ], label=_("Create pipeline"), id=ids.LIST_CREATE_MENU, color="primary"), width="auto", className="ms-auto"),
+            ], label=_("Create pipeline"), id=ids.LIST_CREATE_MENU, color="primary"), width="auto", className="ms-auto")
+            if may_create() else None,
         ], className="align-items-center mb-2"),
         dbc.Row([
             dbc.Col(dbc.Input(id=ids.LIST_SEARCH, placeholder=_("Search by name"), type="search", debounce=0.3,

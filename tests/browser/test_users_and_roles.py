@@ -107,3 +107,31 @@ def test_an_administrator_adds_resets_and_disables_a_user_on_the_users_page(mill
     page.click('tr[data-user="paged"] button[data-action="disable"]')
     page.wait_text("#users-feedback", "'paged' is disabled and signed out.")
     page.wait_text('tr[data-user="paged"]', "(disabled)")
+
+
+AGE_SESSIONS = ("__import__('models.account_tables', fromlist=['x']).LoginSession.update({{'{column}': "
+                "__import__('models.db', fromlist=['x']).utcnow() - __import__('datetime').timedelta(hours={hours})}})"
+                ".where(__import__('models.account_tables', fromlist=['x']).LoginSession.ended_at.is_null()"
+                " & (__import__('models.account_tables', fromlist=['x']).LoginSession.user == "
+                "__import__('models.accounts', fromlist=['x']).get('{user}').id)).execute()")
+END_REASONS = ("[s.end_reason for s in __import__('models.accounts', fromlist=['x']).get('{user}').sessions]")
+
+
+@pytest.mark.parametrize("column, hours, reason", [("seen_at", 9, "idle"), ("created_at", 169, "expired")],
+                         ids=["idle", "absolute"])
+def test_a_session_past_its_lifetime_sends_the_page_to_the_login(millrace, as_someone_else, column, hours, reason):
+    """Idle (8 h by default) and absolute (168 h) lifetimes: the session's times are moved back
+    by more than the lifetime (no waiting for hours); the page's next poll is refused and the
+    browser lands on the login page, the session ended with its reason."""
+    page, user = as_someone_else, f"aged-{reason}"
+    from tests.browser.conftest import via_models
+    millrace.cli("user", "add", user, "--password-stdin", "--no-forced-change", stdin=NEW_PASSWORD)
+    sign_in(page.driver, millrace.url, user, NEW_PASSWORD)
+    page.open("/pipelines", ready=f"#{ids.LIST_TABLE}")
+
+    def aged_and_refused():
+        # moved back again on every try: a poll answered meanwhile would have refreshed seen_at
+        via_models(millrace, AGE_SESSIONS.format(column=column, hours=hours, user=user))
+        return "/login" in page.driver.current_url
+    wait_for(aged_and_refused, message="the page's next poll to go to the login page")
+    assert reason in via_models(millrace, END_REASONS.format(user=user))
