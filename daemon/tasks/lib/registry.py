@@ -36,9 +36,7 @@ class Registry:
 
     @property
     def plain_http(self) -> bool:
-        # an http:// URL says so itself; "insecure" on a scheme-less URL means plain HTTP too,
-        # because that is what a local registry without a certificate speaks
-        return self.url.startswith("http://") or (self.insecure and not self.url.startswith("https://"))
+        return registries.speaks_plain_http(self.url, self.insecure)
 
     @property
     def skip_tls_verify(self) -> bool:
