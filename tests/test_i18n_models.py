@@ -87,7 +87,8 @@ def test_a_daemon_reason_is_stored_in_english_and_shown_in_chinese(home, daemon)
     task = TaskRun.get(TaskRun.run == done.id)
     assert done.status == "failed"
     english = ("task 'image' is a build & publish image task and no container registry is configured to push to: "
-               "add one with python run.py registry add NAME --url HOST[:PORT] [--username U --password-stdin]")
+               "add one on the Settings page (/settings), or with python run.py registry add NAME --url HOST[:PORT] "
+               "[--username U --password-stdin]")
     assert task.reason == english
     assert done.reason == f"task 'image' in stage 'Build' failed: {english}"
     stored = json.loads(Run.get_by_id(done.id).reason_message)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from models import chart_listing, clusters, pipelines, registries, releases, task_types
 from models.chart_index import newest_first
-from models.i18n import N_, _
-
-CLUSTERS_PAGE = N_("the Clusters page (/clusters)")       # a Msg: filled into messages, in the reader's language
+from models.i18n import _
+from models.page_names import CLUSTERS_PAGE
 
 
 def _named(field: str) -> set[str]:

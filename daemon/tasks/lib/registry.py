@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from daemon.tasks import TaskUnavailable
 from models import registries
 from models.i18n import N_
+from models.page_names import SETTINGS_PAGE
 from models.variables import substitute
 
 
@@ -67,8 +68,9 @@ def registry_for(task: dict, values: dict, where: str) -> Registry:
     row = registries.default()
     if row is None:
         raise TaskUnavailable(N_("task '{task}' is a build & publish image task and no container registry is "
-                                 "configured to push to: add one with python run.py registry add NAME --url "
-                                 "HOST[:PORT] [--username U --password-stdin]", task=task["name"]))
+                                 "configured to push to: add one on {page}, or with python run.py registry add "
+                                 "NAME --url HOST[:PORT] [--username U --password-stdin]", task=task["name"],
+                                 page=SETTINGS_PAGE))
     return from_settings(row)
 
 
