@@ -93,7 +93,8 @@ def test_a_daemon_reason_is_stored_in_english_and_shown_in_chinese(home, daemon)
     assert done.reason == f"task 'image' in stage 'Build' failed: {english}"
     stored = json.loads(Run.get_by_id(done.id).reason_message)
     assert stored["id"] == "task '{task}' in stage '{stage}' failed: {reason}"
-    assert stored["params"]["reason"]["params"] == {"task": "image"}
+    assert stored["params"]["reason"]["params"] == {"task": "image", "page": {"id": "the Settings page (/settings)",
+                                                                              "params": {}}}
     i18n.use("zh_CN")
     try:
         shown = i18n.shown(done.reason, done.reason_message)
