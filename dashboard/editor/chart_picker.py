@@ -24,8 +24,12 @@ FIELD_ALL = {"type": eid.FIELD, "path": ALL, "rev": ALL}
 
 
 def version_choices(chart: str, offered: dict, spec: dict) -> tuple[list[str], str]:
-    """(the versions to suggest for `chart`, the note: why the repository's are missing, or "")."""
-    in_repository, problem = chart_listing.versions((chart or "").strip())
+    """(the versions to suggest for `chart`, the note: why the repository's are missing, or "").
+    An index gave every chart's versions as the editor opened; an OCI registry is asked per chart."""
+    chart = (chart or "").strip()
+    in_repository, problem = (offered.get("repository_versions") or {}).get(chart) or [], None
+    if chart and not in_repository and offered.get("chart_repository"):
+        in_repository, problem = chart_listing.versions(chart)
     found = in_repository + built_charts(spec)[1] + newest_first(offered.get("chart_versions") or [])
     return list(dict.fromkeys(v for v in found if v)), str(problem) if problem else ""
 

@@ -49,7 +49,8 @@ def choices() -> dict:
 def repository_charts() -> dict:
     """The chart repository's charts and, when they could not be read, why (in the reader's words)."""
     found = chart_listing.listing()
-    return {"repository_charts": found.charts, "chart_note": str(found.problem) if found.problem else ""}
+    return {"chart_repository": found.url, "repository_charts": found.charts, "repository_versions": found.versions,
+            "chart_note": str(found.problem) if found.problem else ""}
 
 
 def built_charts(spec: dict) -> tuple[list[str], list[str]]:
