@@ -147,6 +147,12 @@ def chart_repository() -> ChartRepository | None:
     return ChartRepository.get_or_none(ChartRepository.name == "default")
 
 
+def speaks_plain_http(url: str, insecure: bool) -> bool:
+    """Whether a registry at `url` is spoken to in plain HTTP: an http:// URL says so itself;
+    "insecure" on a scheme-less URL means plain HTTP too (a local registry without a certificate)."""
+    return url.startswith("http://") or (insecure and not url.startswith("https://"))
+
+
 def is_http(url: str) -> bool:
     """Whether a chart repository URL names an HTTP chart repository (not an OCI path)."""
     return url.startswith(("http://", "https://"))

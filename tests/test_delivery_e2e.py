@@ -151,13 +151,12 @@ def test_delivery_tasks_without_settings_say_what_to_configure(home, daemon):
                                                       "namespace": "web"}]}]))
     assert done.status == "failed"
     assert tasks["image"].reason.startswith("task 'image' is a build & publish image task and no container registry "
-                                            "is configured to push to: add one with python run.py registry add")
-    assert tasks["chart"].reason == ("task 'chart' needs a chart repository and no chart repository is configured: "
-                                     "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH "
-                                     "[--registry NAME]")
-    assert tasks["deploy"].reason == ("task 'deploy' needs a chart repository and no chart repository is configured: "
-                                      "set one with python run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH "
-                                      "[--registry NAME]")
+                                            "is configured to push to: add one on the Settings page (/settings), or "
+                                            "with python run.py registry add")
+    no_repository = ("no chart repository is configured: set one on the Settings page (/settings), or with python "
+                     "run.py chart-repo set oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]")
+    assert tasks["chart"].reason == f"task 'chart' needs a chart repository and {no_repository}"
+    assert tasks["deploy"].reason == f"task 'deploy' needs a chart repository and {no_repository}"
     assert "no container registry is configured" in logs.text(tasks["image"].id)
 
 

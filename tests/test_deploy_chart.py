@@ -232,6 +232,7 @@ def test_a_deploy_without_a_cluster_or_with_a_bad_release_name_says_what_to_fix(
     done = run_until_done(daemon, runs.enqueue_run(p, "manual", "tester").id)
     reasons = {t.name: t.reason for t in TaskRun.select().where(TaskRun.run == done.id)}
     assert reasons["deploy"] == ("task 'deploy' deploys a chart but names no cluster and no cluster is the default: "
+                                 "register one and make it the default on the Clusters page (/clusters), or with "
                                  "python run.py cluster add NAME --kubeconfig FILE --default")
     assert reasons["bad"].startswith("task 'bad': release name 'Nginx_1' is not valid")
 

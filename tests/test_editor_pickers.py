@@ -44,3 +44,24 @@ def test_the_diff_pairs_changed_lines_and_folds_unchanged_runs():
     assert kinds.count("fold") == 2 and ("chg", 11, "line 10", 11, "line ten") in diffview.rows(old, new)
     assert diffview.rows(old, new)[-1] == ("add", None, "", 21, "added")
     assert "No differences" in repr(diffview.side_by_side(old, old, "a", "b"))
+
+
+def test_an_unreadable_chart_repository_leaves_a_note_and_the_other_suggestions(registered):
+    from dashboard.editor import chart_picker
+    from models import chart_listing
+    from tests.delivery.registry_server import free_port
+
+    chart_listing._cache.clear()
+    url = f"http://127.0.0.1:{free_port()}/charts"
+    registries.set_chart_repository(url, "tester")
+    offered = pickers.choices()
+    assert offered["chart_note"] == f"the chart repository {url} could not be read (connection refused)"
+    assert offered["repository_charts"] == []
+    spec = validate(pipeline_spec("ship", [*BUILD["stages"], {"name": "Deploy", "tasks": [
+        {"name": "d", "type": "deploy_chart", "release": "app", "chart": "app-chart", "chart_version": "1.0.0",
+         "namespace": "web"}]}]))
+    assert chart_picker.version_choices("app-chart", offered, spec) == (["1.0.0"], offered["chart_note"])
+    form = repr(forms.panel(spec, "task-1-0", [], offered=offered))
+    assert form.count("could not be read (connection refused)") == 2           # under the name and the version
+    assert "editor-chart-versions" in form
+    chart_listing._cache.clear()

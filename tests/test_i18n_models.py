@@ -87,12 +87,14 @@ def test_a_daemon_reason_is_stored_in_english_and_shown_in_chinese(home, daemon)
     task = TaskRun.get(TaskRun.run == done.id)
     assert done.status == "failed"
     english = ("task 'image' is a build & publish image task and no container registry is configured to push to: "
-               "add one with python run.py registry add NAME --url HOST[:PORT] [--username U --password-stdin]")
+               "add one on the Settings page (/settings), or with python run.py registry add NAME --url HOST[:PORT] "
+               "[--username U --password-stdin]")
     assert task.reason == english
     assert done.reason == f"task 'image' in stage 'Build' failed: {english}"
     stored = json.loads(Run.get_by_id(done.id).reason_message)
     assert stored["id"] == "task '{task}' in stage '{stage}' failed: {reason}"
-    assert stored["params"]["reason"]["params"] == {"task": "image"}
+    assert stored["params"]["reason"]["params"] == {"task": "image", "page": {"id": "the Settings page (/settings)",
+                                                                              "params": {}}}
     i18n.use("zh_CN")
     try:
         shown = i18n.shown(done.reason, done.reason_message)

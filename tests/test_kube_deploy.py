@@ -150,4 +150,5 @@ def test_a_deploy_with_no_cluster_says_how_to_add_one(home, repo):
     finally:
         daemon.shutdown()
     assert done.status == "failed"
-    assert "names no cluster and no cluster is the default: python run.py cluster add NAME" in done.reason
+    assert ("names no cluster and no cluster is the default: register one and make it the default on the Clusters "
+            "page (/clusters), or with python run.py cluster add NAME") in done.reason

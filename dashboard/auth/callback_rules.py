@@ -14,8 +14,8 @@ RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.users": "admin", 
          "dashboard.pages.releases": "cluster"}
 # functions of RULES modules that only read (the lists, filtered to what the user may see)
 READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases", "refresh")}
-SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.conflict",
-             "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
+SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.chart_picker",
+             "dashboard.editor.conflict", "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
              "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
              "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit"}
 

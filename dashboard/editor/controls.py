@@ -30,17 +30,18 @@ def error_for(errors, path: str) -> str | None:
 
 
 def text_field(label, path, value, errors, *, required=False, multiline=False, placeholder=None, help_text=None,
-               input_type="text", numeric=False, suggestions=()):
-    """`suggestions`: values offered in a list under the field; anything else may still be typed."""
+               input_type="text", numeric=False, suggestions=(), suggestions_id=None):
+    """`suggestions`: values offered in a list under the field; anything else may still be typed.
+    `suggestions_id`: the list's own id, for a callback that rewrites it (then present even when empty)."""
     message = error_for(errors, path)
     props = dict(id=eid.field(path), value=to_widget(path, value), invalid=bool(message),
                  placeholder=placeholder or "")
     if numeric:     # text, not type=number: a browser reports bad numbers as blank, which reads as "none"
         props["inputMode"] = "numeric"
     offered = None
-    if suggestions and not multiline:
-        list_id = "suggest-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)      # Dash ids may not hold "."
-        props["list"] = list_id
+    if (suggestions or suggestions_id) and not multiline:
+        list_id = suggestions_id or "suggest-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)   # Dash ids may not hold "."
+        props["list"] = eid.dom_id(list_id)
         offered = html.Datalist([html.Option(value=v) for v in suggestions], id=list_id)
     control = (dbc.Textarea(rows=6 if path.endswith("script") else 3, className="font-monospace", **props)
                if multiline else dbc.Input(type=input_type, **props))

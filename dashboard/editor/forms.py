@@ -15,7 +15,7 @@ import json
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.editor import ids as eid, pickers
+from dashboard.editor import chart_picker, ids as eid, pickers
 from dashboard.editor.controls import op_button, select_field, text_field
 from dashboard.editor.pipeline_form import pipeline_form
 from dashboard.editor.values import BLANK_CHOICE
@@ -67,16 +67,24 @@ def env_rows(task, p, errors, stored, stage_name):
     return rows
 
 
-def task_field(spec, declared, path, value, errors, offered):
+def task_field(spec, task, declared, path, value, errors, offered):
     """A declared field: a select where the product knows the choices (pickers), else text,
     with suggestions where it knows some."""
     options = pickers.select_options(declared.picker, offered, value) if declared.picker else None
     if options is not None:
         return select_field(field_label(declared.label), path, value or BLANK_CHOICE,
                             [(v or BLANK_CHOICE, label) for v, label in options], errors)
+    suggested, note, list_id = pickers.suggestions(declared.picker, offered, spec) if declared.picker else (), "", None
+    if declared.picker == "chart":
+        note = offered.get("chart_note") or ""
+    elif declared.picker == "chart_version":          # the versions of the chart in this task's chart field
+        suggested, note = chart_picker.version_choices(task.get("chart") or "", offered, spec)
+        list_id = chart_picker.version_list_id(path)
+    if list_id:
+        note = chart_picker.version_note(path, note)
     return text_field(field_label(declared.label), path, value, errors, required=declared.required, multiline=declared.multiline,
-                      placeholder=declared.hint or None,
-                      suggestions=pickers.suggestions(declared.picker, offered, spec) if declared.picker else ())
+                      placeholder=declared.hint or None, suggestions=suggested, suggestions_id=list_id,
+                      help_text=note or None)
 
 
 def task_form(spec, i, j, errors, stored, offered=None):
@@ -90,7 +98,7 @@ def task_form(spec, i, j, errors, stored, offered=None):
     if kind not in TASK_TYPES:
         return out
     for declared in task_types.get(kind).fields:      # labels, hints and order as models.task_types declares them
-        out.append(task_field(spec, declared, f"{p}.{declared.name}", task.get(declared.name), errors, offered or {}))
+        out.append(task_field(spec, task, declared, f"{p}.{declared.name}", task.get(declared.name), errors, offered or {}))
     out += [html.H6(_("Environment variables"), className="mt-3"),
             *env_rows(task, p, errors, stored, stage.get("name")),
             op_button(_("+ Variable"), "add-env"),

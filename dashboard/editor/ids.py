@@ -42,6 +42,8 @@ FIELD = "editor-field"          # text-like controls with an `invalid` flag
 FEEDBACK = "editor-feedback"    # the message under a FIELD
 TOGGLE = "editor-toggle"        # switches (secret)
 OP = "editor-op"
+CHART_VERSIONS = "editor-chart-versions"   # {"type", "task": the task's path}: the version field's suggestion list
+CHART_NOTE = "editor-chart-note"           # {"type", "task"}: under the version field, why the repository was not read
 
 TAB_CANVAS, TAB_YAML = "canvas", "yaml"
 

@@ -4,9 +4,10 @@ check that a deploy task can deploy somewhere.
 A task field declared with a `picker` (models.task_types) becomes a choice: `cluster` a
 select of the registered clusters (blank: where the pipeline runs, else the default);
 `registry` a select of the registered registries (blank: the configured one); `chart` and
-`chart_version` free text with suggestions (charts built earlier in this definition, and
-charts and versions deployed before), since a chart published earlier in the same run is
-not known yet. Namespaces and registry workspaces are free text with suggestions (each
+`chart_version` free text with suggestions (the charts in the chart repository, then charts
+built earlier in this definition and charts deployed before; a version field suggests the
+versions of its chart: editor/chart_picker.py), since a chart published earlier in the same
+run is not known yet; when the repository could not be read a note under the field says why. Namespaces and registry workspaces are free text with suggestions (each
 cluster's own namespace, those deployed to, and those the saved pipelines name). A value no longer registered stays choosable, so saving never drops it.
 
 `choices()` reads models/ once, as the editor opens (plain data in its META store).
@@ -16,10 +17,10 @@ page that fixes it. The daemon applies the same rule at run time (daemon/tasks/l
 """
 from __future__ import annotations
 
-from models import clusters, pipelines, registries, releases, task_types
-from models.i18n import N_, _
-
-CLUSTERS_PAGE = N_("the Clusters page (/clusters)")       # a Msg: filled into messages, in the reader's language
+from models import chart_listing, clusters, pipelines, registries, releases, task_types
+from models.chart_index import newest_first
+from models.i18n import _
+from models.page_names import CLUSTERS_PAGE
 
 
 def _named(field: str) -> set[str]:
@@ -42,7 +43,14 @@ def choices() -> dict:
                                  | _named("namespace")),
             "workspaces": sorted(_named("workspace")),
             "charts": sorted({r.chart for r in deployed}),
-            "chart_versions": sorted({r.chart_version for r in deployed}, reverse=True)}
+            "chart_versions": newest_first(r.chart_version for r in deployed), **repository_charts()}
+
+
+def repository_charts() -> dict:
+    """The chart repository's charts and, when they could not be read, why (in the reader's words)."""
+    found = chart_listing.listing()
+    return {"chart_repository": found.url, "repository_charts": found.charts, "repository_versions": found.versions,
+            "chart_note": str(found.problem) if found.problem else ""}
 
 
 def built_charts(spec: dict) -> tuple[list[str], list[str]]:
@@ -70,8 +78,8 @@ def select_options(picker: str, offered: dict, current) -> list[tuple[str, str]]
 
 
 def suggestions(picker: str, offered: dict, spec: dict) -> list[str]:
-    names, versions = built_charts(spec)
-    found = {"chart": names + (offered.get("charts") or []), "chart_version": versions + (offered.get("chart_versions") or []),
+    """Free-text suggestions (a chart_version field's follow its chart: editor/chart_picker.py)."""
+    found = {"chart": (offered.get("repository_charts") or []) + built_charts(spec)[0] + (offered.get("charts") or []),
              "namespace": offered.get("namespaces") or [], "workspace": offered.get("workspaces") or []}.get(picker, [])
     return list(dict.fromkeys(v for v in found if v))         # once each, in order
 

@@ -18,7 +18,7 @@ from dash import dcc, html
 
 from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor import callbacks, conflict, forms, ids as eid, pickers, save
+from dashboard.editor import callbacks, chart_picker, conflict, forms, ids as eid, pickers, save
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
@@ -35,6 +35,7 @@ dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name
 callbacks.wiring.register()     # canvas, forms, problems
 save.wiring.register()          # the YAML tab and saving
 conflict.wiring.register()      # a save refused: reload, differences, overwrite
+chart_picker.wiring.register()  # a deploy chart task's versions follow its chart name
 
 
 def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None):

@@ -19,7 +19,7 @@ import yaml
 
 from daemon.tasks.lib.charts import ChartError, PublishedChart
 from daemon.tasks.lib.registry import Registry
-from models import safe_yaml
+from models import chart_index
 
 TIMEOUT = 30
 
@@ -48,7 +48,7 @@ class HttpChartRepository:
 def _request(repo: HttpChartRepository, method: str, path: str, what: str, work_dir: Path, **kw) -> requests.Response:
     """One request; connection, TLS and auth failures become a ChartError naming the repository."""
     r = repo.registry
-    verify: bool | str = False if r.insecure else str(_ca_file(r.ca_cert, work_dir)) if r.ca_cert else True
+    verify = chart_index.tls_verify(r.insecure, r.ca_cert, work_dir)
     auth = (r.username, r.password) if r.has_credentials else None
     try:
         response = requests.request(method, f"{repo.root}/{path}", auth=auth, verify=verify, timeout=TIMEOUT, **kw)
@@ -57,8 +57,7 @@ def _request(repo: HttpChartRepository, method: str, path: str, what: str, work_
         raise ChartError(f"TLS mismatch: the certificate of chart repository {repo.host} is not trusted ({detail}); "
                          "add its CA certificate to the registry settings or mark it insecure") from None
     except requests.exceptions.ConnectionError as e:
-        cause = "connection refused" if "refused" in str(e).lower() else "connection failed"
-        raise ChartError(f"chart repository {repo.host} unreachable ({cause})") from None
+        raise ChartError(f"chart repository {repo.host} unreachable ({chart_index.describe_failure(e, TIMEOUT)})") from None
     except requests.RequestException as e:
         raise ChartError(f"{what} failed: {e}") from None
     if response.status_code in (401, 403):
@@ -68,13 +67,6 @@ def _request(repo: HttpChartRepository, method: str, path: str, what: str, work_
             else f"chart repository {repo.host} requires credentials and none are configured"
         )
     return response
-
-
-def _ca_file(pem: str, work_dir: Path) -> Path:
-    work_dir.mkdir(parents=True, exist_ok=True)
-    path = work_dir / "chart-repository-ca.crt"
-    path.write_text(pem.strip() + "\n")
-    return path
 
 
 def _check(response: requests.Response, what: str, ok=(200, 201, 204)) -> requests.Response:
@@ -90,17 +82,9 @@ def read_index(repo: HttpChartRepository, work_dir: Path) -> dict:
     if response.status_code == 404:
         return {"apiVersion": "v1", "entries": {}}
     try:
-        # Helm writes indexes and accepts anchors in them: aliases allowed, their expansion bounded
-        index = safe_yaml.load_bounded(_check(response, what).content, what=f"{repo.root}/index.yaml",
-                                       max_bytes=safe_yaml.INDEX_MAX_BYTES) or {}
-    except safe_yaml.YamlRefused as e:
+        return chart_index.parse_index(_check(response, what).content, f"{repo.root}/index.yaml")
+    except chart_index.IndexUnreadable as e:
         raise ChartError(str(e)) from None
-    except yaml.YAMLError as e:
-        raise ChartError(f"{repo.root}/index.yaml is not valid YAML: {e}") from None
-    if not isinstance(index, dict):
-        raise ChartError(f"{repo.root}/index.yaml is not a chart repository index (not a mapping)")
-    index.setdefault("entries", {})
-    return index
 
 
 def publish_chart(archive: Path, repo: HttpChartRepository, work_dir: Path) -> PublishedChart:
@@ -128,8 +112,8 @@ def publish_chart(archive: Path, repo: HttpChartRepository, work_dir: Path) -> P
 
 
 def chart_versions(repo: HttpChartRepository, name: str, work_dir: Path) -> list[str]:
-    """Versions of chart `name` in the index, as the index lists them (newest first after helm's sort)."""
-    return [str(e.get("version")) for e in read_index(repo, work_dir)["entries"].get(name) or []]
+    """Versions of chart `name` in the index, newest first."""
+    return chart_index.index_versions(read_index(repo, work_dir)).get(name, [])
 
 
 def fetch_chart(repo: HttpChartRepository, name: str, version: str, work_dir: Path) -> Path:

@@ -16,9 +16,10 @@ from daemon.tasks.lib.registry import Registry
 from daemon.tasks.process import python_env
 from models import registries
 from models.i18n import N_
+from models.page_names import SETTINGS_PAGE
 
-NO_REPOSITORY = N_("no chart repository is configured: set one with python run.py chart-repo set "
-                   "oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]")
+NO_REPOSITORY = N_("no chart repository is configured: set one on {page}, or with python run.py chart-repo set "
+                   "oci://HOST[:PORT]/PATH or http(s)://HOST[:PORT]/PATH [--registry NAME]", page=SETTINGS_PAGE)
 
 
 def repository(task: dict) -> tuple[str, Registry]:

@@ -12,6 +12,7 @@ import re
 from daemon.tasks import TaskUnavailable
 from models import clusters
 from models.i18n import N_
+from models.page_names import CLUSTERS_PAGE
 
 NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ROLLOUT_SECONDS = 300          # like helm --wait; the pipeline's own timeout still applies
@@ -31,10 +32,12 @@ def target_cluster(task: dict, name: str, what: str) -> clusters.Cluster:
     )
     if row is None:
         raise TaskUnavailable(
-            N_("task '{task}' deploys to cluster '{name}', which is not registered", task=task["name"], name=name)
+            N_("task '{task}' deploys to cluster '{name}', which is not registered: register it on {page}, or with "
+               "python run.py cluster add {name} --kubeconfig FILE", task=task["name"], name=name, page=CLUSTERS_PAGE)
             if name not in ("", "local")
-            else N_("task '{task}' deploys {what} but names no cluster and no cluster is the default: python run.py "
-                    "cluster add NAME --kubeconfig FILE --default", task=task["name"], what=what))
+            else N_("task '{task}' deploys {what} but names no cluster and no cluster is the default: register one "
+                    "and make it the default on {page}, or with python run.py cluster add NAME --kubeconfig FILE "
+                    "--default", task=task["name"], what=what, page=CLUSTERS_PAGE))
     return row
 
 

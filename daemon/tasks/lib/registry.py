@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from daemon.tasks import TaskUnavailable
 from models import registries
 from models.i18n import N_
+from models.page_names import SETTINGS_PAGE
 from models.variables import substitute
 
 
@@ -36,9 +37,7 @@ class Registry:
 
     @property
     def plain_http(self) -> bool:
-        # an http:// URL says so itself; "insecure" on a scheme-less URL means plain HTTP too,
-        # because that is what a local registry without a certificate speaks
-        return self.url.startswith("http://") or (self.insecure and not self.url.startswith("https://"))
+        return registries.speaks_plain_http(self.url, self.insecure)
 
     @property
     def skip_tls_verify(self) -> bool:
@@ -69,8 +68,9 @@ def registry_for(task: dict, values: dict, where: str) -> Registry:
     row = registries.default()
     if row is None:
         raise TaskUnavailable(N_("task '{task}' is a build & publish image task and no container registry is "
-                                 "configured to push to: add one with python run.py registry add NAME --url "
-                                 "HOST[:PORT] [--username U --password-stdin]", task=task["name"]))
+                                 "configured to push to: add one on {page}, or with python run.py registry add "
+                                 "NAME --url HOST[:PORT] [--username U --password-stdin]", task=task["name"],
+                                 page=SETTINGS_PAGE))
     return from_settings(row)
 
 
