@@ -1,8 +1,9 @@
 """The one dialog that confirms the intents the pages offer (run, stop, re-run, copy,
 settings, restore a version, activate, delete); what each asks and does is dashboard.intents'.
 
-Any button whose id is {"type": ROW_ACTION, "action", "pipeline"} or {"type": RUN_ACTION,
-"action", "run"} lands here, on whichever page it sits. Actions that start or destroy
+Any button whose id is {"type": ROW_ACTION, "action", "pipeline"}, {"type": RUN_ACTION,
+"action", "run"} or {"type": TOKEN_ACTION, "action", "token"} (dashboard.token_intents's)
+lands here, on whichever page it sits. Actions that start or destroy
 something, or need an answer (a name, a timeout), open the dialog first; the others run
 at once. Run asks only when there is something to ask: the pipeline's parameters, with
 their defaults, to override, or a confirmation for a pipeline that deploys; a deactivated
@@ -19,7 +20,7 @@ import json
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import ids
+from dashboard import ids, token_intents
 from dashboard.components import error_alert, ok_alert
 from dashboard.intents import IMMEDIATE, describe, perform
 from dashboard.wiring import Callbacks
@@ -122,15 +123,17 @@ DIALOG_OUTPUTS = Dialog(
 
 
 @wiring.callback(*DIALOG_OUTPUTS, Input({"type": ids.ROW_ACTION, "action": ALL, "pipeline": ALL}, "n_clicks"),
-                 Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
+                 Input({"type": ids.RUN_ACTION, "action": ALL, "run": ALL}, "n_clicks"),
+                 Input({"type": ids.TOKEN_ACTION, "action": ALL, "token": ALL}, "n_clicks"), State(ids.ACTION_DONE, "data"),
                  prevent_initial_call=True)
-def ask(_row_clicks, _run_clicks, done) -> Dialog:
+def ask(_row_clicks, _run_clicks, _token_clicks, done) -> Dialog:
     # Buttons re-rendered by a poll fire with n_clicks None: only a real click counts.
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         return Dialog()
     target = ctx.triggered_id
     # "settings@card": a second button for the same action on one page (ids must be unique).
-    pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run")}
+    pending = {"action": target["action"].split("@")[0], "pipeline": target.get("pipeline"), "run": target.get("run"),
+               "token": target.get("token")}
     if pending["action"].startswith("restore:"):        # "restore:<version>", from the version history
         pending["action"], pending["restore"] = pending["action"].split(":")
     if pending["action"] in IMMEDIATE:
@@ -140,7 +143,8 @@ def ask(_row_clicks, _run_clicks, done) -> Dialog:
         except Exception as exc:  # the model's words go to the user; nothing was changed
             return Dialog(feedback=error_alert(_message(exc)))
     try:
-        d = describe(pending["action"], pending["pipeline"], pending["run"], pending.get("restore"))
+        d = (token_intents.describe(pending) if pending["token"] else
+             describe(pending["action"], pending["pipeline"], pending["run"], pending.get("restore")))
         if d.get("immediate"):
             message, _go_to = perform(pending)
             return Dialog(feedback=ok_alert(message), done=(done or 0) + 1)
@@ -205,7 +209,8 @@ def confirm(_ok, _cancel, pending, name, source, timeout, cluster, scheduling, p
     overrides = {i["name"]: "" if v is None else str(v) for i, v in zip(param_ids or [], param_values or [])
                  if i["name"] in defaults and ("" if v is None else str(v)) != defaults[i["name"]]}
     try:
-        message, go_to = perform(pending, name, source, timeout, placement, overrides)
+        message, go_to = (token_intents.perform(pending) if pending.get("token") else
+                          perform(pending, name, source, timeout, placement, overrides))
     except Exception as exc:  # keep the dialog open with the reason, as the model said it
         return True, error_alert(_message(exc)), no_update, no_update, no_update, *fine
     return False, None, ok_alert(message), (done or 0) + 1, go_to or no_update, *fine

@@ -137,6 +137,13 @@ def field(label: str, value, className: str = "", **kwargs) -> html.Div:
                     className=f"field {className}".strip(), **kwargs)
 
 
+def shown_once(message, secret: str, box_class: str, value_class: str) -> dbc.Alert:
+    """A new password or token, said once: it stays until dismissed (an ok_alert fades) and
+    is never sent again (the classes let a reader, or a test, find the value)."""
+    return dbc.Alert([message, " ", html.Code(secret, className=value_class)], color="success", dismissable=True,
+                     className=f"mb-2 shown-once {box_class}")
+
+
 def card(title: str, body, className: str = "", **kwargs) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=f"mb-3 {className}".strip(), **kwargs)
 

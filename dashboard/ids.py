@@ -11,6 +11,7 @@ NAV_DAEMON_POLL = "nav-daemon-poll"
 NAV_TOGGLER = "nav-toggler"              # the navbar's toggler (narrow windows)
 NAV_ACCOUNT = "nav-account"              # the signed-in user's menu (change password, sign out)
 NAV_SIGN_OUT = "nav-sign-out"
+NAV_TOKENS = "nav-tokens"                # the account menu's link to the access tokens page
 NAV_COLLAPSE = "nav-collapse"
 NAV_DAEMON_RESTARTED = "nav-daemon-restarted"   # "the daemon was restarted by run.py up"
 NAV_DAEMON_WARNING = "nav-daemon-warning"
@@ -26,6 +27,7 @@ LIST_PAGE = "list-page"
 LIST_SIGNATURE = "list-signature"
 LIST_CREATE_MENU = "list-create-menu"
 ROW_ACTION = "row-action"                # {"type": ROW_ACTION, "action": ..., "pipeline": id} (0: none yet)
+TOKEN_ACTION = "token-action"            # {"type": TOKEN_ACTION, "action": "revoke", "token": id}: the access tokens page
 
 # the action dialog (shared by the list and the detail page)
 DIALOG = "action-dialog"

@@ -32,7 +32,8 @@ from models.i18n import N_, _, ngettext
 
 DAEMON_POLL_MS = 5000
 NAV_LINKS = ((N_("Pipelines"), "/pipelines"), (N_("Releases"), "/releases"), (N_("Clusters"), "/clusters"),
-             (N_("Code repositories"), "/repositories"), (N_("Settings"), "/settings"), (N_("Users"), "/users"), (N_("Audit"), "/audit"))
+             (N_("Code repositories"), "/repositories"), (N_("Settings"), "/settings"), (N_("Users"), "/users"), (N_("Projects"), "/projects"),
+             (N_("Audit"), "/audit"))
 NAV_LANGUAGE = "nav-language"            # the switcher's links: {"type": NAV_LANGUAGE, "lang": code}
 
 wiring = Callbacks()
@@ -72,7 +73,8 @@ def language_switcher(current: str | None = None) -> html.Div:
                     title=_("Language"), **{"aria-label": _("Language")})
 
 
-ADMIN_LINKS = {"/clusters": "see_cluster", "/settings": "admin", "/releases": "cluster", "/audit": "admin", "/users": "admin"}
+ADMIN_LINKS = {"/clusters": "see_cluster", "/settings": "admin", "/releases": "cluster", "/audit": "admin", "/users": "admin",
+               "/projects": "admin"}
 
 
 def _links():
@@ -84,11 +86,12 @@ def _links():
 
 
 def account_menu():
-    """Who is signed in, with Change password and Sign out (a POST form: same-origin checked)."""
+    """Who is signed in, with Access tokens, Change password and Sign out (a POST form: same-origin checked)."""
     who = user()
     if who is None:
         return None
     return dbc.Nav(dbc.DropdownMenu([
+        dbc.DropdownMenuItem(_("Access tokens"), href="/tokens", id=ids.NAV_TOKENS),
         dbc.DropdownMenuItem(_("Change password"), href="/password", external_link=True),
         html.Form(html.Button(_("Sign out"), type="submit", id=ids.NAV_SIGN_OUT, className="dropdown-item"),
                   method="post", action="/logout"),

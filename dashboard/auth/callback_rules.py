@@ -10,14 +10,16 @@ The gate finds the callback from the `output` of the posted JSON.
 """
 from __future__ import annotations
 
-RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.users": "admin", "dashboard.pages.clusters": "cluster",
+RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.users": "admin",
+         "dashboard.pages.projects": "admin", "dashboard.pages.clusters": "cluster",
          "dashboard.pages.releases": "cluster"}
 # functions of RULES modules that only read (the lists, filtered to what the user may see)
 READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases", "refresh")}
 SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.chart_picker",
              "dashboard.editor.conflict", "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
              "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
-             "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit"}
+             "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit",
+             "dashboard.pages.tokens"}      # a user's own tokens: dashboard.token_intents looks them up by user
 
 _by_output: dict[str, str | None] = {}
 

@@ -20,6 +20,7 @@ PANEL = "editor-panel"
 STAGE_TOOLBAR = "editor-stage-toolbar"
 TASK_TOOLBAR = "editor-task-toolbar"
 HEADER = "editor-header"        # the pipeline name field
+PROJECT = "editor-project"      # the project a new pipeline goes to (a Select; read-only for a stored one)
 PROBLEMS = "editor-problems"    # every validation error, in words
 TABS = "editor-tabs"
 YAML = "editor-yaml"

@@ -10,7 +10,8 @@ nodes and fields they concern (problems). A taken name or a secret to retype com
 back on its field; anything else is said in the feedback area with the edits kept. A save
 carries the version the editor opened: a newer stored one opens the conflict dialog
 (editor.conflict), and "Overwrite" saves again based on the version it showed. A save
-that changes nothing stores no version and says so.
+that changes nothing stores no version and says so. A new pipeline goes to the project
+chosen beside its name (editor.pipeline_form.project_field), if the user may create there.
 Declared on `wiring` and registered by the editor page (pages/editor.py).
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
 from dashboard.auth.current import actor, principal, require
-from models import permissions, pipelines, runs
+from models import permissions, pipelines, projects, runs
 from models.permissions import new_pipeline_project
 from models.i18n import _
 from models.spec import SpecError, validate
@@ -84,8 +85,8 @@ def blocked(error: str) -> str:
                  Input(eid.SAVE, "n_clicks"), Input(eid.SAVE_RUN, "n_clicks"), Input(eid.CONFLICT_OVERWRITE, "n_clicks"),
                  State(eid.STATE, "data"), State(eid.META, "data"), State(eid.FORM_REV, "data"),
                  State(eid.TABS, "active_tab"), State(eid.YAML, "value"), State(eid.CONFLICT, "data"),
-                 *FIELDS, prevent_initial_call=True)
-def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields):
+                 State(eid.PROJECT, "value"), *FIELDS, prevent_initial_call=True)
+def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, chosen_project, *fields):
     if not ctx.triggered[0]["value"]:
         raise PreventUpdate
     closed = (no_update, False, no_update, no_update)      # the conflict dialog: closed, as it was
@@ -113,7 +114,8 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, *fields)
             saved = pipelines.save(pipeline, canonical, actor(), based_on=based_on)
             version, new = saved.version_number, saved.is_new
         else:
-            project = new_pipeline_project(principal())
+            # the editor's choice, checked here again: the page may be older than a role change
+            project = projects.get(chosen_project or new_pipeline_project(principal())).name
             require("create", project)
             pipeline, version, new = pipelines.create(canonical, actor(), project=project), 1, True
     except pipelines.Stale as exc:                         # changed meanwhile: the user chooses

@@ -22,12 +22,12 @@ from dashboard.editor import callbacks, chart_picker, conflict, forms, ids as ei
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
-from dashboard.editor.pipeline_form import header
+from dashboard.editor.pipeline_form import header, project_field
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.placement import placement_choices
 from dashboard.auth.current import may, principal, refusal
 from models.permissions import new_pipeline_project
-from models import pipelines
+from models import pipelines, projects
 from models.i18n import _
 
 dash.register_page(__name__, path_template="/pipelines/<pipeline_id>/edit", name="Edit pipeline",
@@ -38,7 +38,7 @@ conflict.wiring.register()      # a save refused: reload, differences, overwrite
 chart_picker.wiring.register()  # a deploy chart task's versions follow its chart name
 
 
-def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None):
+def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None, project=None):
     state = {**history_new(spec), "show_errors": False, "save_errors": None}
     placement = placement_choices()      # the clusters the pipeline may run on, as the page opens
     toolbar = html.Div([
@@ -79,7 +79,8 @@ def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None):
         dcc.Store(id=eid.FORM_REV, data=0),
         dcc.Store(id=eid.CANVAS_FIT),
         dcc.Location(id=eid.REDIRECT, refresh="callback-nav"),
-        dbc.Row([dbc.Col([html.H3(title or _("New pipeline")), html.Div(header(spec, []), id=eid.HEADER)], md=5),
+        dbc.Row([dbc.Col([html.H3(title or _("New pipeline")), html.Div(header(spec, []), id=eid.HEADER),
+                          project or project_field(*creatable(), new=True)], md=5),
                  dbc.Col(toolbar, md=7, className="d-flex align-items-center justify-content-end")]),
         html.Div(id=eid.PROBLEMS),
         dbc.Tabs([dbc.Tab(canvas, label=_("Canvas"), tab_id=eid.TAB_CANVAS),
@@ -98,7 +99,13 @@ def layout(pipeline_id=None, **_params):
         return error_alert(str(refusal("edit", pipeline)))
     version = pipelines.current_version(pipeline)
     spec, stored = strip_secrets(pipelines.definition(version))
-    return _editor(spec, pipeline.id, stored, title=_("Edit pipeline {name}", name=pipeline.name), version=version.version_number)
+    return _editor(spec, pipeline.id, stored, title=_("Edit pipeline {name}", name=pipeline.name),
+                   version=version.version_number, project=project_field(pipeline.project, [], new=False))
+
+
+def creatable() -> tuple[str, list[str]]:
+    """(the default project of a new pipeline, every project the user may create one in)."""
+    return new_pipeline_project(principal()), [p.name for p in projects.all_projects() if may("create", p.name)]
 
 
 def new_layout(**_params):

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from dashboard.auth.current import actor, may
-from dashboard.components import card, error_alert, ok_alert, time_text
+from dashboard.components import card, error_alert, ok_alert, shown_once, time_text
 from models import accounts, projects
 from models.i18n import _
 
@@ -50,16 +50,14 @@ def layout(**_params):
     form = [dbc.Row([dbc.Col(dbc.Input(id=USER_NAME, placeholder=_("username")), md=4),
                      dbc.Col(dbc.Checkbox(id=USER_ADMIN, value=False, label=_("administrator")), md=3),
                      dbc.Col(dbc.Button(_("Add user"), id=USER_ADD, color="primary"), md=3)]),
-            html.P(_("Roles in projects: run.py project role PROJECT USER project_admin|member|none."),
+            html.P(_("Roles in projects are set on the Projects page."),
                    className="small text-muted mt-2 mb-0")]
     return html.Div([html.H2(_("Users")), html.Div(id=USERS_FEEDBACK), html.Div(table(), id=USERS_TABLE),
                      card(_("Add a user"), form)])
 
 
 def _shown_once(message: str, password: str) -> dbc.Alert:
-    """Stays until dismissed (unlike ok_alert's, which fades): the password is not shown again."""
-    return dbc.Alert([message, " ", html.Code(password, className="user-password")], color="success",
-                     dismissable=True, className="mb-2 users-password")
+    return shown_once(message, password, "users-password", "user-password")
 
 
 @callback(Output(USERS_FEEDBACK, "children"), Output(USERS_TABLE, "children"), Output(USER_NAME, "value"),
