@@ -17,7 +17,8 @@ READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases
 SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.conflict",
              "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
              "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
-             "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit"}
+             "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit",
+             "dashboard.pages.repositories"}
 
 _by_output: dict[str, str | None] = {}
 
