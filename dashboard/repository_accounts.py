@@ -25,7 +25,8 @@ APP_FORM = {forge_kinds.GITHUB: N_("On GitHub: Settings â†’ Developer settings â
 
 
 def _copyable(label: str, value: str, kind: str, forge: str) -> html.Div:
-    return field(label, html.Code(value, id={"type": ids.REPOS_COPY, "what": kind, "forge": forge}))
+    return field(label, html.Code(value, id={"type": ids.REPOS_COPY, "what": kind, "forge": forge},
+                                  className=f"repos-{kind}"))
 
 
 def setup_card(forge: str) -> dbc.Card:
@@ -39,21 +40,22 @@ def setup_card(forge: str) -> dbc.Card:
         _copyable(_("Authorization callback URL"), callback_url(forge), "callback", forge),
         _copyable(_("Scopes"), forge_kinds.SCOPES[forge], "scopes", forge),
         dbc.Row([dbc.Col([dbc.Label(_("Client ID"), html_for=str(fid(ids.REPOS_CLIENT_ID))),
-                          dbc.Input(id=fid(ids.REPOS_CLIENT_ID), type="text", autoComplete="off")], md=6),
+                          dbc.Input(id=fid(ids.REPOS_CLIENT_ID), type="text", autoComplete="off", className="repos-client-id")], md=6),
                  dbc.Col([dbc.Label(_("Client secret"), html_for=str(fid(ids.REPOS_CLIENT_SECRET))),
-                          dbc.Input(id=fid(ids.REPOS_CLIENT_SECRET), type="password", autoComplete="new-password")],
+                          dbc.Input(id=fid(ids.REPOS_CLIENT_SECRET), type="password", autoComplete="new-password",
+                                    className="repos-client-secret")],
                          md=6)], className="mt-3"),
-        dbc.Checkbox(id=fid(ids.REPOS_PRIVATE), value=False, className="mt-2",
+        dbc.Checkbox(id=fid(ids.REPOS_PRIVATE), value=False, className="mt-2 repos-private",
                      label=_("Private instance (GitHub Enterprise)") if forge == forge_kinds.GITHUB
                      else _("Private instance (self-hosted GitLab 9.0 or later)")),
-        dbc.Input(id=fid(ids.REPOS_INSTANCE_URL), type="url", className="mt-1",
+        dbc.Input(id=fid(ids.REPOS_INSTANCE_URL), type="url", className="mt-1 repos-instance-url",
                   placeholder="https://github.example.com" if forge == forge_kinds.GITHUB
                   else "https://gitlab.example.com"),
         dbc.FormText(_("Its web address; the API address is derived from it (/api/v3 or /api/v4).")),
-        html.Div(dbc.Button(_("Connect"), id=fid(ids.REPOS_CONNECT), color="primary"), className="mt-3"),
-        html.Div(id=fid(ids.REPOS_FORM_FEEDBACK), className="mt-2"),
+        html.Div(dbc.Button(_("Connect"), id=fid(ids.REPOS_CONNECT), color="primary", className="repos-connect"), className="mt-3"),
+        html.Div(id=fid(ids.REPOS_FORM_FEEDBACK), className="mt-2 repos-form-feedback"),
         dcc.Location(id=fid(ids.REPOS_GO), refresh=True),
-    ], className="mt-3 repos-setup")
+    ], className=f"mt-3 repos-setup repos-setup-{forge}")
 
 
 def accounts_table(owner: str, forge: str):
