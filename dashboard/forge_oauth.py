@@ -25,7 +25,8 @@ from models.errors import NotFound
 from models.i18n import N_
 
 blueprint = Blueprint("forge_oauth", __name__)
-PENDING_KEY = "forge_oauth"      # in the signed session cookie: {state, verifier, account, forge}
+PENDING_KEY = "forge_oauth"      # in the signed session cookie: {state: {verifier, account, forge}}
+MAX_PENDING = 4                  # flows started in other tabs stay answerable; older ones are forgotten
 
 
 def callback_url(forge: str) -> str:
@@ -47,17 +48,20 @@ def start(forge: str, account_id: int):
     except NotFound:
         return back(forge, "missing")
     url, state, verifier = forge_client.authorization_url(account, callback_url(account.forge))
-    session[PENDING_KEY] = {"state": state, "verifier": verifier, "account": account.id, "forge": account.forge}
+    pending = dict(session.get(PENDING_KEY) or {})
+    pending[state] = {"verifier": verifier, "account": account.id, "forge": account.forge}
+    session[PENDING_KEY] = dict(list(pending.items())[-MAX_PENDING:])
     return redirect(url, code=303)
 
 
 @blueprint.get("/repository/<forge>/redirect")
 def callback(forge: str):
-    pending = session.pop(PENDING_KEY, None)
+    flows = dict(session.get(PENDING_KEY) or {})
+    pending = flows.pop(request.args.get("state") or "", None)     # a state answers once
+    session[PENDING_KEY] = flows
     if forge not in forge_kinds.FORGES:
         return back("github", "state")
-    if not pending or pending.get("forge") != forge or not request.args.get("state") \
-            or request.args["state"] != pending.get("state"):
+    if not pending or pending.get("forge") != forge:
         # Not the answer to a flow this browser started: nothing is stored, nothing is exchanged.
         return back(forge, "state")
     try:

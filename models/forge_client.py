@@ -17,6 +17,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.common.errors import AuthlibBaseError
+from authlib.common.security import generate_token
 
 from models import forge_kinds, forge_tokens
 from models.forge_accounts import ForgeAccount, NeedsReauthorisation, Tokens, mark_revoked
@@ -39,7 +40,6 @@ def _session(account: ForgeAccount, redirect_uri: str | None = None, **kw) -> OA
 
 def authorization_url(account: ForgeAccount, redirect_uri: str) -> tuple[str, str, str | None]:
     """(URL to send the browser to, the `state` to expect back, the PKCE code verifier or None)."""
-    from authlib.common.security import generate_token
     verifier = generate_token(64) if forge_kinds.PKCE[account.forge] else None
     url, state = _session(account, redirect_uri).create_authorization_url(
         account.endpoints.authorize, code_verifier=verifier)

@@ -84,15 +84,17 @@ def test_connecting_names_the_account_and_seals_its_tokens(home, client, forge, 
     assert token not in shown and row.client_secret not in shown
 
 
-def test_a_wrong_state_stores_nothing(client, forge):  # noqa: F811
+def test_a_wrong_or_replayed_state_stores_nothing(client, forge):  # noqa: F811
     forge.github.sign_in("octocat")
     account, url = start(client, forge.github)
     location = consent(url)
     forged = location.replace("state=", "state=x")
     assert come_back(client, forged)["notice"] == "state"
-    assert forge_accounts.get(account.id).state == State.PENDING
-    assert come_back(client, location)["notice"] == "state"         # the state was used up by the first answer
-    assert not forge.github.store.tokens
+    assert forge_accounts.get(account.id).state == State.PENDING and not forge.github.store.tokens
+    assert come_back(client, location.replace("state=", "nostate="))["notice"] == "state"     # none at all
+    assert come_back(client, location)["notice"] == "connected"     # the genuine answer still goes through
+    assert come_back(client, location)["notice"] == "state"         # once: a replayed answer is refused
+    assert len(forge.github.store.tokens) == 1
 
 
 def test_a_denied_consent_is_said_on_the_page(client, forge):  # noqa: F811
