@@ -138,3 +138,28 @@ def _error_words(response) -> str:
 
 def _http_error(account, response):
     return N_("{forge} answered {error}", forge=forge_kinds.LABELS[account.forge], error=_error_words(response))
+
+
+def revoke(account: ForgeAccount) -> None:
+    """Ask the forge to revoke the account's grant (on deregistering): GitLab's RFC 7009
+    /oauth/revoke for the access and refresh tokens, GitHub's DELETE
+    /applications/{client_id}/grant. ForgeError when the forge refuses or cannot be reached;
+    the account's row may already be gone (its fields are read, not the table)."""
+    from models.secrets import unseal
+    tokens = [(unseal(sealed), hint) for sealed, hint in ((account.access_token_sealed, "access_token"),
+                                                          (account.refresh_token_sealed, "refresh_token")) if sealed]
+    try:
+        for token, hint in tokens:
+            if account.forge == forge_kinds.GITLAB:
+                response = _session(account).revoke_token(account.endpoints.revoke, token=token,
+                                                          token_type_hint=hint)
+            else:
+                response = requests.delete(f"{account.endpoints.api}/applications/{account.client_id}/grant",
+                                           auth=(account.client_id, account.client_secret),
+                                           json={"access_token": token}, timeout=TIMEOUT_SECONDS)
+            if response.status_code not in (200, 204):
+                raise ForgeError(_http_error(account, response))
+            if account.forge == forge_kinds.GITHUB:
+                break            # the grant covers every token of the application for this user
+    except requests.RequestException as exc:
+        raise ForgeError(_unreachable(account, exc)) from None

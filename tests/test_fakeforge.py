@@ -132,3 +132,14 @@ def test_gitlab_pages_with_next_page_headers_at_a_private_path(home, forge):  # 
         ["http://ci/hooks/gitlab"]
     instance.expire_tokens()
     assert api(instance, tokens.access_token, "/user").status_code == 401
+
+
+@pytest.mark.parametrize("which", ["github", "gitlab"])
+def test_revoking_on_deregister_ends_the_tokens_on_the_forge(home, forge, which):  # noqa: F811
+    instance = getattr(forge, which)
+    account, tokens = connect(instance)
+    row = forge_accounts.store_tokens(account.id, tokens, login="octo", actor="alice")
+    assert instance.live_tokens()
+    forge_client.revoke(forge_accounts.deregister(row.id, "alice"))
+    assert not instance.live_tokens()
+    assert api(instance, tokens.access_token, "/user").status_code == 401

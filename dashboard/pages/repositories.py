@@ -18,7 +18,7 @@ from dashboard import ids
 from dashboard.auth.current import actor, visible
 from dashboard.components import card, error_alert, ok_alert, sentence
 from dashboard.repository_accounts import accounts_table, notice as notice_for, setup_card
-from models import forge_accounts, forge_kinds, pipelines
+from models import forge_accounts, forge_client, forge_kinds, pipelines
 from models.errors import field_of
 from models.i18n import _
 from models.tables import Pipeline
@@ -118,9 +118,8 @@ def ask_deregister(clicks):
                                           n=len(used), pipelines="{pipelines}"),
                                         pipelines=html.Strong(", ".join(used))),
                                color="warning", className="repos-in-use-warning"), None, True
-    return True, html.P(_("Deregister {account}? Its OAuth application and tokens are deleted here; revoke the "
-                          "application on the forge too if it should stop working there.",
-                          account=account.name)), account.id, False
+    return True, html.P(_("Deregister {account}? Its OAuth application and tokens are deleted here, and the "
+                          "forge is asked to revoke the token.", account=account.name)), account.id, False
 
 
 @callback(Output(ids.REPOS_DIALOG, "is_open", allow_duplicate=True),
@@ -134,7 +133,14 @@ def confirm_deregister(_confirm, _cancel, account_id, changed):
         gone = forge_accounts.deregister(account_id, actor())
     except (LookupError, ValueError) as exc:       # InUse is a ValueError: a pipeline started using it meanwhile
         return False, error_alert(str(exc)), (changed or 0) + 1
-    return False, ok_alert(_("Account {account} deregistered.", account=gone.name)), (changed or 0) + 1
+    try:
+        forge_client.revoke(gone)
+    except forge_client.ForgeError as exc:
+        return False, error_alert(_("Account {account} deregistered, but revoking its token on the forge failed "
+                                    "({error}): revoke the application there.", account=gone.name, error=str(exc))), \
+            (changed or 0) + 1
+    return False, ok_alert(_("Account {account} deregistered; its token is revoked on the forge.",
+                             account=gone.name)), (changed or 0) + 1
 
 
 @callback(Output({"type": ids.REPOS_ACCOUNTS, "forge": ALL}, "children"), Input(ids.REPOS_CHANGED, "data"),
