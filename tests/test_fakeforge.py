@@ -103,6 +103,8 @@ def test_github_pages_with_link_headers_and_records_hooks_and_statuses(home, for
     assert found["total_count"] == 10
     assert [b["name"] for b in api(instance, tokens.access_token, "/repos/octo/repo-001/branches").json()] == \
         ["dev", "main"]
+    assert api(instance, tokens.access_token, "/repos/octo/repo-001/branches/dev").json()["name"] == "dev"
+    assert api(instance, tokens.access_token, "/repos/octo/repo-001/branches/nope").status_code == 404
     hook = api(instance, tokens.access_token, "/repos/octo/repo-001/hooks", "POST",
                json={"config": {"url": "http://ci/hooks/github", "secret": "s3cret-value"}, "events": ["push"]})
     assert hook.status_code == 201 and instance.hook_secrets[hook.json()["id"]] == "s3cret-value"
@@ -125,6 +127,8 @@ def test_gitlab_pages_with_next_page_headers_at_a_private_path(home, forge):  # 
     page = api(instance, tokens.access_token, "/projects?membership=true&per_page=20&page=3")
     assert (len(page.json()), page.headers["X-Next-Page"], page.headers["X-Total"]) == (5, "", "45")
     assert api(instance, tokens.access_token, "/projects?search=proj-4").headers["X-Total"] == "6"
+    one = api(instance, tokens.access_token, "/projects/octo%2Fproj-1").json()
+    assert one["http_url_to_repo"] == f"{instance.url}/octo/proj-1.git"
     hook = api(instance, tokens.access_token, "/projects/octo%2Fproj-1/hooks", "POST",
                json={"url": "http://ci/hooks/gitlab", "token": "t0ken-value", "push_events": True})
     assert hook.status_code == 201

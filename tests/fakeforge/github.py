@@ -1,6 +1,6 @@
 """The subset of GitHub's REST API (v3, under `<web>/api/v3` as on GitHub Enterprise) the
 product calls: the user, their repositories (paged with `Link` headers) and repository
-search, branches, hooks (create, list, get, delete) and commit statuses (recorded)."""
+search, branches (listed and one), hooks (create, list, get, delete) and commit statuses (recorded)."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -70,6 +70,13 @@ def blueprint(instance) -> Blueprint:
     def branches(owner, name):
         found = own_repo(owner, name)
         return paged(sorted(found.branches.items()), lambda b: {"name": b[0], "commit": {"sha": b[1]}})
+
+    @bp.get("/repos/<owner>/<name>/branches/<path:branch>")
+    def branch(owner, name, branch):
+        found = own_repo(owner, name)
+        if branch not in found.branches:
+            return {"message": "Branch not found"}, 404
+        return {"name": branch, "commit": {"sha": found.branches[branch]}}
 
     @bp.route("/repos/<owner>/<name>/hooks", methods=["GET", "POST"])
     def hooks(owner, name):

@@ -53,6 +53,10 @@ def blueprint(instance) -> Blueprint:
         login = me().login
         return paged(searched([r for r in store.repos if r.owner == login], lambda r: r.name), project_json)
 
+    @bp.get("/projects/<path:project>")
+    def project(project):
+        return project_json(own_project(project))
+
     @bp.get("/projects/<path:project>/repository/branches")
     def branches(project):
         found = own_project(project)
