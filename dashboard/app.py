@@ -15,7 +15,7 @@ import dash
 from dash import Dash
 from flask import g
 
-from dashboard import actions, api, auth, layout, viewer
+from dashboard import actions, api, auth, forge_oauth, layout, viewer
 from models import home
 from models.db import database
 
@@ -65,6 +65,7 @@ def create_app(home_path=None) -> Dash:
     actions.wiring.register()     # the action dialog every page's buttons open
     server = app.server
     server.register_blueprint(api.blueprint)
+    server.register_blueprint(forge_oauth.blueprint)     # connecting code repository accounts
     try:
         from dashboard.hooks import hooks_blueprint
     except ImportError:   # the webhook receiver is optional until its issue lands

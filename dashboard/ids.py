@@ -211,3 +211,20 @@ DAEMON_SAVE = "daemon-save"
 
 # code repositories
 REPOS_TABS = "repos-tabs"
+REPOS_COPY = "repos-copy"                    # {"type", "what": homepage|callback|scopes, "forge"}: values to paste
+REPOS_CLIENT_ID = "repos-client-id"          # the per-forge form: {"type", "forge"}
+REPOS_CLIENT_SECRET = "repos-client-secret"
+REPOS_PRIVATE = "repos-private"
+REPOS_INSTANCE_URL = "repos-instance-url"
+REPOS_CONNECT = "repos-connect"
+REPOS_FORM_FEEDBACK = "repos-form-feedback"
+REPOS_GO = "repos-go"                        # a Location: the browser goes to the OAuth start route
+REPOS_ACCOUNTS = "repos-accounts"            # {"type", "forge"}: the user's accounts on that forge
+REPOS_ACTION = "repos-action"                # {"type", "action": deregister, "account": id}
+REPOS_FEEDBACK = "repos-feedback"
+REPOS_DIALOG = "repos-dialog"                # confirms (or refuses) a deregistration
+REPOS_DIALOG_BODY = "repos-dialog-body"
+REPOS_DIALOG_CONFIRM = "repos-dialog-confirm"
+REPOS_DIALOG_CANCEL = "repos-dialog-cancel"
+REPOS_PENDING = "repos-pending"
+REPOS_CHANGED = "repos-changed"

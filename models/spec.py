@@ -167,9 +167,23 @@ class _Validator(TaskChecks):
         if not isinstance(raw, dict):
             self.err("source", N_("must be a mapping with repository and branch"))
             return None
-        self.unknown_keys(raw, ("repository", "branch"), "source")
-        return {"repository": self.text(raw, "repository", "source.repository"),
-                "branch": self.text(raw, "branch", "source.branch", required=False, default="main")}
+        self.unknown_keys(raw, ("repository", "branch", "account"), "source")
+        source = {"repository": self.text(raw, "repository", "source.repository"),
+                  "branch": self.text(raw, "branch", "source.branch", required=False, default="main")}
+        if raw.get("account") not in (None, ""):
+            source["account"] = self.account(raw["account"])
+        return source
+
+    def account(self, raw):
+        """`source.account`: the id of a code repository account (models/forge_accounts.py) whose
+        token checks the repository out. Only its form is checked here; whether the saver owns
+        it is the save's check (forge_accounts.usable_by), as the spec reads no table."""
+        text = str(raw).strip() if isinstance(raw, (int, str)) and not isinstance(raw, bool) else ""
+        if not text.isdigit() or int(text) < 1:
+            self.err("source.account", N_("must be the number of a code repository account (see the Code "
+                                          "repositories page)"))
+            return None
+        return int(text)
 
     def parameters(self, raw):
         if raw in (None, {}):

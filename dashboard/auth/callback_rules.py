@@ -19,7 +19,8 @@ SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "da
              "dashboard.editor.conflict", "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
              "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
              "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit",
-             "dashboard.pages.tokens"}      # a user's own tokens: dashboard.token_intents looks them up by user
+             "dashboard.pages.tokens",      # a user's own tokens: dashboard.token_intents looks them up by user
+             "dashboard.pages.repositories"}  # a user's own repository accounts: looked up by owner
 
 _by_output: dict[str, str | None] = {}
 

@@ -82,7 +82,26 @@ class Millrace:
 
 
 @pytest.fixture(scope="session")
-def millrace(tmp_path_factory):
+def fake_forge():
+    """The fake GitHub and GitLab (tests/fakeforge) for the whole session, started before the
+    dashboard so its public GitHub and GitLab addresses point at them (models/forge_kinds.py)."""
+    from tests.fakeforge.server import FakeForge
+    forge = FakeForge().start()
+    forge.github, forge.gitlab = forge.add("github", "/github"), forge.add("gitlab", "/gitlab")
+    forge.private_gitlab = forge.add("gitlab", "/private/gitlab")
+    saved = {k: os.environ.get(k) for k in ("MILLRACE_GITHUB_URL", "MILLRACE_GITLAB_URL")}
+    os.environ.update(MILLRACE_GITHUB_URL=forge.github.url, MILLRACE_GITLAB_URL=forge.gitlab.url)
+    yield forge
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    forge.stop()
+
+
+@pytest.fixture(scope="session")
+def millrace(tmp_path_factory, fake_forge):
     home = tmp_path_factory.mktemp("millrace-home")
     app = Millrace(home, free_port())
     app.cli("migrate")

@@ -111,13 +111,13 @@ def test_clusters_and_repositories_say_what_the_engine_supports(page):
     page.wait_text(".clusters-local-only", "No Kubernetes cluster is registered")
     assert "local processes on the daemon's machine" in page.text_of("#_pages_content")
     page.click("a.nav-link[href='/repositories']")
-    page.wait_text("#_pages_content", "Plain git URLs (supported now)")
+    page.wait_text("#_pages_content", "Connect a GitHub account")
     assert "GitHub" in page.text_of("#_pages_content") and "GitLab" in page.text_of("#_pages_content")
     # A tab is selected when the page opens, and its panel is not empty (issue 12).
-    assert page.text_of(f"#{ids.REPOS_TABS} .nav-link.active") == "Git URLs"
-    assert "any git URL the daemon can clone" in page.text_of(".tab-pane.active")
-    page.click(f"#{ids.REPOS_TABS} .nav-link:not(.active)")
-    page.wait_text(".tab-pane.active", "not available yet")
+    assert page.text_of(f"#{ids.REPOS_TABS} .nav-link.active") == "GitHub"
+    assert "Authorization callback URL" in page.text_of(".tab-pane.active")
+    page.driver.find_element(By.LINK_TEXT, "Git URLs").click()
+    page.wait_text(".tab-pane.active", "any git URL the daemon can clone")
 
 
 def test_run_from_the_list_shows_the_log_live_then_stop_ends_it(page, daemon):
