@@ -149,3 +149,9 @@ def test_the_tagger_writes_whole_tagged_lines_and_ends_a_last_partial_one(tmp_pa
                               stdout=sink, check=True)
     assert proc.returncode == 0
     assert out.read_bytes() == STDERR_TAG + b"a\n" + STDERR_TAG + b"b\n" + STDERR_TAG + b"c\n"
+
+
+def test_the_log_window_rows_mark_stderr_lines_only():
+    from dashboard.runlog import view
+    assert view.row(1, None, "\x1eboom") == [1, "", [["boom"]], 1]
+    assert view.row(2, None, "fine") == [2, "", [["fine"]]]
