@@ -1,6 +1,6 @@
 /* The run page's log window (dashboard/runlog/panel.py): draws LOG_DATA's rows and scrolls.
 
-   Rows are [number, time, [[text, classes, style], …]], made safe on the server
+   Rows are [number, time, [[text, classes, style], …], stderr?], made safe on the server
    (dashboard/runlog/view.py); text is set with textContent, never as markup, so a log's
    "<script>" is shown, not run. A new window (its key changed) replaces every line; the
    same window with more rows (the live tail) appends only the new ones. Then it scrolls
@@ -26,7 +26,7 @@
 
   function lineNode(row, mark) {
     var line = document.createElement("span");
-    line.className = row[0] === mark ? "log-line log-mark" : "log-line";
+    line.className = (row[0] === mark ? "log-line log-mark" : "log-line") + (row[3] ? " log-err" : "");
     line.dataset.line = row[0];
     var no = document.createElement("a");
     no.className = "log-no";

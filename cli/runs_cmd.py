@@ -91,14 +91,16 @@ def _print_new_lines(run_id, printed: dict, task_filter) -> None:
     A stored chunk at a time, never the whole log; a line with carriage returns is shown in
     its last state (a progress bar's final text), as a terminal would have shown it."""
     out = sys.stdout
+    # On a terminal, stderr lines in red (NO_COLOR respected); to a pipe or file, clean text.
+    red = ("\x1b[31m", "\x1b[0m") if out.isatty() and not os.environ.get("NO_COLOR") else None
     for task in _tasks(run_id, task_filter):
         after = printed.get(task.id, 0)
         if task.log_lines <= after:
             continue
-        for piece in log_store.pieces(task.id, after):
+        for piece in log_store.pieces(task.id, after, streams=red is not None):
             if piece.first == 1:
                 out.write(f"── {log_store.printable(task.stage_run.name)} / {log_store.printable(task.name)}\n")
-            out.write(log_store.stamped(piece, f"{clock(piece.logged_at)} ", last_states=True))
+            out.write(log_store.stamped(piece, f"{clock(piece.logged_at)} ", last_states=True, stderr=red))
             printed[task.id] = piece.first + piece.count - 1
         out.flush()
     out.flush()

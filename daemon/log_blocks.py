@@ -8,28 +8,49 @@ chunks cut at an `rfind` of "\\n", the log cap cut the same way. Only a block th
 line over MAX_LINE_BYTES (found by `has_long_line`, a few `find` calls) or a secret (the
 masker's own check) takes the per-line path. The result is byte for byte what the per-line
 path gives (tests/test_log_shipping.py compares both).
+
+Streams: a line the executor hands over after STDERR_TAG (never in UTF-8) was written
+to stderr; it is stored after STDERR_MARK ("\\x1e"), one `replace` for the block. A task's own
+line that begins with "\\x1e" is stored with "\u241e" (␞) there instead, so a stored line
+that begins with the marker is always a stderr line (models/logs.py reads it).
 """
 from __future__ import annotations
 
-from daemon.executors.base import CONTINUES, MAX_LINE_BYTES
+from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, STDERR_TAG
+from models.logs import STDERR_MARK
 
 CHUNK_BYTES = 256 * 1024      # a stored chunk: about this much text …
 MAX_LINES_PER_CHUNK = 5000    # … and at most this many lines (a reader skips within one chunk line by line)
 _MARKER = CONTINUES.rstrip(b"\n")
+_MARK = STDERR_MARK.encode()
+_OWN_MARK = "\u241e".encode()       # a task's own "\x1e" at a line's start: shown as ␞, never read as the marker
 
 
 def clean(data: bytes) -> bytes:
     """`data` as stored text: every line ends in "\\n" (a last line without one gets it), a
-    CRLF ending is a plain "\\n" (other "\\r" stay), invalid UTF-8 is U+FFFD."""
+    CRLF ending is a plain "\\n" (other "\\r" stay), invalid UTF-8 is U+FFFD, a stderr line
+    begins with STDERR_MARK."""
     body = data if data.endswith(b"\n") else data + b"\n"
     if b"\r" in body:                                # memchr: far faster than looking for "\r\n"
         body = body.replace(b"\r\n", b"\n")          # one "\r" per ending, as "a\r\r\n" → "a\r"
+    if _MARK in body:                                # memchr; rare in a task's output
+        body = _line_starts(body, _MARK, _OWN_MARK)
+    if STDERR_TAG in body:                           # stderr lines
+        body = _line_starts(body, STDERR_TAG, _MARK)
+        if STDERR_TAG in body:                       # landed inside a stdout line written in parts (a
+            body = body.replace(STDERR_TAG, b"\n" + _MARK)    # buffered program): it begins a line of its own
     if not body.isascii():
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
             body = body.decode("utf-8", errors="replace").encode()
     return body
+
+
+def _line_starts(body: bytes, old: bytes, new: bytes) -> bytes:
+    """`body` with `old` replaced by `new` where it begins a line (one C `replace`)."""
+    body = body.replace(b"\n" + old, b"\n" + new)
+    return new + body[len(old):] if body.startswith(old) else body
 
 
 def has_long_line(body: bytes, limit: int = MAX_LINE_BYTES) -> bool:
@@ -48,16 +69,18 @@ def pieces(line: bytes, cut_at) -> list[bytes]:
     """A line (without its "\\n") over the limit as marked pieces, cut where `cut_at(raw,
     limit)` says (no secret across the cut), like the local executor cuts a line it cannot hand
     over whole (a pod's lines come whole; so does a long line ending within one read). A
-    piece the executor made, its body within the limit, stays as it is."""
+    piece the executor made, its body within the limit, stays as it is. Each piece of a
+    stderr line begins with STDERR_MARK (not counted in the limit)."""
+    mark = _MARK if line.startswith(_MARK) else b""
     body = line[:-len(_MARKER)] if line.endswith(_MARKER) else line
-    if len(body) <= MAX_LINE_BYTES:
+    if len(body) - len(mark) <= MAX_LINE_BYTES:
         return [line]
-    out = []
+    out, line = [], line[len(mark):]
     while len(line) > MAX_LINE_BYTES:
         cut = cut_at(line, MAX_LINE_BYTES)
-        out.append(line[:cut] + _MARKER)
+        out.append(mark + line[:cut] + _MARKER)
         line = line[cut:]
-    return out + [line]
+    return out + [mark + line]
 
 
 def split_long_lines(body: bytes, cut_at) -> bytes:

@@ -15,6 +15,12 @@ is stored as one zstd frame in `data` (`compression = 'zstd'`, `content = ''`); 
 line or two, incompressible output) stay plain text in `content`. docs/architecture.md,
 "Log storage", has the measurements. Readers handle both, and rows older than 0007.
 
+Streams: a stored line that begins with STDERR_MARK ("\\x1e") was written to stderr (a
+task's own "\\x1e" there is stored as "␞": daemon/log_blocks.clean). Readers drop the
+marker (one `str.replace` per chunk) unless asked for `streams`: downloads, search and
+every other reader see the task's text only; the log viewer and the CLI ask, and tell
+stderr lines apart with `stream_of`.
+
 Reading is in bounded batches: a query reads at most BATCH_CHUNKS chunk headers, or chunk
 texts adding up to BATCH_BYTES (at least one chunk), and is read to its end before anything
 is yielded. So a slow consumer (`run.py logs --follow` printing to a terminal, a download
@@ -40,6 +46,8 @@ ZSTD_LEVEL = 1               # measured: 3× zlib-1's speed at a better ratio; l
 KEEP_RATIO = 0.9             # compressed only when that saves a tenth or more
 BATCH_CHUNKS = 256           # chunk headers per query
 BATCH_BYTES = 2 * 1024 * 1024  # chunk text per query (at least one chunk)
+
+STDERR_MARK = "\x1e"       # a stored line's first character when the task wrote it to stderr
 
 _local = threading.local()   # zstd contexts are not thread-safe; the dashboard serves from threads
 _pool: ThreadPoolExecutor | None = None     # compresses a big store's chunks in parallel (_encode_all)
@@ -133,10 +141,24 @@ def _start(task_run_id: int, after_line: int) -> int:
     return found or 1
 
 
-def pieces(task_run_id: int, after_line: int = 0, wanted: int | None = None) -> Iterator[Piece]:
+def unmarked(text: str) -> str:
+    """Lines (each ending in "\\n") without their stderr markers: the task's text only."""
+    if STDERR_MARK not in text:                     # most chunks: one scan, no copy
+        return text
+    text = text.replace("\n" + STDERR_MARK, "\n")
+    return text[1:] if text.startswith(STDERR_MARK) else text
+
+
+def stream_of(line: str) -> tuple[bool, str]:
+    """(whether it was written to stderr, its text) of a line read with `streams`."""
+    return (True, line[1:]) if line.startswith(STDERR_MARK) else (False, line)
+
+
+def pieces(task_run_id: int, after_line: int = 0, wanted: int | None = None, streams: bool = False) -> Iterator[Piece]:
     """Yield the lines numbered > after_line, a stored chunk (or the end of one) at a time.
     With `wanted`, a batch stops at the chunk that covers that many lines: a window of a few
-    hundred lines reads one or two chunks, never a 2 MiB batch (constant time per window)."""
+    hundred lines reads one or two chunks, never a 2 MiB batch (constant time per window).
+    With `streams`, a stderr line keeps its STDERR_MARK (`stream_of` tells)."""
     start = _start(task_run_id, after_line)
     while True:
         headers = list(LogChunk.select(LogChunk.first_line, _SIZE, LogChunk.line_count)
@@ -169,17 +191,18 @@ def pieces(task_run_id: int, after_line: int = 0, wanted: int | None = None) -> 
                     if pos == 0 or pos >= len(text):
                         continue
                     text, first, count = text[pos:], after_line + 1, count - skip
-                yield Piece(first, count, at, text)
+                yield Piece(first, count, at, text if streams else unmarked(text))
             i = j
         start = headers[-1][0] + 1
 
 
-def lines_after(task_run_id: int, after_line: int = 0, limit: int | None = None):
-    """Yield (line_number, logged_at, text) for lines numbered > after_line (at most `limit`)."""
+def lines_after(task_run_id: int, after_line: int = 0, limit: int | None = None, streams: bool = False):
+    """Yield (line_number, logged_at, text) for lines numbered > after_line (at most `limit`;
+    `streams`: stderr lines keep their marker)."""
     if limit is not None and limit <= 0:
         return
     sent = 0
-    for piece in pieces(task_run_id, after_line, limit):
+    for piece in pieces(task_run_id, after_line, limit, streams):
         for offset, text in enumerate(piece.text[:-1].split("\n") if piece.text else ()):
             yield piece.first + offset, piece.logged_at, text
             sent += 1
@@ -193,11 +216,11 @@ def tail(task_run_id: int, count: int):
     return list(lines_after(task_run_id, max(0, total - count)))
 
 
-def window(task_run_id: int, first: int, count: int):
+def window(task_run_id: int, first: int, count: int, streams: bool = False):
     """Lines first .. first + count - 1 (those that exist): what the run page shows at once.
     An index seek to the chunk holding `first`, then one or two chunks read: the same
     cost at line 1 as at line 1,000,000."""
-    return list(lines_after(task_run_id, max(0, first - 1), limit=max(0, count)))
+    return list(lines_after(task_run_id, max(0, first - 1), limit=max(0, count), streams=streams))
 
 
 def text(task_run_id: int, timestamps: bool = True) -> str:
@@ -216,9 +239,18 @@ def last_state(line: str) -> str:
     return line[line.rfind("\r") + 1:]
 
 
-def stamped(piece: Piece, stamp: str, last_states: bool = False) -> str:
-    """The piece's lines, each after `stamp` (and shown in its last state, if asked)."""
+def stamped(piece: Piece, stamp: str, last_states: bool = False, stderr: tuple[str, str] | None = None) -> str:
+    """The piece's lines, each after `stamp` (and shown in its last state, if asked). With
+    `stderr` (before, after), read with `streams`: each stderr line's text between the two
+    (a terminal's colour codes), the marker dropped."""
     body = piece.text[:-1]
+    if stderr and STDERR_MARK in body:
+        out = []
+        for line in body.split("\n"):
+            is_err, line = stream_of(line)
+            line = last_state(line) if last_states else line
+            out.append(f"{stamp}{stderr[0]}{line}{stderr[1]}\n" if is_err else f"{stamp}{line}\n")
+        return "".join(out)
     if last_states and "\r" in body:
         return "".join(f"{stamp}{last_state(line)}\n" for line in body.split("\n"))
     return stamp + body.replace("\n", "\n" + stamp) + "\n"

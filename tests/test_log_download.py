@@ -197,3 +197,11 @@ def test_downloads_stream_the_server_memory_does_not_grow_with_the_log(home, ser
     # Loading a log would cost at least its size per download (3 × ~65 MB here); streaming, a
     # few batches of chunks each.
     assert growth < line_bytes / 2, f"the dashboard grew by {growth / 1e6:.1f} MB sending 3 × {size / 1e6:.0f} MB"
+
+
+def test_a_download_has_no_stderr_markers(home, server):
+    run, (task,) = make_run("streams", [("build", ["mixed"])])
+    store(task, ["out line", "\x1eerr line", "\x1e\x1etext that begins with RS"])
+    body = get(server.port, f"/api/tasks/{task.id}/log").body.decode()
+    assert [line.split(" ", 2)[2] for line in body[:-1].split("\n")] == ["out line", "err line",
+                                                                     "\x1etext that begins with RS"]

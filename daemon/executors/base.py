@@ -36,6 +36,11 @@ def cluster_of(name: str) -> str:
 # A line longer than this is handed to the shipper in pieces, each ending in CONTINUES.
 MAX_LINE_BYTES = 64 * 1024
 CONTINUES = b" [millrace: line continues]\n"
+# An output line that begins with these bytes was written to stderr: the local executor's
+# tagger writes them, daemon/log_blocks.clean stores them as STDERR_MARK. Never in UTF-8 text
+# (0xFF, 0xFE are not UTF-8), and three bytes, so even binary output does not begin a line
+# with them by chance (one line in 16 million; the text of such a line is U+FFFD anyway).
+STDERR_TAG = b"\xff\x1e\xfe"
 
 
 @dataclass

@@ -13,10 +13,11 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 from daemon import faults, reasons
-from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, Executor, Launch, Poll, PollState
+from daemon.executors.base import CONTINUES, MAX_LINE_BYTES, STDERR_TAG, Executor, Launch, Poll, PollState
 from models.i18n import N_
 
 # $1 workspace, $2 script file, $3 output file, $4 exit-code file, $5 "exec" (script has #!) or "sh".
@@ -28,10 +29,20 @@ from models.i18n import N_
 # script had already ended. Commands are called by path: the task's PATH is the task's.
 # On a full disk the exit-code file cannot be created: the code then goes into "$4.reserve",
 # a file made before the start whose blocks already exist, marked "disk-full".
+# $6 the Python interpreter, $7 the stderr tagger (stderr_tagger.py), $8 its FIFO: the
+# script's stdout goes to the output file directly, its stderr through the FIFO to the
+# tagger, which appends it to the same file as tagged whole lines (TERM ignored, USR1 blocked
+# until it can take it). Opening a FIFO waits for the other end, so the script starts only
+# once the tagger reads. After the script, USR1 tells the tagger to write what is left and
+# end; the exit code is written after that, so "the wrapper is gone" still means "all output
+# is in the file".
 WRAPPER = r"""(umask 077; : >>"$3")
 cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
 defaults="/usr/bin/env --default-signal=INT,QUIT"
-if [ "$5" = exec ]; then $defaults "$2" >>"$3" 2>&1 </dev/null & else $defaults /bin/sh -e "$2" >>"$3" 2>&1 </dev/null & fi
+/bin/rm -f "$8"; /usr/bin/mkfifo -m 600 "$8" || { echo "millrace: cannot make the stderr pipe $8" >>"$3"; echo 126 >"$4"; exit 126; }
+/usr/bin/env --ignore-signal=TERM --block-signal=USR1 "$6" -I -S "$7" <"$8" >>"$3" 2>/dev/null &
+tagger=$!
+if [ "$5" = exec ]; then $defaults "$2" >>"$3" 2>"$8" </dev/null & else $defaults /bin/sh -e "$2" >>"$3" 2>"$8" </dev/null & fi
 child=$!
 echo "$child" >"$4.pid" 2>/dev/null
 trap : TERM
@@ -39,8 +50,15 @@ while :; do
   wait "$child"; code=$?
   kill -0 "$child" 2>/dev/null || break
 done
+kill -USR1 "$tagger" 2>/dev/null
+while :; do
+  wait "$tagger"
+  kill -0 "$tagger" 2>/dev/null || break
+done
+/bin/rm -f "$8"
 { echo "$code" >"$4.tmp" && /bin/mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
 """
+TAGGER = Path(__file__).with_name("stderr_tagger.py")
 READ_BYTES = 256 * 1024
 RESERVE = b" " * 63 + b"\n"
 
@@ -84,7 +102,8 @@ class LocalExecutor(Executor):
         mode = "exec" if launch.script.startswith("#!") else "sh"
         # output.log is created by the wrapper's first line: once it exists, the script may have run
         proc = subprocess.Popen(["/bin/sh", "-c", WRAPPER, "millrace-task", str(launch.workspace), str(script),
-                                 str(task_dir / "output.log"), str(exit_file), mode],
+                                 str(task_dir / "output.log"), str(exit_file), mode,
+                                 sys.executable, str(TAGGER), str(task_dir / "stderr.fifo")],
                                 env=launch.env, start_new_session=True, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
         self._children[proc.pid] = proc
@@ -166,31 +185,33 @@ class LocalExecutor(Executor):
     def read_output(self, handle: dict, cursor, safe_cut=None) -> tuple[bytes, object]:
         """Whole lines after `cursor` (byte offset in output.log); the partial last line stays
         behind the cursor until its newline comes, or the task ends. A line over MAX_LINE_BYTES
-        comes in pieces, each ending in CONTINUES; the cursor then points inside the line."""
-        offset = cursor or 0
+        comes in pieces, each ending in CONTINUES; the cursor then points inside the line, as
+        [offset, "err"] in a stderr line (`_inside`), so each further piece is tagged too."""
+        offset, inside = (cursor[0], cursor[1]) if isinstance(cursor, list) else (cursor or 0, None)
         final = not self._alive(handle)    # looked at first: once ended, the file holds everything
         path = Path(handle["task_dir"]) / "output.log"
         try:
             if os.stat(path).st_size <= offset:
-                return b"", offset         # nothing new: one stat, no open (most polls of a quiet task)
+                return b"", cursor if inside else offset   # nothing new: one stat, no open (most polls)
             with open(path, "rb") as fh:
                 fh.seek(offset)
                 data = fh.read(READ_BYTES)
         except FileNotFoundError:
             if not Path(handle["task_dir"]).is_dir():
                 raise                      # the task's directory was deleted: the daemon fails the task
-            return b"", offset             # the wrapper has not opened its output yet
+            return b"", cursor if inside else offset       # the wrapper has not opened its output yet
         cut = data.rfind(b"\n") + 1
         if cut:
-            return data[:cut], offset + cut
+            return _inside(data[:cut], inside), offset + cut
         if len(data) >= MAX_LINE_BYTES:    # one line longer than the limit: a piece of it
             cut = safe_cut(data, MAX_LINE_BYTES, final) if safe_cut else MAX_LINE_BYTES
             if cut == 0:
-                return b"", offset         # a secret may be still being written across the cut
-            return data[:cut] + CONTINUES, offset + cut
+                return b"", cursor if inside else offset   # a secret may be still being written across the cut
+            piece = _inside(data[:cut], inside) + CONTINUES
+            return piece, [offset + cut, "err"] if piece.startswith(STDERR_TAG) else offset + cut
         if final:                          # the task's last line, without its newline
-            return data, offset + len(data)
-        return b"", offset                 # a line still being written
+            return _inside(data, inside), offset + len(data)
+        return b"", cursor if inside else offset           # a line still being written
 
     def read_outputs_file(self, handle: dict) -> str:
         try:
@@ -272,12 +293,19 @@ class LocalExecutor(Executor):
         self._signal_group(handle, signal.SIGKILL)   # leftovers: background children, TERM-ignoring scripts
         # Read by now, and they may hold what the task printed or wrote: values, its own reason.
         task_dir = Path(handle["task_dir"])
-        for leftover in (handle.get("env_file"), task_dir / "reason", task_dir / "output.log"):
+        for leftover in (handle.get("env_file"), task_dir / "reason", task_dir / "output.log",
+                         task_dir / "stderr.fifo"):
             if leftover:
                 try:
                     Path(leftover).unlink()
                 except OSError:
                     pass
+
+
+def _inside(data: bytes, stream: str | None) -> bytes:
+    """`data` read from inside a long line of `stream` ("err"; None: a line's start or a
+    stdout line's piece): a stderr line's further pieces get the tag too."""
+    return STDERR_TAG + data if stream == "err" else data
 
 
 def _find_wrapper(script: Path) -> int | None:

@@ -75,7 +75,7 @@ def shown(task_id, first: int | None = None, mark: int | None = None, scroll: st
     if first is None:
         first = max(1, total - PAGE + 1)
     first = max(1, min(first, max(1, total - PAGE + 1)))
-    rows = logs.window(task.id, first, PAGE) if task else []
+    rows = logs.window(task.id, first, PAGE, streams=True) if task else []
     last = rows[-1][0] if rows else first - 1
     live = last >= total
     return {"data": {"key": f"{task_id}:{first}:{mark or ''}:{time.time():.3f}", "rows": logview.rows(rows),
@@ -177,7 +177,7 @@ def _follow(task_id, w: dict, auto: bool):
         return (no_update, window, _title(task_row(task_id))) + (no_update,) * 6
     if head.log_lines - w["last"] > MAX_PER_POLL or head.log_lines - w["first"] + 1 > 2 * PAGE:
         return _all(shown(task_id), auto)
-    rows = list(logs.lines_after(task_id, w["last"]))
+    rows = list(logs.lines_after(task_id, w["last"], streams=True))
     patch = Patch()
     patch["rows"].extend(logview.rows(rows))
     last = rows[-1][0] if rows else w["last"]

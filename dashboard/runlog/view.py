@@ -14,7 +14,7 @@ import re
 
 from dash import html
 
-from models.logs import last_state
+from models.logs import last_state, stream_of
 
 ESCAPE = re.compile(r"\x1b(?:\[([0-9;?]*)([A-Za-z])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # \v, \f, C1 controls (\x85): in the line, never line ends
@@ -119,8 +119,11 @@ def line(number: int, at, text: str, mark: bool = False) -> html.Span:
 
 def row(number: int, at, text: str) -> list:
     """One log line as data for the browser's renderer (assets/logwindow.js): [number, time,
-    [[text, classes, style], …]]. The renderer sets text with textContent, never as markup."""
-    return [number, f"{at:%H:%M:%S}" if at else "", [[t, c, s] if (c or s) else [t] for t, c, s in segments(text)]]
+    [[text, classes, style], …]], and a fourth item 1 for a stderr line (read with `streams`).
+    The renderer sets text with textContent, never as markup."""
+    is_err, text = stream_of(text)
+    out = [number, f"{at:%H:%M:%S}" if at else "", [[t, c, s] if (c or s) else [t] for t, c, s in segments(text)]]
+    return out + [1] if is_err else out
 
 
 def rows(found) -> list[list]:
