@@ -111,3 +111,39 @@ def test_downloads_from_the_run_page_save_under_their_names(page, daemon, millra
     assert run_log.startswith("progress#1 succeeded\n") and "── Build / bar-日本-é (succeeded)" in run_log
     assert task_log in run_log
     assert page.driver.find_element(By.CSS_SELECTOR, "a.run-log-download").get_attribute("href").endswith("/log")
+
+
+STREAMS = """
+name: streams
+stages:
+- name: Build
+  tasks:
+  - name: both
+    type: script
+    image: busybox
+    script: |
+      echo OUT-1
+      echo ERR-1 >&2
+      sleep 0.5
+      echo OUT-2
+"""
+
+
+def test_stderr_lines_are_marked_and_stdout_lines_are_not(page, daemon, millrace):
+    """A line the script wrote to stderr is drawn with the log-err class (a red bar), one from
+    stdout without it (downloads without markers: tests/test_log_streams.py)."""
+    millrace.apply(STREAMS)
+    millrace.cli("run", "streams", "--wait")
+    page.open("/pipelines", ready=page.row("streams"))
+    page.click(f'{page.row("streams")} a[href$="/runs/1"]')
+    page.wait_text(f"#{ids.LOG_LINES}", "OUT-2")
+
+    def marked() -> dict:                # textContent: a row scrolled out of the panel has no visible text
+        rows = page.driver.execute_script("return [...document.querySelectorAll(arguments[0])].map("
+                                          "e => [e.textContent, e.classList.contains('log-err')]);",
+                                          f"#{ids.LOG_LINES} .log-line")
+        return {word: err for text, err in rows for word in ("OUT-1", "ERR-1", "OUT-2") if text.endswith(word)}
+    shown = wait_for(lambda: marked().get("OUT-2") is not None and marked(), message=lambda: f"the streams' lines (shown: {marked()})")
+    assert shown["ERR-1"] is True and shown["OUT-1"] is False and shown["OUT-2"] is False
+    colour = page.driver.execute_script("return getComputedStyle(document.querySelector('.log-err')).boxShadow")
+    assert "224, 82, 82" in colour                                       # the red bar is drawn
