@@ -2,8 +2,9 @@
 
 A fresh data directory gets one run with two tasks: `small` (10 lines) and `flood`
 (1,000,000 lines, stored through models.logs.append in 5,000-line chunks, as the shipper
-stores them). A real `run.py dashboard` process serves it; headless Chromium opens the
-run page on `small`, then each measurement is done inside the page: a click, and a
+stores them). A real `run.py dashboard` process serves it; headless Chromium signs in as
+an administrator through the login page and opens the run page on `small`, then each
+measurement is done inside the page: a click, and a
 MutationObserver that stops the clock when the expected line numbers are in the DOM
 (the window's last line for the tail, its first line for an earlier page). So the time
 is the whole path — the callback's request, the server's read, the response, React's
@@ -26,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.support import admin, sign_in_browser  # noqa: E402
 
 LINES, PAGES = 1_000_000, 10
 GOAL_TAIL_MS, GOAL_PAGE_MS = 1000.0, 500.0
@@ -53,6 +56,7 @@ def fill(home: str) -> dict:
     from models.db import database, utcnow, write_transaction
     from models.tables import Run, StageRun, TaskRun
     home_mod.open_home(home, migrate=True)
+    admin()                                 # the browser signs in as it
     draft = spec.new_pipeline("biglog")
     draft["stages"][1]["tasks"] = [{"name": "flood", "type": "script", "image": "alpine", "script": "true"}]
     p = pipelines.create(draft, "bench")
@@ -124,6 +128,7 @@ def measure() -> dict:
                 except OSError:
                     time.sleep(0.2)
             driver = _chrome()
+            sign_in_browser(driver, url)
             driver.get(f"{url}{made['path']}?task=small")
             for _ in range(300):
                 if driver.find_elements("css selector", "#log-view .log-no"):

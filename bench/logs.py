@@ -10,7 +10,7 @@ dashboard (`run.py daemon`, `run.py dashboard` as subprocesses):
      Python program (bench/log_lines.py), against that program writing to a file. `cat`
      from the page cache copies at memory speed; no task that makes its output does.
      Each store runs --store-repeat times (the fastest counts: the machine is shared).
- (b) download: GET /api/tasks/<id>/log of that log, alone (MB/s, goal ≥ 50) and three at
+ (b) download: GET /api/tasks/<id>/log of that log (an administrator's Bearer token), alone (MB/s, goal ≥ 50) and three at
      once, sampling the dashboard's RSS from /proc (growth over its RSS before the first
      download, goal ≤ 30 MB).
  (c) print: `run.py logs` of a 1,000,000-line log to a file (wall time, goal ≤ 5 s; peak RSS
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.log_formats import formats  # noqa: E402
 from bench.log_lines import build_log_lines, lines_up_to  # noqa: E402
-from bench.support import wait_run  # noqa: E402
+from bench.support import bearer, wait_run  # noqa: E402
 from models import daemon_state, home as home_mod, logs, pipelines, runs  # noqa: E402
 from models.db import database, utcnow, write_transaction  # noqa: E402
 from models.status import is_terminal  # noqa: E402
@@ -146,9 +146,9 @@ def best_store(log_file: Path, script: str, name: str, env: dict, repeat: int) -
     return {**best, "exact": all(t["exact"] for t in tries)}
 
 
-def download(url: str, sink: list | None = None) -> int:
+def download(url: str, sink: list | None = None, headers: dict | None = None) -> int:
     size = 0
-    with urllib.request.urlopen(url, timeout=600) as response:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=600) as response:
         while True:
             block = response.read(1 << 20)
             if not block:
@@ -161,7 +161,7 @@ def download(url: str, sink: list | None = None) -> int:
 
 def downloads(base: str, task_id: int, dashboard_pid: int) -> dict:
     """(b): one download for speed, then three at once; the dashboard's RSS sampled throughout."""
-    url = f"{base}/api/tasks/{task_id}/log"
+    url, auth = f"{base}/api/tasks/{task_id}/log", bearer()
     download(f"{base}/api/health")
     baseline, peak, stop = status_kb(dashboard_pid), [0], threading.Event()
 
@@ -172,11 +172,11 @@ def downloads(base: str, task_id: int, dashboard_pid: int) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     start = time.perf_counter()
-    size = download(url)
+    size = download(url, headers=auth)
     single = time.perf_counter() - start
     single_peak = peak[0]
     sizes: list[int] = []
-    threads = [threading.Thread(target=download, args=(url, sizes)) for _ in range(3)]
+    threads = [threading.Thread(target=download, args=(url, sizes, auth)) for _ in range(3)]
     start = time.perf_counter()
     for t in threads:
         t.start()

@@ -7,7 +7,7 @@
      kind of boundary and spawns the same command.
  (2) Webhook accept latency: 200 signed GitHub push deliveries from 8 threads to the real
      dashboard server (p50/p99; goal p99 ≤ 200 ms). Floor: the same requests to a path
-     that answers 404 on the same server.
+     that does no work on the same server (it answers 401: the door refuses it before routing).
 Last line: RESULT key=value …   Run: python bench/triggers.py
 """
 from __future__ import annotations
@@ -109,7 +109,7 @@ def main():
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):
                 try:
-                    urllib.request.urlopen(base + "/", timeout=1)
+                    urllib.request.urlopen(base + "/api/health", timeout=1)     # open to anyone
                     break
                 except OSError:
                     time.sleep(0.2)
