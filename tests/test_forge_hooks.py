@@ -212,3 +212,25 @@ def test_a_daemon_killed_after_creating_the_hook_leaves_exactly_one(receiver, fo
         again.wait()
     (hook,) = hooks_on(instance)
     assert forge_hooks.ForgeHook.get().forge_hook_id == str(hook["id"])
+
+
+def test_the_pages_show_the_hook_and_a_failed_report(receiver, forge, daemon, served_repo):  # noqa: F811
+    if "dashboard.pages.run_detail" not in sys.modules:     # pages register themselves with an app: make one first
+        from dashboard.app import create_app
+        create_app()
+    from dashboard.pages import run_detail
+    from dashboard.triggers import forge_hook_card
+    instance = forge.github
+    account = account_on(instance)
+    instance.add_repos("octo", ["app"])
+    p = managed("shown", account, instance)
+    registered(daemon, instance)
+    facts = forge_hook_card.facts(p)
+    assert facts["state"] == "registered" and facts["url"].startswith(receiver) and facts["error"] == ""
+    forge.stop()
+    run = runs.enqueue_run(p, "manual", "tester")
+    run_until_done(daemon, run.id)
+    tick_until(daemon, lambda: all(r.attempts for r in commit_statuses.of_run(run)) and commit_statuses.of_run(run),
+               message="both reports tried")
+    shown = str(run_detail.status_reports(run_detail.snapshot(Run.get_by_id(run.id))))
+    assert "not reported" in shown and "could not be reached" in shown and "trying again" in shown
