@@ -5,7 +5,8 @@ into rows, then, per row:
 - registering: list the repository's hooks and adopt one already pointing at the row's
   receiver URL (a daemon killed after the forge made it, before its id was stored: fault
   point `forge_hook.after_create`), else create it; then `registered`;
-- registered (when `check_all`, or its last check is older than CHECK_SECONDS): list the
+- registered (when `check_all`, or its last check is older than CHECK_SECONDS, 60 s unless
+  $MILLRACE_FORGE_HOOK_CHECK_SECONDS says otherwise): list the
   hooks; gone from the forge (deleted there by hand) → `missing`, with the reason, until
   someone presses Repair (models.forge_hooks.request_repair) — it is reported, not hidden;
 - removing: delete every hook with the receiver URL (404 is fine), then the row.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 
 from daemon import faults, reasons
 from models import forge_accounts, forge_client, forge_hooks, forge_kinds
@@ -26,7 +28,8 @@ from models.forge_repo_api import hook_body, hook_url, list_all, repo_root
 from models.i18n import N_
 
 log = logging.getLogger("millrace.forge_hooks")
-CHECK_SECONDS = 60.0
+# how often a registered hook is looked for on the forge (an operator may ask for more often)
+CHECK_SECONDS = float(os.environ.get("MILLRACE_FORGE_HOOK_CHECK_SECONDS", "60"))
 
 
 def reconcile(now: dt.datetime, check_all: bool = False) -> None:

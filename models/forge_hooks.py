@@ -139,15 +139,15 @@ def is_managed(pipeline: Pipeline) -> bool:
 
 
 def request_repair(pipeline: Pipeline, actor: str) -> ForgeHook:
-    """"Repair": the reconciler checks the hook on the forge at its next pass and makes it
-    again if it is missing. ValueError when the pipeline has no hook to repair."""
+    """"Repair": at its next pass the reconciler looks for the hook on the forge, keeps it when it
+    is there and makes it again when it is not. ValueError when the pipeline has no hook to repair."""
     row = for_pipeline(pipeline)
     if row is None or row.state == REMOVING:
         raise ValueError(N_("'{name}' has no webhook managed by Millrace to repair (it needs a code source "
                             "with an account and a webhook event)", name=pipeline.name))
-    with write_transaction():
-        ForgeHook.update(state=REGISTERING if row.state == MISSING else row.state, last_checked_at=None,
-                         updated_at=utcnow()).where(ForgeHook.id == row.id).execute()
+    with write_transaction():      # registering finds a hook still there by its URL, so nothing is doubled
+        ForgeHook.update(state=REGISTERING, last_checked_at=None, updated_at=utcnow()) \
+            .where(ForgeHook.id == row.id).execute()
         audit.record(actor, "repair_webhook", pipeline, repository=row.repository)
     wake_daemon()
     return ForgeHook.get_by_id(row.id)
