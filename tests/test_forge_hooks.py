@@ -19,6 +19,7 @@ from daemon import forge_hooks as reconciler
 from dashboard.hooks import hooks_blueprint
 from models import account_settings, commit_statuses, forge_accounts, forge_hooks, pipelines, runs, triggers
 from models.db import utcnow
+from models.errors import InUse
 from models.tables import Run
 from tests import webhook_payloads as wp
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
@@ -98,6 +99,21 @@ def test_one_hook_for_two_pipelines_and_a_signed_push_runs_each_once(receiver, f
         triggers.save_webhook(p, "tester", push=False, merge=False, tag=False)
     tick_until(daemon, lambda: not hooks_on(instance) and not forge_hooks.ForgeHook.select().exists(),
                message="the hook to be deleted")
+
+
+def test_an_account_is_not_deregistered_before_its_hook_is_removed(receiver, forge, daemon):  # noqa: F811
+    instance = forge.github
+    account = account_on(instance)
+    instance.add_repos("octo", ["app"])
+    p = managed("p", account, instance)
+    registered(daemon, instance)
+    daemon.forge_upkeep.join()              # no pass still running: the next starts with the next tick
+    pipelines.delete(p, "tester")
+    with pytest.raises(InUse, match="webhook on 127.0.0.1/github/octo/app to remove"):
+        forge_accounts.deregister(account.id, "tester")
+    tick_until(daemon, lambda: not forge_hooks.ForgeHook.select().exists(), message="the hook removed")
+    assert not hooks_on(instance)
+    forge_accounts.deregister(account.id, "tester")
 
 
 def test_a_wrong_signature_is_refused_and_starts_nothing(receiver, forge, daemon):  # noqa: F811
