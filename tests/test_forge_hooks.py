@@ -141,6 +141,7 @@ def test_a_hook_deleted_on_the_forge_is_detected_shown_and_repaired(receiver, fo
     (hook,) = hooks_on(instance)
     assert hook["url"] == row.receiver_url and hook["merge_requests_events"] and hook["tag_push_events"]
     instance.store.hooks["octo/app"].clear()            # a user deletes it on the forge
+    daemon.forge_upkeep.join()                          # no pass of the daemon's own runs beside this one
     reconciler.reconcile(utcnow(), check_all=True)
     row = forge_hooks.for_pipeline(p)
     assert row.state == forge_hooks.MISSING and "no longer on GitLab" in row.last_error
@@ -250,3 +251,18 @@ def test_the_pages_show_the_hook_and_a_failed_report(receiver, forge, daemon, se
                message="both reports tried")
     shown = str(run_detail.status_reports(run_detail.snapshot(Run.get_by_id(run.id))))
     assert "not reported" in shown and "could not be reached" in shown and "trying again" in shown
+
+
+def test_a_changed_base_url_moves_the_hook(receiver, forge, daemon):  # noqa: F811
+    instance = forge.github
+    account = account_on(instance)
+    instance.add_repos("octo", ["app"])
+    managed("p", account, instance)
+    registered(daemon, instance)
+    account_settings.set_value("base_url", "https://ci.example.com", "tester")
+    daemon.forge_upkeep.join()
+    reconciler.reconcile(utcnow(), check_all=True)
+    (hook,) = hooks_on(instance)
+    row = forge_hooks.ForgeHook.get()
+    assert hook["config"]["url"] == f"https://ci.example.com/hooks/repository/{row.id}"
+    assert (row.state, row.forge_hook_id) == (forge_hooks.REGISTERED, str(hook["id"]))
