@@ -90,6 +90,11 @@ def snapshot(run: Run) -> dict:
     }
 
 
+def settled(s: dict) -> bool:
+    """Nothing left to change on the page: the run ended and its commit statuses are sent or given up."""
+    return s["status"] not in ACTIVE and all(c["sent"] or c["given_up"] for c in s["statuses"])
+
+
 def status_reports(s: dict):
     """The commit statuses reported to the forge (daemon/commit_status.py), failures said."""
     shown = []
@@ -225,7 +230,7 @@ def layout(pipeline_id=None, number=None, task=None, **_params):
         ]),
         dbc.Card([dbc.CardHeader(_("Task timeline")), dbc.CardBody(dcc.Graph(
             id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
-        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE),
+        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=settled(s)),
     ])
 
 
@@ -242,7 +247,7 @@ def refresh(_tick, _done, selected, auto, run_id, shown):
     if [s, follow] == shown:
         return (no_update,) * 7
     return (header(s), task_list(s, follow), graph_elements(run, s, follow), gantt(s), [s, follow],
-            s["status"] not in ACTIVE and all(c["sent"] or c["given_up"] for c in s["statuses"]), follow if follow != selected else no_update)
+            settled(s), follow if follow != selected else no_update)
 
 
 @callback(Output(ids.LOG_TASK, "data"), Output(ids.LOG_AUTO, "data"),
