@@ -164,28 +164,32 @@ def wp_gitlab_push(instance):
 def served_repo(repo, forge, monkeypatch):  # noqa: F811
     """The fake forge's clone URL of octo/app is the real bare repository (git's insteadOf,
     given to the checkout's git through the environment the daemon passes on)."""
-    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
-    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{repo.url}.insteadOf")
-    monkeypatch.setenv("GIT_CONFIG_VALUE_0", f"{forge.github.url}/octo/app.git")
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
+    for n, instance in enumerate((forge.github, forge.private_gitlab)):
+        monkeypatch.setenv(f"GIT_CONFIG_KEY_{n}", f"url.{repo.url}.insteadOf")
+        monkeypatch.setenv(f"GIT_CONFIG_VALUE_{n}", f"{instance.url}/octo/app.git")
     return repo
 
 
-@pytest.mark.parametrize("script,final", [("true", "success"), ("exit 3", "failure")])
-def test_a_run_reports_pending_then_its_end_to_the_commit(receiver, forge, daemon, served_repo, script,  # noqa: F811
-                                                          final):
-    instance = forge.github
+@pytest.mark.parametrize("which,script,final", [("github", "true", "success"), ("github", "exit 3", "failure"),
+                                                ("private_gitlab", "true", "success"),
+                                                ("private_gitlab", "exit 3", "failed")])
+def test_a_run_reports_pending_then_its_end_to_the_commit(receiver, forge, daemon, served_repo, which,  # noqa: F811
+                                                          script, final):
+    instance = getattr(forge, which)
     account = account_on(instance)
     instance.add_repos("octo", ["app"])
     p = managed("statuses", account, instance, script=script)
     run = runs.enqueue_run(p, "manual", "tester")
     done = run_until_done(daemon, run.id)
-    assert done.status == ("succeeded" if final == "success" else "failed")
+    assert done.status == ("succeeded" if script == "true" else "failed")
     sha = done.commit_sha
     tick_until(daemon, lambda: len(instance.store.statuses.get(sha, [])) == 2, message="two statuses")
     posted = instance.store.statuses[sha]
-    assert [s["state"] for s in posted] == ["pending", final]
+    state, context = ("state", "context") if which == "github" else ("status", "name")
+    assert [s[state] for s in posted] == ["pending", final]
     assert {s["target_url"] for s in posted} == {f"{receiver}/pipelines/{p.id}/runs/{done.number}"}
-    assert {s["context"] for s in posted} == {"millrace/statuses"}
+    assert {s[context] for s in posted} == {"millrace/statuses"}
     for _ in range(5):
         daemon.tick()
     assert len(instance.store.statuses[sha]) == 2          # exactly once each
