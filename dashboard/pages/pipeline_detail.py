@@ -72,7 +72,8 @@ def snapshot(p: Pipeline, page: int = 1) -> dict:
             "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
             "saved": _("{time} by {user}", time=time_text(version.created_at), user=version.created_by), "owner": p.owner,
             "triggers": trigger_summaries([p.id])[p.id], "records": records, "page": page, "pages": pages,
-            "forge_hook": forge_hook_card.facts(p), "may_repair": may("repair_webhook", p), **trigger_records.facts(p, now)}
+            "forge_hook": forge_hook_card.facts(p), "may_repair": may("repair_webhook", p),
+            **trigger_records.facts(p, now)}
 
 
 def header(s: dict):
