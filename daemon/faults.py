@@ -17,6 +17,7 @@ POINTS = (
     "task.before_record",         # the executor returned a handle, the task row does not hold it yet
     "ship.before_commit",         # a batch of a task's output and its cursor are written, not committed
     "ship.after_store",           # a batch of a task's output and its cursor are committed, the next is not
+    "forge_hook.after_create",    # the forge made the webhook, its id is not stored yet
 )
 _passed: dict[str, int] = {}
 

@@ -15,6 +15,7 @@ from daemon.executors.base import LOCAL
 from daemon.executors.kubernetes.options import KubeOptions
 from daemon.executors.local import LocalExecutor
 from daemon.executors.registry import Executors
+from daemon.forge_upkeep import ForgeUpkeep
 from daemon.reaper import Reaper
 from daemon.run_advance import RunAdvancer
 from daemon.slots import SlotCounter
@@ -39,8 +40,10 @@ def make_executors(**kube_options) -> Executors:
 
 
 class Daemon:
-    def __init__(self, executors=None, upkeep=None):
+    def __init__(self, executors=None, upkeep=None, forge_upkeep=None):
         self.executors = executors or make_executors()
+        # managed webhooks and commit statuses (a thread of its own: a forge that is down stalls nothing)
+        self.forge_upkeep = forge_upkeep or ForgeUpkeep()
         # cluster health (checked in a thread of its own: a silent cluster never stalls a tick), sweeping
         self.upkeep = upkeep or Upkeep(self.executors, Sweeper(self.executors), background=True)
         self.stopping = False          # set by SIGTERM: stop claiming, leave tasks running
@@ -96,7 +99,12 @@ class Daemon:
             if not disk.is_disk_full(exc):
                 raise
             self._write_error(exc)
+        nudged = self.nudged              # _triggers clears it
         self._triggers(now)
+        try:
+            self.forge_upkeep.tick(now, nudged)
+        except Exception:                 # a forge's trouble never stops the daemon
+            log.exception("forge upkeep failed")
         self.reaper.tick()
         try:
             self.upkeep.tick(now)
@@ -168,6 +176,7 @@ class Daemon:
         join = getattr(self.upkeep, "join", None)
         if join is not None:
             join(timeout=1.0)             # a health check in flight may record its answer first
+        self.forge_upkeep.join(timeout=1.0)
         close = getattr(self.executors, "close", None)
         if close is not None:
             close()                       # end the clusters' watch threads

@@ -13,15 +13,16 @@ from __future__ import annotations
 from dashboard.auth.current import actor, principal, require
 from dashboard.components import status_word
 from dashboard.placement import DEFAULT_CLUSTER, cluster_options, placement_choices
-from models import daemon_state, permissions, pipelines, runs, task_types
+from models import daemon_state, forge_hooks, permissions, pipelines, runs, task_types
 from models.i18n import _
 from models.spec import minutes_value
 from models.tables import Pipeline, Run
 
-IMMEDIATE = {"activate", "deactivate"}
+IMMEDIATE = {"activate", "deactivate", "repair_webhook"}
 # the matrix's action (models/permissions) each intent needs, on its pipeline
 NEEDS = {"rerun": "run", "stop": "run", "run": "run", "delete": "activate", "copy": "copy", "settings": "edit", "edit": "edit",
-         "restore": "edit", "activate": "activate", "deactivate": "activate"}
+         "restore": "edit", "activate": "activate", "deactivate": "activate",
+         "repair_webhook": "edit"}
 
 
 def may(action: str, pipeline: Pipeline) -> bool:
@@ -171,6 +172,10 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
                      name=p.name), None
         return _("Restored version {old} of '{name}' as version {version}.", old=pending["restore"], name=p.name,
                  version=version.version_number), None
+    if action == "repair_webhook":
+        forge_hooks.request_repair(p, who)
+        return _("The daemon checks the webhook of '{name}' on the forge now and registers it again if it is "
+                 "missing.", name=p.name), None
     if action in IMMEDIATE:
         pipelines.set_active(p, action == "activate", who)
         if action == "activate":

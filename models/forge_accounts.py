@@ -240,6 +240,12 @@ def deregister(account_id, owner: str, *, actor: str | None = None) -> ForgeAcco
         if used:
             raise InUse(N_("account {account} is used by {count} pipeline(s): {names}; change their code source "
                            "or delete them first", account=row.name, count=len(used), names=", ".join(used)))
+        from models.forge_hooks import ForgeHook      # late: forge_hooks reads pipelines through triggers
+        hooked = [h.repository for h in ForgeHook.select().where(ForgeHook.account_id == row.id)]
+        if hooked:      # removed on the forge through this account's token first, or it would stay there
+            raise InUse(N_("account {account} still has Millrace's webhook on {repositories} to remove; the daemon "
+                           "does it within seconds, then try again", account=row.name,
+                           repositories=", ".join(hooked)))
         audit.record(actor or owner, "delete", row, forge=row.forge, base_url=row.base_url)
         row.delete_instance()
     return row

@@ -136,6 +136,9 @@ def _error_words(response) -> str:
     return f"HTTP {response.status_code}: {str(words)[:200]}" if words else f"HTTP {response.status_code}"
 
 
+error_words = _error_words      # for the other modules that read a forge's refusal (models/forge_repo_api.py)
+
+
 def _http_error(account, response):
     return N_("{forge} answered {error}", forge=forge_kinds.LABELS[account.forge], error=_error_words(response))
 

@@ -41,7 +41,8 @@ def concrete(rule) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
 
 
-OPEN = {("POST", "/hooks/<provider>"), ("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"),
+OPEN = {("POST", "/hooks/<provider>"), ("POST", "/hooks/repository/<int:hook_id>"),   # signed by the forge
+        ("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"),
         ("GET", "/lang/<code>")}          # sets a cookie, goes back to a path of this site
 
 

@@ -21,7 +21,7 @@ from dashboard.components import (ALL_ACTIONS, action_button, ago_text, cause_wo
                                   span_seconds, status_badge, time_text)
 from dashboard.queries import trigger_summaries
 from dashboard.timeline import bar, runs_figure
-from dashboard.triggers import panel as triggers_panel, records as trigger_records
+from dashboard.triggers import forge_hook_card, panel as triggers_panel, records as trigger_records
 from dashboard.auth.current import visible
 from dashboard.intents import may
 from models import pipelines, runs
@@ -72,6 +72,7 @@ def snapshot(p: Pipeline, page: int = 1) -> dict:
             "source": spec.get("source"), "timeout": spec["timeout_minutes"], "version": version.version_number,
             "saved": _("{time} by {user}", time=time_text(version.created_at), user=version.created_by), "owner": p.owner,
             "triggers": trigger_summaries([p.id])[p.id], "records": records, "page": page, "pages": pages,
+            "forge_hook": forge_hook_card.facts(p), "may_repair": may("repair_webhook", p),
             **trigger_records.facts(p, now)}
 
 
@@ -112,6 +113,7 @@ def info_cards(s: dict):
                 md=6),
         dbc.Col(trigger_records.fires_card(s), md=6),
         dbc.Col(trigger_records.deliveries_card(s), md=6),
+        dbc.Col(forge_hook_card.hook_card(s, s["may_repair"]), md=6),
     ])
 
 

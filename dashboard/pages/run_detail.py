@@ -24,7 +24,7 @@ from dashboard.runlog import panel as logpanel
 from dashboard.runlog import search as logsearch
 from dashboard.timeline import bar, tasks_figure
 from dashboard.auth.current import visible
-from models import pipelines
+from models import commit_statuses, pipelines
 from models.db import utcnow
 from models import i18n
 from models.i18n import _
@@ -85,7 +85,31 @@ def snapshot(run: Run) -> dict:
                    "position": t.position, "name": t.name, "status": t.status, "reason": i18n.shown(t.reason, t.reason_message),
                    "start": _iso(t.started_at), "end": _iso(t.finished_at), "lines": t.log_lines,
                    "duration": duration_text(span_seconds(t.started_at, t.finished_at, now))} for t in tasks],
+        "statuses": [{"state": c.state, "context": c.context, "sent": bool(c.reported_at), "given_up": bool(c.gave_up_at),
+                      "attempts": c.attempts, "error": c.shown_error} for c in commit_statuses.of_run(run)],
     }
+
+
+def settled(s: dict) -> bool:
+    """Nothing left to change on the page: the run ended and its commit statuses are sent or given up."""
+    return s["status"] not in ACTIVE and all(c["sent"] or c["given_up"] for c in s["statuses"])
+
+
+def status_reports(s: dict):
+    """The commit statuses reported to the forge (daemon/commit_status.py), failures said."""
+    shown = []
+    for c in s["statuses"]:
+        if c["sent"]:
+            text = _("{state}: reported as {context}", state=c["state"], context=c["context"])
+        elif c["error"]:
+            text = _("{state}: not reported ({error}; {attempts} attempt(s){more})", state=c["state"],
+                     error=c["error"], attempts=c["attempts"],
+                     more=_(", given up") if c["given_up"] else _(", trying again"))
+        else:
+            text = _("{state}: waiting for the daemon", state=c["state"])
+        shown.append(html.Div(text, className="commit-status" + ("" if c["sent"] else " text-danger" if c["error"]
+                                                                 else " text-muted")))
+    return field(_("Commit status"), shown, className="commit-statuses") if shown else None
 
 
 def default_task(s: dict) -> int | None:
@@ -111,6 +135,8 @@ def header(s: dict):
              field(_("Started"), s["started"], title=s.get("ago") or None), field(_("Queued"), s["queued"])]
     if s["waiting"]:
         facts.append(field(_("Waiting for resources"), s["waiting"]))
+    if s["statuses"]:
+        facts.append(status_reports(s))
     if s["detail"]:
         facts.append(field(_("Detail"), html.Pre(s["detail"], className="mb-0 small")))
     return html.Div([
@@ -204,7 +230,7 @@ def layout(pipeline_id=None, number=None, task=None, **_params):
         ]),
         dbc.Card([dbc.CardHeader(_("Task timeline")), dbc.CardBody(dcc.Graph(
             id=ids.RUN_GANTT, figure=gantt(s), config={"displayModeBar": False}))], className="mb-3"),
-        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=s["status"] not in ACTIVE),
+        dcc.Interval(id=ids.RUN_POLL, interval=POLL_MS, disabled=settled(s)),
     ])
 
 
@@ -221,7 +247,7 @@ def refresh(_tick, _done, selected, auto, run_id, shown):
     if [s, follow] == shown:
         return (no_update,) * 7
     return (header(s), task_list(s, follow), graph_elements(run, s, follow), gantt(s), [s, follow],
-            s["status"] not in ACTIVE, follow if follow != selected else no_update)
+            settled(s), follow if follow != selected else no_update)
 
 
 @callback(Output(ids.LOG_TASK, "data"), Output(ids.LOG_AUTO, "data"),

@@ -21,7 +21,7 @@ from dashboard.triggers import form
 from dashboard.triggers.choices import concurrency_options, event_options, misfire_options, rule_help
 from dashboard.triggers.records import inactive_text
 from dashboard.wiring import Callbacks
-from models import account_settings, pipelines
+from models import account_settings, forge_hooks, pipelines
 from models.i18n import _
 
 wiring = Callbacks()
@@ -67,9 +67,14 @@ def dialog() -> html.Div:
     ])
 
 
-def urls_block(base_url: str):
+def urls_block(base_url: str, managed: bool = False):
     urls = form.hook_urls(base_url)
-    return html.Div([
+    note = [dbc.Alert(_("This pipeline's repository is reached through a code repository account: Millrace "
+                        "registers one webhook for the repository itself when an event is ticked, and removes it "
+                        "when no pipeline needs it (see “Webhook on the forge”). The URLs and secret below are "
+                        "only for a webhook added by hand."), color="info", className="py-2 managed-hook-note")] \
+        if managed else []
+    return html.Div([*note,
         html.Div([_("GitHub payload URL: "), html.Code(urls["github"], className="hook-url-github"),
                   _(" (content type application/json; the secret goes in “Secret”)")]),
         html.Div([_("GitLab URL: "), html.Code(urls["gitlab"], className="hook-url-gitlab"),
@@ -105,7 +110,8 @@ def open_dialog(hash_, clicks, pipeline_id):
     p = pipelines.get(int(pipeline_id))
     v = form.load(p)
     inactive = None if p.is_active else dbc.Alert(inactive_text(p.name), color="warning", className="py-2")
-    return (True, _("Trigger rules of {name}", name=p.name), p.id, inactive, v["events"], urls_block(account_settings.public_url()),
+    return (True, _("Trigger rules of {name}", name=p.name), p.id, inactive, v["events"],
+            urls_block(account_settings.public_url(), forge_hooks.is_managed(p)),
             secret_block(None, v["has_webhook"]), v["rule"], v["timezone"],
             _("server's zone: {zone}", zone=form.server_zone_name()),
             v["misfire"], v["deadline"], v["concurrency"], not v["has_timer"], None, "")

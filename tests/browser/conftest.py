@@ -123,6 +123,8 @@ def millrace(tmp_path_factory, fake_forge):
 
 @pytest.fixture(scope="session")
 def daemon(millrace):
+    # the managed webhooks' check on the forge every 2 s, not every minute (test_webhook_on_forge.py)
+    os.environ.setdefault("MILLRACE_FORGE_HOOK_CHECK_SECONDS", "2")
     proc = millrace.start("daemon", log_name="daemon.log")
 
     def alive():
