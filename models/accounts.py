@@ -8,6 +8,7 @@ change is audited with who made it.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets as random
@@ -28,8 +29,14 @@ INITIAL_PASSWORD_FILE = "initial-admin-password"
 FIRST_ADMIN = "admin"
 
 _hasher = PasswordHasher()
-# Verified when the username is unknown, so a wrong name costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so a wrong name costs the same time as a wrong
+    password. Made on the first such sign-in, not at import: hashing takes 64 MiB and most of a
+    second, which every CLI command and the daemon (they import this module) would pay."""
+    return _hasher.hash("not a password of anyone")
 
 
 def password_problem(password: str, username: str = ""):
@@ -74,7 +81,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with this username and password, else None (never says which was wrong)."""
     user = User.get_or_none(User.username == (username or "").strip())
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.is_active:
