@@ -13,7 +13,7 @@ import pytest
 
 from models import forge_accounts, logs, pipelines, runs
 from models.forge_accounts import State
-from models.tables import TaskRun
+from models.tables import Run, TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task
 from tests.fakeforge.accounts import connected_account
 from tests.fakeforge.fixture import forge  # noqa: F401  (pytest fixture)
@@ -143,3 +143,37 @@ def test_a_pods_checkout_takes_the_token_from_its_secret_never_the_pod_spec(home
     assert "hello from the private repository" in text and token not in text
     assert remote.authorised >= 1
     assert all(token not in p.read_text() for p in (tmp_path / "kubelet").rglob(".git/config"))
+
+
+def test_on_a_cluster_the_daemon_puts_the_token_in_the_secret_only(home, forge, git_remote, fake_kube,  # noqa: F811
+                                                                    tmp_path):
+    """The whole path: the daemon's local checkout, then a pod whose init container checks out
+    with the token the daemon fetched at its start; every pod spec the fake API received is
+    free of it, and the log and data directory too."""
+    import json
+
+    from tests.fakekube.kubelet import run_pod
+    from tests.fakekube.millrace import make_daemon, pod_of, register
+    from tests.conftest import tick_until
+    register(fake_kube)
+    account = connected_account(forge.github)
+    remote = git_remote(forge.github)
+    token = forge.github.live_tokens()[-1].access_token
+    spec = pipeline_spec("on-cluster", source={"repository": remote.url("team/app"), "branch": "main",
+                                               "account": account.id},
+                         stages=[{"name": "S", "tasks": [script_task("show", "cat README.md", image="busybox")]}])
+    daemon = make_daemon()
+    try:
+        run = runs.enqueue_run(pipelines.create(spec, "tester"), "manual", "tester")
+        pod = tick_until(daemon, lambda: pod_of(run.id, "show"), message="the task's pod")
+        assert run_pod(fake_kube, pod, tmp_path / "kubelet") == 0
+        done = tick_until(daemon, lambda: (r := Run.get_by_id(run.id)).finished_at and r, message="the end")
+    finally:
+        daemon.shutdown()
+    show = TaskRun.get(TaskRun.run == run.id, TaskRun.name == "show")
+    assert done.status == "succeeded", (done.reason, logs.text(show.id))
+    assert "hello from the private repository" in logs.text(show.id) and token not in logs.text(show.id)
+    pods_ever = [json.dumps(obj) for _, _, key, obj in fake_kube.store.history if key == "pods"]
+    assert pods_ever and not any(token in text for text in pods_ever)
+    assert remote.authorised >= 4          # the daemon's checkout, then the pod's
+    assert token.encode() not in bytes_under(home)
