@@ -41,11 +41,19 @@ def _all(part: str) -> dict:
 
 def account_options(forge: str, current) -> list[tuple[str, str]]:
     rows = [a for a in forge_accounts.visible(actor()) if a.forge == forge]
-    out = [(str(a.id), a.name + ("" if a.state == forge_accounts.State.CONNECTED else f" ({a.state})")) for a in rows]
+    out = [(str(a.id), _account_label(a)) for a in rows]
     if current not in (None, "") and str(current) not in {v for v, _t in out}:
         out.append((str(current), _("account #{id} (not yours)", id=current)))
     return out or [("", _("no {forge} account: connect one on the Code repositories page (/repositories)",
                          forge=forge_kinds.LABELS[forge]))]
+
+
+def _account_label(account) -> str:
+    if account.state == forge_accounts.State.CONNECTED:
+        return account.name
+    if account.state == forge_accounts.State.NEEDS_REAUTHORISATION:
+        return _("{account} (needs re-authorisation)", account=account.name)
+    return _("{account} (not authorised yet)", account=account.name)
 
 
 def forge_of(account_id) -> str:
