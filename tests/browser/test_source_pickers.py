@@ -1,7 +1,8 @@
 """The code source pickers in headless Chromium against a real dashboard and the fake forge
 (issue 15, part B): connect a GitHub account, open the editor on a pipeline with a plain
 git URL, choose GitHub, the account, page through and search its 5,000 repositories, pick
-one and a branch, save → the definition names the clone URL, the branch and the account.
+one and a branch, save → the definition names the clone URL, the branch and the account;
+the grant revoked on the forge → the picker names the Code repositories page.
 Per-page picker latency (from the action to the options shown) is printed, not asserted."""
 from __future__ import annotations
 
@@ -61,14 +62,14 @@ def test_pick_account_repository_and_branch_then_save(chrome, millrace, fake_for
     url = f"{github.url}/{LOGIN}/service-"
     account = str(via_models(millrace, "next(a.id for a in __import__('models.forge_accounts').forge_accounts"
                                        f".visible('tester') if a.login == {LOGIN!r})"))
-    Select(ed.el(eid.pick("forge"))).select_by_value("github")
-    wait_for(lambda: account in [o.get_attribute("value") for o in
-                                 Select(ed.el(eid.field("source.account"))).options], message="the account offered")
 
     def choose_account():
+        Select(ed.el(eid.pick("forge"))).select_by_value("github")
+        wait_for(lambda: account in [o.get_attribute("value") for o in
+                                     Select(ed.el(eid.field("source.account"))).options], message="the account offered")
         if ed.el(eid.field("source.account")).get_attribute("value") != account:    # another account came first
             Select(ed.el(eid.field("source.account"))).select_by_value(account)
-    timed("first page", choose_account, lambda: f"{url}0000.git" in options(ed, "repo"), ed)
+    timed("forge and account chosen → first page", choose_account, lambda: f"{url}0000.git" in options(ed, "repo"), ed)
     timed("next page", lambda: ed.el(eid.pick("next")).click(), lambda: f"{url}0050.git" in options(ed, "repo"))
     timed("previous page", lambda: ed.el(eid.pick("prev")).click(), lambda: f"{url}0000.git" in options(ed, "repo"))
 
@@ -89,4 +90,17 @@ def test_pick_account_repository_and_branch_then_save(chrome, millrace, fake_for
     wait_for(lambda: stored(millrace, "picked-source")[1] == 2, message="version 2")
     assert stored(millrace, "picked-source")[2]["source"] == {
         "repository": f"{url}4321.git", "branch": "develop", "account": int(account)}
+    # The account's grant revoked on the forge (this user's tokens only: the forge is the session's):
+    # the picker says so, naming the page that fixes it.
+    with github.store.lock:
+        for token in github.store.tokens:
+            if token.user.login == LOGIN:
+                token.revoked = True
+    ed = Editor(chrome, f"{millrace.url}/pipelines/{pipeline_id}/edit")        # saving left the editor
+    ed.click_node("source")
+    wait_for(lambda: Select(ed.el(eid.pick("forge"))).first_selected_option.get_attribute("value") == "github",
+             message="the stored account's forge shown")
+    ed.el(eid.pick("refresh")).click()
+    wait_for(lambda: "Code repositories page" in ed.el(eid.pick("note")).text, message="the forge's refusal shown")
+    assert "needs re-authorisation" in ed.el(eid.pick("note")).text
     millrace.cli("delete", "picked-source", "--yes")
