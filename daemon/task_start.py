@@ -2,7 +2,8 @@
 hand it to the executor, record the handle.
 
 A task that cannot be built (undefined variable at run time, a task type this
-installation cannot run, an unreadable secret) fails with that message in its log.
+installation cannot run, an unreadable secret, a code source account needing
+re-authorisation) fails with that message in its log.
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import json
 import os
 import time
 
-from daemon import disk, faults, reasons, run_layout, shipping, tasks
-from daemon.executors.base import Launch
+from daemon import disk, faults, git_credentials, reasons, run_layout, shipping, tasks
+from daemon.executors.base import KUBERNETES, Launch, kind_of
 from daemon.tasks import TaskPlan, TaskUnavailable
 from models import i18n, runs
 from models.db import write_transaction
@@ -51,14 +52,15 @@ class TaskStarter:
         values = run_layout.variables(run, spec)
         try:
             plan = self._plan(run, spec, task, executor_name, values)
-        except (TaskUnavailable, UndefinedVariable, SecretError) as exc:
+            credential = self._pod_credential(spec, executor_name, plan)
+        except (TaskUnavailable, UndefinedVariable, SecretError, git_credentials.CredentialUnavailable) as exc:
             slots.release()
             reason = reasons.masked(masker, reasons.of_exception(exc))   # it may quote a substituted value
             shipping.note(task, i18n.english(reason), now)      # the log is text: English
             runs.set_status(task, Status.FAILED, reason, started_at=now, now=now)
             return
         executor = self.executors[executor_name]
-        launch = self._launch(run, spec, task, plan, values)
+        launch = self._launch(run, spec, task, plan, values, credential)
         task_dir = launch.task_dir
         masker.add(plan.secret_values)
         for line in plan.notes:
@@ -84,7 +86,7 @@ class TaskStarter:
                             started_at=now, executor=executor_name, handle_json=json.dumps(handle), now=now)
 
     @staticmethod
-    def _launch(run, spec, task, plan, values) -> Launch:
+    def _launch(run, spec, task, plan, values, credential) -> Launch:
         task_dir = run_layout.task_dir(task)
         task_env = {k: str(v) for k, v in values.items()}
         task_env.update(plan.env)
@@ -92,7 +94,7 @@ class TaskStarter:
                          "MILLRACE_REASON_FILE": str(task_dir / "reason")})
         env = dict(os.environ, **task_env)     # like a CI agent: the machine's environment, then the task's
         source = spec.get("source") and {**spec["source"], "repository": values["MILLRACE_REPOSITORY"],
-                                         "commit": run.commit_sha}
+                                         "commit": run.commit_sha, "credential": credential}
         return Launch(
             task_run_id=task.id, run_id=run.id, run_number=run.number, pipeline_name=run.pipeline.name,
             task_name=task.name, task_type=task.task_type, script=plan.script, env=env,
@@ -117,6 +119,17 @@ class TaskStarter:
             runs.set_status(task, Status.RUNNING, "", started_at=task.started_at or now, executor="local",
                             handle_json=json.dumps(handle), now=now)
         return True
+
+    @staticmethod
+    def _pod_credential(spec, executor_name, plan) -> dict:
+        """A pod checks the code out itself (its init container): with an account, it needs the
+        token, fetched now (refreshed if need be) and masked like the task's secrets."""
+        if kind_of(executor_name) != KUBERNETES or not spec.get("source"):
+            return {}
+        credential = git_credentials.for_source(spec["source"])
+        if credential:
+            plan.secret_values.append(credential["MILLRACE_GIT_TOKEN"])
+        return credential
 
     def _plan(self, run, spec, task, executor_name, values) -> TaskPlan:
         return tasks.plan(spec, task.stage_run.position, task.position, values, run.commit_sha, executor_name)

@@ -95,7 +95,7 @@ def fetch_user(account: ForgeAccount, access_token: str) -> tuple[str, str]:
     """(login, forge user id) of the token's user: GitHub's `login`, GitLab's `username`."""
     response = _call(account, "GET", "/user", access_token)
     if response.status_code != 200:
-        raise ForgeError(_http_error(account, response))
+        raise ForgeError(http_error(account, response))
     body = response.json()
     login = body.get("login") if account.forge == forge_kinds.GITHUB else body.get("username")
     if not login:
@@ -139,7 +139,7 @@ def _error_words(response) -> str:
 error_words = _error_words      # for the other modules that read a forge's refusal (models/forge_repo_api.py)
 
 
-def _http_error(account, response):
+def http_error(account, response):
     return N_("{forge} answered {error}", forge=forge_kinds.LABELS[account.forge], error=_error_words(response))
 
 
@@ -161,7 +161,7 @@ def revoke(account: ForgeAccount) -> None:
                                            auth=(account.client_id, account.client_secret),
                                            json={"access_token": token}, timeout=TIMEOUT_SECONDS)
             if response.status_code not in (200, 204):
-                raise ForgeError(_http_error(account, response))
+                raise ForgeError(http_error(account, response))
             if account.forge == forge_kinds.GITHUB:
                 break            # the grant covers every token of the application for this user
     except requests.RequestException as exc:

@@ -10,4 +10,5 @@ from models.i18n import N_
 
 CLUSTERS_PAGE = N_("the Clusters page (/clusters)")      # register a cluster, make one the default
 SETTINGS_PAGE = N_("the Settings page (/settings)")      # container registries, the chart repository
-PAGES = (CLUSTERS_PAGE, SETTINGS_PAGE)
+REPOSITORIES_PAGE = N_("the Code repositories page (/repositories)")   # connect or re-authorise an account
+PAGES = (CLUSTERS_PAGE, SETTINGS_PAGE, REPOSITORIES_PAGE)

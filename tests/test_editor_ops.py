@@ -200,14 +200,15 @@ def test_a_task_form_has_exactly_the_fields_of_its_type(kind):
     assert {p.removeprefix("stages[0].tasks[0].") for p in paths} == {"name", "type", *required, *optional}
 
 
-def test_forms_for_stage_source_and_pipeline_and_their_buttons():
+def test_forms_for_stage_source_and_pipeline_and_their_buttons(home):     # the source form lists the user's accounts
     spec = sample()
     assert ids_in(forms.panel(spec, "stage-1", []), eid.FIELD) == ["stages[1].name", "stages[1].mode"]
     stage_ops, task_ops = (ids_in(bar, eid.OP) for bar in controls.toolbars())
     assert stage_ops == ["add-stage-after", "add-task", "copy-stage", "stage-left", "stage-right", "delete-stage"]
     assert task_ops == ["copy-task", "task-up", "task-down", "delete-task"]
     assert ids_in(forms.panel(spec, "source", []), eid.OP) == ["add-source"]
-    assert ids_in(forms.panel(ops.add_source(spec), "source", []), eid.FIELD) == ["source.repository", "source.branch"]
+    assert ids_in(forms.panel(ops.add_source(spec), "source", []), eid.FIELD) == [
+        "source.account", "source.repository", "source.branch"]
     pipeline_fields = ["description", "timeout_minutes", "parameters", "cluster", "scheduling_timeout_minutes"]
     assert ids_in(forms.panel(spec, None, []), eid.FIELD) == pipeline_fields
     assert ids_in(forms.panel(spec, "task-7-7", []), eid.FIELD) == pipeline_fields

@@ -15,6 +15,11 @@ talks to the server runs under coreutils `timeout` with what is left of that bud
 git's own low-speed limit (less than LOW_SPEED_LIMIT_BYTES a second for
 LOW_SPEED_TIME_SECONDS) ends an HTTP transfer that has stalled sooner. Reasons name the
 repository with any credentials removed from its URL.
+
+A code source that names an account (`source.account`) is fetched with the account's token
+(daemon/git_credentials.py: GIT_ASKPASS, a script written to the task directory
+that reads the token from the environment; the token is one of the task's secret values,
+so the log masks it).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import re
 
 from daemon.executors.base import LOCAL
 from daemon.tasks import Context, TaskPlan, TaskType
+from daemon import git_credentials
 from models import daemon_state, task_types
 from models.variables import substitute
 
@@ -53,6 +59,11 @@ fail_if_slow() {
     exit 1
   fi
 }
+if [ -n "${MILLRACE_GIT_TOKEN:-}" ]; then
+  # The account's token: git asks this fixed script (git_credentials.ASKPASS), which reads it from the environment.
+  export GIT_ASKPASS="$MILLRACE_TASK_DIR/askpass.sh"
+  (umask 077 && printf '%s' "$MILLRACE_ASKPASS_SCRIPT" >"$GIT_ASKPASS") && chmod 700 "$GIT_ASKPASS" || exit 1
+fi
 echo "Checking out branch $branch of $shown (time limit $MILLRACE_CHECKOUT_TIMEOUT_TEXT)"
 heads=$(git_in_time ls-remote --exit-code --heads "$repo" "refs/heads/$branch" 2>"$MILLRACE_TASK_DIR/ls-remote.err")
 rc=$?
@@ -126,7 +137,12 @@ def duration_text(seconds: float) -> str:
 
 def on_this_machine(ctx: Context) -> TaskPlan:
     script, env = launch_parts(ctx.pipeline, ctx.values, ctx.commit)
-    return TaskPlan(script=script, env=env)
+    credential = git_credentials.for_source(ctx.pipeline.get("source"))
+    if not credential:
+        return TaskPlan(script=script, env=env)
+    env.update(credential, MILLRACE_ASKPASS_SCRIPT=git_credentials.ASKPASS, **git_credentials.NO_CREDENTIAL_STORE)
+    return TaskPlan(script=script, env=env, secret_values=[credential["MILLRACE_GIT_TOKEN"]],
+                    notes=[f"using the token of code repository account #{ctx.pipeline['source']['account']}"])
 
 
 TYPE = TaskType(task_types.CHECKOUT, plans={LOCAL: on_this_machine})

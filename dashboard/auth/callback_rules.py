@@ -16,7 +16,9 @@ RULES = {"dashboard.pages.settings": "admin", "dashboard.pages.users": "admin",
 # functions of RULES modules that only read (the lists, filtered to what the user may see)
 READ_ONLY = {("dashboard.pages.clusters", "refresh"), ("dashboard.pages.releases", "refresh")}
 SIGNED_IN = {"dash.dash", "dashboard.actions", "dashboard.editor.callbacks", "dashboard.editor.chart_picker",
-             "dashboard.editor.conflict", "dashboard.editor.save", "dashboard.layout", "dashboard.pages.pipeline_detail",
+             "dashboard.editor.conflict", "dashboard.editor.save",
+             "dashboard.editor.source_picker",   # only the signed-in user's own accounts (forge_accounts.visible)
+             "dashboard.layout", "dashboard.pages.pipeline_detail",
              "dashboard.pages.pipelines", "dashboard.pages.run_detail", "dashboard.runlog.panel",
              "dashboard.runlog.search", "dashboard.triggers.panel", "dashboard.versions", "dashboard.pages.archived", "dashboard.pages.audit",
              "dashboard.pages.tokens",      # a user's own tokens: dashboard.token_intents looks them up by user

@@ -1,6 +1,6 @@
 """The editor's side panel: one form per selected node, built from the definition.
 
-Code source (repository, branch), stage (name, serial/parallel), task (name, type, then
+Code source (where the code is: the pickers of source_picker, then repository and branch), stage (name, serial/parallel), task (name, type, then
 exactly the fields models.spec.TASK_TYPES gives that type, and environment rows with a
 "secret" switch), or, with nothing selected, the pipeline's own settings
 (pipeline_form). A task's fields, their labels, hints and order are read from
@@ -15,7 +15,7 @@ import json
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.editor import chart_picker, ids as eid, pickers
+from dashboard.editor import chart_picker, ids as eid, pickers, source_picker
 from dashboard.editor.controls import op_button, select_field, text_field
 from dashboard.editor.pipeline_form import pipeline_form
 from dashboard.editor.values import BLANK_CHOICE
@@ -35,9 +35,10 @@ def source_form(spec, errors):
         return [html.H5(_("Code source")),
                 html.P(_("No code source: tasks start in an empty workspace."), className="text-muted"),
                 op_button(_("+ Add code source"), "add-source", "primary")]
-    return [html.H5(_("Code source")),
+    return [html.H5(_("Code source")), *source_picker.controls(source, errors),
             text_field(_("Repository URL"), "source.repository", source.get("repository"), errors, required=True,
-                       placeholder=str(REPOSITORY_HINT), help_text=_("A git URL or a local path.")),
+                       placeholder=str(REPOSITORY_HINT),
+                       help_text=_("A git URL or a local path; picking a repository above fills it in.")),
             text_field(_("Branch"), "source.branch", source.get("branch"), errors, placeholder="main"),
             op_button(_("Remove code source"), "delete-source", "danger")]
 

@@ -44,6 +44,7 @@ FEEDBACK = "editor-feedback"    # the message under a FIELD
 TOGGLE = "editor-toggle"        # switches (secret)
 OP = "editor-op"
 CHART_VERSIONS = "editor-chart-versions"   # {"type", "task": the task's path}: the version field's suggestion list
+SOURCE_PICK = "editor-source-pick"         # {"type", "part"}: the code source pickers (editor/source_picker.py)
 CHART_NOTE = "editor-chart-note"           # {"type", "task"}: under the version field, why the repository was not read
 
 TAB_CANVAS, TAB_YAML = "canvas", "yaml"
@@ -70,3 +71,9 @@ def dom_id(component_id) -> str:
     if isinstance(component_id, str):
         return component_id
     return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
+def pick(part, of="source") -> dict:
+    """A code source picker control (`of` is always "source": callbacks match it with ALL, so
+    they are valid while the source form is not shown)."""
+    return {"type": SOURCE_PICK, "part": part, "of": of}

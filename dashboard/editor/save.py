@@ -21,7 +21,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
-from dashboard.editor import conflict, ids as eid, pickers
+from dashboard.editor import conflict, ids as eid, pickers, source_picker
 from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
 from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
@@ -102,7 +102,8 @@ def save(_save, _run, _overwrite, state, meta, rev, tab, text, refused, chosen_p
         canonical = validate(state["present"])
     except SpecError:
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
-    if undeployable := pickers.deploy_problems(canonical):     # on the cluster field, naming the Clusters page
+    if undeployable := (pickers.deploy_problems(canonical)      # on the cluster field, naming the Clusters page
+                        + source_picker.account_problems(canonical, meta.get("pipeline_id"))):   # another's account
         state = {**state, "save_errors": {"for": state["present"], "errors": undeployable}}
         return state, (rev or 0) + 1, no_update, no_update, no_update, no_update, *closed
     # "Overwrite" saves based on the newer version the dialog showed; a save, on the one opened.

@@ -15,6 +15,7 @@ from dashboard.placement import DEFAULT_CLUSTER
 from models.spec import minutes_value
 
 MINUTES = ("timeout_minutes", "scheduling_timeout_minutes")     # whole numbers, blank: none / the default
+ACCOUNT = "source.account"      # the code source's account select (editor/source_picker.py)
 BLANK_CHOICE = DEFAULT_CLUSTER      # a picker's "blank" choice (a dbc.Select keeps "" for its placeholder)
 _TASK_TYPE_PATH = re.compile(r"^stages\[(\d+)\]\.tasks\[(\d+)\]\.type$")
 
@@ -41,6 +42,9 @@ def from_widget(path: str, raw):
         return ""
     if path in MINUTES:
         return minutes_value(raw)
+    if path == ACCOUNT:      # an account id; blank: none (a plain git URL)
+        text = "" if raw is None else str(raw).strip()
+        return int(text) if text.isdigit() else (text or None)
     if _is_mapping(path):
         lines = [line for line in str(raw or "").splitlines() if line.strip()]
         return {k.strip(): v.strip() for k, _, v in (line.partition("=") for line in lines)}
@@ -59,7 +63,10 @@ def apply_form(spec: dict, pairs) -> tuple[dict, list[str]]:
         if new == old or (old is MISSING and new in ("", None, {})):
             continue
         m = _TASK_TYPE_PATH.match(path)
-        updated = set_task_type(spec, int(m.group(1)), int(m.group(2)), new) if m else set_field(spec, path, new)
+        if new is None and path == ACCOUNT:          # back to a plain git URL: no account key at all
+            updated = {**spec, "source": {k: v for k, v in spec["source"].items() if k != "account"}}
+        else:
+            updated = set_task_type(spec, int(m.group(1)), int(m.group(2)), new) if m else set_field(spec, path, new)
         if updated != spec:
             spec = updated
             changed.append(path)

@@ -18,7 +18,7 @@ from dash import dcc, html
 
 from dashboard import graph
 from dashboard.components import error_alert
-from dashboard.editor import callbacks, chart_picker, conflict, forms, ids as eid, pickers, save
+from dashboard.editor import callbacks, chart_picker, conflict, forms, ids as eid, pickers, save, source_picker
 from dashboard.editor.controls import toolbars
 from dashboard.editor.history import history_new
 from dashboard.editor.ops import new_spec
@@ -36,6 +36,7 @@ callbacks.wiring.register()     # canvas, forms, problems
 save.wiring.register()          # the YAML tab and saving
 conflict.wiring.register()      # a save refused: reload, differences, overwrite
 chart_picker.wiring.register()  # a deploy chart task's versions follow its chart name
+source_picker.wiring.register()  # the code source's forge, account, repository and branch pickers
 
 
 def _editor(spec: dict, pipeline_id=None, stored=(), title=None, version=None, project=None):

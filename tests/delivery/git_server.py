@@ -78,10 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class GitServer:
+    handler_class = _Handler          # a subclass may require credentials (tests/fakeforge/git_http.py)
+
     def __init__(self, root: Path):
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        handler = type("Handler", (_Handler,), {"root": root})
+        handler = type("Handler", (self.handler_class,), {"root": root, "git_server": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

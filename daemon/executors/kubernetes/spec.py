@@ -3,13 +3,16 @@
 The Secret holds the fixed wrapper, the fixed checkout script and the task's script
 as files (mounted read-only on tmpfs, so a script with a secret substituted into it
 never lands in a ConfigMap or on a node's disk) plus the secret environment values,
-which reach the container through `secretKeyRef`: no value appears in the pod spec.
+which reach the container through `secretKeyRef`: no value appears in the pod spec. A code
+source with an account adds its token (`source.token`, the init container's
+MILLRACE_GIT_TOKEN) and the fixed GIT_ASKPASS script that reads it (git_credentials.ASKPASS).
 The wrapper prints a trailer with $MILLRACE_ENV and the reason file after the task.
 Where the pod mounts what (WORKSPACE, TASK_DIR, OUT_DIR) is daemon.kube.names'.
 """
 from __future__ import annotations
 
 from daemon.executors.base import Launch
+from daemon import git_credentials
 from daemon.kube.names import OUT_DIR, TASK_DIR, WORKSPACE
 
 MAIN, INIT = "main", "checkout"
@@ -42,8 +45,10 @@ printf '%s\n' "::millrace-end $MILLRACE_POD_UID::"
 exit "$code"
 '''
 
-# $1 the workspace. Repository URL (maybe with credentials), commit and branch come as environment.
+# $1 the workspace, $2 the task files directory. Repository URL (maybe with credentials), commit and
+# branch come as environment; with an account, its token too (git asks $2/askpass.sh for it).
 CHECKOUT = r"""set -eu
+[ -z "${MILLRACE_GIT_TOKEN:-}" ] || export GIT_ASKPASS="$2/askpass.sh"
 cd "$1"
 git init -q .
 git remote add origin "$MILLRACE_REPOSITORY"
@@ -78,12 +83,26 @@ def secret(launch: Launch, name: str, labels: dict, env: dict) -> dict:
     data.update({f"env.{k}": v for k, v in env.items() if _is_secret(v, launch.secret_values)})
     if launch.source:
         data["source.repository"] = launch.source.get("repository", "")
+        if credential := launch.source.get("credential"):
+            data["source.token"] = credential["MILLRACE_GIT_TOKEN"]
+            data["askpass.sh"] = git_credentials.ASKPASS
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": name, "labels": labels}, "stringData": data}
 
 
 def _from_secret(var: str, name: str, key: str) -> dict:
     return {"name": var, "valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
+
+
+def _credential_env(credential: dict | None, name: str) -> list[dict]:
+    """The init container's git credential: the token by secretKeyRef (never a value in the
+    spec), the fixed askpass script from the task's Secret volume, no credential store."""
+    if not credential:
+        return []
+    plain = {"MILLRACE_GIT_USERNAME": credential["MILLRACE_GIT_USERNAME"], "GIT_TERMINAL_PROMPT": "0",
+             **git_credentials.NO_CREDENTIAL_STORE}
+    return [_from_secret("MILLRACE_GIT_TOKEN", name, "source.token"),
+            *({"name": k, "value": v} for k, v in plain.items())]
 
 
 def pod(launch: Launch, name: str, labels: dict, env: dict, *, image: str, git_image: str,
@@ -105,11 +124,14 @@ def pod(launch: Launch, name: str, labels: dict, env: dict, *, image: str, git_i
                             {"key": k, "path": k} for k in ("run.sh", "checkout.sh", "script")]}}]}
     if launch.source:
         spec["initContainers"] = [{
-            "name": INIT, "image": git_image, "command": ["/bin/sh", f"{TASK_DIR}/checkout.sh", WORKSPACE],
+            "name": INIT, "image": git_image, "command": ["/bin/sh", f"{TASK_DIR}/checkout.sh", WORKSPACE, TASK_DIR],
             "env": [_from_secret("MILLRACE_REPOSITORY", name, "source.repository"),
                     {"name": "MILLRACE_COMMIT", "value": launch.source.get("commit") or ""},
-                    {"name": "MILLRACE_BRANCH", "value": launch.source.get("branch") or ""}],
+                    {"name": "MILLRACE_BRANCH", "value": launch.source.get("branch") or ""},
+                    *_credential_env(launch.source.get("credential"), name)],
             "volumeMounts": mounts}]
+        if launch.source.get("credential"):
+            spec["volumes"][-1]["secret"]["items"].append({"key": "askpass.sh", "path": "askpass.sh"})
     annotations = {"millrace.dev/pipeline-name": launch.pipeline_name, "millrace.dev/task-name": launch.task_name,
                    "millrace.dev/run-number": str(launch.run_number)}
     return {"apiVersion": "v1", "kind": "Pod",
