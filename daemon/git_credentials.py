@@ -35,8 +35,13 @@ case "$1" in
 esac
 '''
 
-# Environment that empties git's credential helpers (git ≥ 2.31 reads GIT_CONFIG_COUNT).
-NO_CREDENTIAL_STORE = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "credential.helper", "GIT_CONFIG_VALUE_0": ""}
+def no_credential_store(inherited) -> dict:
+    """Environment that empties git's credential helpers (git ≥ 2.31 reads GIT_CONFIG_COUNT),
+    added after the GIT_CONFIG_* entries the task inherits (`inherited`: the daemon's environment
+    for a local task, none for a pod), so those keep working (an `insteadOf`, a proxy)."""
+    count = inherited.get("GIT_CONFIG_COUNT", "0")
+    n = int(count) if count.isdigit() else 0
+    return {"GIT_CONFIG_COUNT": str(n + 1), f"GIT_CONFIG_KEY_{n}": "credential.helper", f"GIT_CONFIG_VALUE_{n}": ""}
 
 
 class CredentialUnavailable(RuntimeError):

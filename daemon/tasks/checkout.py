@@ -23,6 +23,7 @@ so the log masks it).
 """
 from __future__ import annotations
 
+import os
 import re
 
 from daemon.executors.base import LOCAL
@@ -140,7 +141,7 @@ def on_this_machine(ctx: Context) -> TaskPlan:
     credential = git_credentials.for_source(ctx.pipeline.get("source"))
     if not credential:
         return TaskPlan(script=script, env=env)
-    env.update(credential, MILLRACE_ASKPASS_SCRIPT=git_credentials.ASKPASS, **git_credentials.NO_CREDENTIAL_STORE)
+    env.update(credential, MILLRACE_ASKPASS_SCRIPT=git_credentials.ASKPASS, **git_credentials.no_credential_store(os.environ))
     return TaskPlan(script=script, env=env, secret_values=[credential["MILLRACE_GIT_TOKEN"]],
                     notes=[f"using the token of code repository account #{ctx.pipeline['source']['account']}"])
 

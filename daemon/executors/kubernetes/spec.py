@@ -100,7 +100,7 @@ def _credential_env(credential: dict | None, name: str) -> list[dict]:
     if not credential:
         return []
     plain = {"MILLRACE_GIT_USERNAME": credential["MILLRACE_GIT_USERNAME"], "GIT_TERMINAL_PROMPT": "0",
-             **git_credentials.NO_CREDENTIAL_STORE}
+             **git_credentials.no_credential_store({})}
     return [_from_secret("MILLRACE_GIT_TOKEN", name, "source.token"),
             *({"name": k, "value": v} for k, v in plain.items())]
 
