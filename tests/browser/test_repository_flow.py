@@ -106,8 +106,8 @@ def toggle_push_rule(page, pipeline_id, name):
     page.wait_text(f"#{ids.TRIG_TITLE}", f"Trigger rules of {name}")
     page.click(f"#{ids.TRIG_EVENTS} input[value='push']")
     page.click(f"#{ids.TRIG_SAVE}")
-    wait_for(lambda: page.all(f".modal.show #{ids.TRIG_SECRET_VALUE}") or not page.all(f".modal.show #{ids.TRIG_SAVE}"),
-             message="the rules saved")
+    wait_for(lambda: page.all(f".modal.show #{ids.TRIG_SECRET_VALUE}")
+             or not page.all(f".modal.show #{ids.TRIG_SAVE}"), message="the rules saved")
     if page.all(f".modal.show #{ids.TRIG_SAVE}"):       # a new webhook's secret is shown: close the dialog
         close_dialog(page)
 
