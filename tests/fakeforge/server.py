@@ -11,7 +11,7 @@ Each instance is a Flask app with its own store (tests.fakeforge.store): the OAu
 (tests.fakeforge.oauth), its API subset (github.py under /api/v3, gitlab.py under /api/v4),
 and the controls a test needs: register an OAuth application, sign a forge user in for the
 consent page, add repositories, expire or revoke tokens, and read the hooks and statuses
-the product made.
+the product made, and the git remote its clone URLs relay to (`git_remote`, tests.fakeforge.git_http).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
-from tests.fakeforge import github, gitlab, oauth
+from tests.fakeforge import git_http, github, gitlab, oauth
 from tests.fakeforge.store import App, Repo, Store
 
 LIFETIMES = {"github": 0, "gitlab": 7200}     # GitHub OAuth app tokens never expire; GitLab's last 2 h
@@ -36,10 +36,12 @@ class Instance:
         self.token_lifetime = LIFETIMES[kind]
         self.token_requests: list[dict] = []        # every form posted to the token endpoint
         self.hook_secrets: dict[int, str] = {}      # hook id -> the secret it was created with
+        self.git_remote = None                      # a git_http.TokenGitServer its clone URLs relay to
         self.app = Flask(f"fakeforge-{kind}{self.prefix.replace('/', '-')}")
         self.app.config["SECRET_KEY"] = "fakeforge"
         oauth.install(self.app, self)
         self.app.register_blueprint((github if kind == "github" else gitlab).blueprint(self))
+        self.app.register_blueprint(git_http.clone_routes(self))
 
     @property
     def url(self) -> str:
