@@ -24,7 +24,6 @@ from models.tables import Run
 from tests import webhook_payloads as wp
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
 from tests.fakeforge.fixture import forge  # noqa: F401
-from tests.fakeforge.git_http import TokenGitServer
 from tests.test_fakeforge import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,20 +161,14 @@ def wp_gitlab_push(instance):
 
 
 @pytest.fixture
-def served_repo(tmp_path, forge):  # noqa: F811
-    """The fake forges' clone URL of octo/app answers git: each instance relays to its own
-    token-checking git remote (tests/fakeforge/git_http.py), as the checkout with the account
-    expects. (A URL rewrite through GIT_CONFIG_* would not reach git: the checkout sets those
-    variables itself to empty the credential helpers.)"""
-    remotes = []
-    for instance in (forge.github, forge.private_gitlab):
-        remote = TokenGitServer(tmp_path / f"git-{instance.kind}{len(remotes)}", instance)
-        remote.publish("octo/app", {"README.md": "app\n"}, branch="main")
-        instance.git_remote = remote
-        remotes.append(remote)
-    yield remotes
-    for remote in remotes:
-        remote.stop()
+def served_repo(repo, forge, monkeypatch):  # noqa: F811
+    """The fake forge's clone URL of octo/app is the real bare repository (git's insteadOf,
+    given to the checkout's git through the environment the daemon passes on)."""
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
+    for n, instance in enumerate((forge.github, forge.private_gitlab)):
+        monkeypatch.setenv(f"GIT_CONFIG_KEY_{n}", f"url.{repo.url}.insteadOf")
+        monkeypatch.setenv(f"GIT_CONFIG_VALUE_{n}", f"{instance.url}/octo/app.git")
+    return repo
 
 
 @pytest.mark.parametrize("which,script,final", [("github", "true", "success"), ("github", "exit 3", "failure"),
