@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -295,3 +296,25 @@ def _no_process_outlives_the_suite(tmp_path_factory):
     left = stop_processes_under(tmp_path_factory.getbasetemp())
     if left:
         pytest.fail("processes outlived the test suite (killed now): " + "; ".join(left), pytrace=False)
+
+
+@pytest.fixture
+def daemon_proc(home, tmp_path):
+    """Start real `run.py daemon` processes on the test's home; each one's stderr goes to a file."""
+    started = []
+
+    def start(fault: str | None = None, after: int = 0):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MILLRACE_FAULT")}
+        if fault:
+            env.update(MILLRACE_FAULT=fault, MILLRACE_FAULT_AFTER=str(after))
+        err = open(tmp_path / f"daemon-{len(started)}.log", "wb")
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent.parent / "run.py"), "--home", str(home), "daemon"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+        proc.log_path = Path(err.name)
+        started.append(proc)
+        return proc
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()

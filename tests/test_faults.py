@@ -10,8 +10,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,29 +19,6 @@ from models.status import is_terminal
 from models.tables import Run, StageRun, TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def daemon_proc(home, tmp_path):
-    """Start real `run.py daemon` processes on the test's home; each one's stderr goes to a file."""
-    started = []
-
-    def start(fault: str | None = None, after: int = 0):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MILLRACE_FAULT")}
-        if fault:
-            env.update(MILLRACE_FAULT=fault, MILLRACE_FAULT_AFTER=str(after))
-        err = open(tmp_path / f"daemon-{len(started)}.log", "wb")
-        proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--home", str(home), "daemon"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=err)
-        proc.log_path = Path(err.name)
-        started.append(proc)
-        return proc
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def ended(run_id):

@@ -1,12 +1,10 @@
 """stdout and stderr told apart in a local task's stored log (the stderr tagger, the stored
 marker, the readers that keep or drop it), with real processes, SQLite and daemons."""
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from daemon import log_blocks
 from daemon.executors import stderr_tagger
@@ -16,7 +14,6 @@ from models.status import is_terminal
 from models.tables import Run, TaskRun
 from tests.conftest import pipeline_spec, run_until_done, script_task, tick_until, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 # The script waits until its stderr line is in the file before it writes on: the order is
 # then the one written (a stderr line lands when the tagger has read it, a moment later).
 SEEN = 'seen() { until grep -q "$1" "$MILLRACE_TASK_DIR/output.log"; do sleep 0.01; done; }\n'
@@ -91,25 +88,6 @@ def test_the_stderr_of_a_script_stopped_in_its_term_trap_is_kept(home, daemon, t
     done = run_until_done(daemon, run.id)
     assert done.status == "stopped"
     assert (True, "cleaning up") in streams(task_row(done.id, "polite").id), "the tagger outlived the TERM"
-
-
-@pytest.fixture
-def daemon_proc(home, tmp_path):
-    started = []
-
-    def start(fault=None, after=0):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MILLRACE_FAULT")}
-        if fault:
-            env.update(MILLRACE_FAULT=fault, MILLRACE_FAULT_AFTER=str(after))
-        proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--home", str(home), "daemon"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(proc)
-        return proc
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def test_a_daemon_killed_while_a_task_writes_stderr_stores_both_streams_exactly_once(home, daemon_proc):
