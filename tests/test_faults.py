@@ -212,7 +212,9 @@ def test_a_run_directory_deleted_mid_run_fails_the_task_and_stops_its_process(ho
     run = runs.enqueue_run(p, "manual", "tester")
     tick_until(daemon, lambda: task_row(run.id, "loop").status == "running")
     pid = json.loads(task_row(run.id, "loop").handle_json)["pid"]
-    shutil.rmtree(home / "runs" / str(run.id))
+    gone = home / "runs" / str(run.id)
+    # as `rm -rf` by hand: the running task may create a file between rmtree's listing and its rmdir
+    wait_for(lambda: shutil.rmtree(gone, ignore_errors=True) or not gone.exists(), message="the run directory gone")
     done = run_until_done(daemon, run.id)
     task = task_row(run.id, "loop")
     assert done.status == "failed" and task.status == "failed"

@@ -3,7 +3,6 @@ marker, the readers that keep or drop it), with real processes, SQLite and daemo
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 
 from daemon import log_blocks
