@@ -44,6 +44,12 @@ class Millrace:
         self.home, self.port = home, port
         self.url = f"http://127.0.0.1:{port}"
         self.procs: list[subprocess.Popen] = []
+        # what this product's processes get on top of the test process's environment; kept
+        # here, not in os.environ, so nothing leaks into the later tests of the same session
+        self.env: dict[str, str] = {}
+
+    def environment(self) -> dict:
+        return {**os.environ, **self.env}
 
     token = ""          # an admin-scoped personal access token of TESTER, for plain HTTP requests
 
@@ -52,7 +58,8 @@ class Millrace:
 
     def cli(self, *args, stdin: str | None = None) -> str:
         done = subprocess.run([sys.executable, str(RUN_PY), "--home", str(self.home), "--as", "tester", *args],
-                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=600)
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=600,
+                              env=self.environment())
         if done.returncode != 0:
             raise AssertionError(f"run.py {' '.join(args)} failed: {done.stderr}")
         return done.stdout
@@ -63,7 +70,8 @@ class Millrace:
     def start(self, *args, log_name: str) -> subprocess.Popen:
         log = open(self.home / log_name, "wb")
         proc = subprocess.Popen([sys.executable, str(RUN_PY), "--home", str(self.home), *args], cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=self.environment())
         self.procs.append(proc)
         return proc
 
@@ -84,19 +92,13 @@ class Millrace:
 @pytest.fixture(scope="session")
 def fake_forge():
     """The fake GitHub and GitLab (tests/fakeforge) for the whole session, started before the
-    dashboard so its public GitHub and GitLab addresses point at them (models/forge_kinds.py)."""
+    dashboard so its public GitHub and GitLab addresses point at them (models/forge_kinds.py;
+    the `millrace` fixture hands the addresses to its processes only)."""
     from tests.fakeforge.server import FakeForge
     forge = FakeForge().start()
     forge.github, forge.gitlab = forge.add("github", "/github"), forge.add("gitlab", "/gitlab")
     forge.private_gitlab = forge.add("gitlab", "/private/gitlab")
-    saved = {k: os.environ.get(k) for k in ("MILLRACE_GITHUB_URL", "MILLRACE_GITLAB_URL")}
-    os.environ.update(MILLRACE_GITHUB_URL=forge.github.url, MILLRACE_GITLAB_URL=forge.gitlab.url)
     yield forge
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
     forge.stop()
 
 
@@ -104,6 +106,10 @@ def fake_forge():
 def millrace(tmp_path_factory, fake_forge):
     home = tmp_path_factory.mktemp("millrace-home")
     app = Millrace(home, free_port())
+    app.env.update(MILLRACE_GITHUB_URL=fake_forge.github.url, MILLRACE_GITLAB_URL=fake_forge.gitlab.url,
+                   # the managed webhooks' check on the forge every 2 s, not every minute
+                   # (test_webhook_on_forge.py)
+                   MILLRACE_FORGE_HOOK_CHECK_SECONDS="2")
     app.cli("migrate")
     # the browser signs in as this administrator (the `chrome` fixture); CLI-made pipelines
     # (`--as tester`) are its own, so it may edit them
@@ -123,8 +129,6 @@ def millrace(tmp_path_factory, fake_forge):
 
 @pytest.fixture(scope="session")
 def daemon(millrace):
-    # the managed webhooks' check on the forge every 2 s, not every minute (test_webhook_on_forge.py)
-    os.environ.setdefault("MILLRACE_FORGE_HOOK_CHECK_SECONDS", "2")
     proc = millrace.start("daemon", log_name="daemon.log")
 
     def alive():
@@ -201,5 +205,5 @@ def via_models(millrace, expression: str):
     code = ("import json, sys\nfrom models import daemon_state, home, pipelines, registries\n"
             "home.open_home(sys.argv[1])\nprint(json.dumps(" + expression + "))")
     done = subprocess.run([sys.executable, "-c", code, str(millrace.home)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, check=True)
+                          cwd=ROOT, timeout=300, check=True, env=millrace.environment())
     return json.loads(done.stdout)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from dashboard import ids
 from tests.browser.conftest import sign_in, via_models
@@ -119,15 +121,18 @@ def ids_of(millrace, names) -> dict:
 
 
 def menu_actions(page: Page, name: str) -> set[str]:
-    """The actions the row's More menu offers (opened, read, closed)."""
-    toggles = page.all(f'{page.row(name)} .more-menu .dropdown-toggle')
-    if not toggles:
+    """The actions the row's More menu offers (opened, read, closed). Through `page.click`,
+    which centres the toggle first: after the whole suite's pipelines the row is far down the
+    list, and a toggle clicked at the window's edge is covered (chromium: "click intercepted")."""
+    toggle = f'{page.row(name)} .more-menu .dropdown-toggle'
+    if not page.all(toggle):
         return set()
-    toggles[0].click()
-    found = wait_for(lambda: page.driver.execute_script(
-        "return [...document.querySelectorAll('.dropdown-menu.show .dropdown-item')].map(e => e.id || e.href);"),
-        message="the open More menu")
-    toggles[0].click()
+    shown = "return [...document.querySelectorAll('.dropdown-menu.show .dropdown-item')].map(e => e.id || e.href);"
+    page.click(toggle)
+    found = wait_for(lambda: page.driver.execute_script(shown), message="the open More menu")
+    # Escape, not a second click: a poll may already have closed it, and a click would reopen it
+    wait_for(lambda: ActionChains(page.driver).send_keys(Keys.ESCAPE).perform()
+             or not page.driver.execute_script(shown), message="the More menu to close")
     return {json.loads(i)["action"] if i.startswith("{") else "edit" if i.endswith("/edit") else "triggers"
             for i in found}
 
