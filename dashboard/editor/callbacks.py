@@ -33,6 +33,16 @@ def form_pairs(rev, field_ids, values, toggle_ids, toggles):
     return current_pairs(field_ids, values, rev or 0) + current_pairs(toggle_ids, toggles, rev or 0)
 
 
+def name_change(before: dict, after: dict):
+    """The name field's new value when an operation other than typing changed the name (undo,
+    redo, reset, the YAML tab, a reload), else no_update. Only those write the field: a rebuild
+    of the side panel must not, since the stored state can lag the field by the keystrokes still
+    on their way to the server, and writing it back then erased what had just been typed."""
+    if before.get("name") == after.get("name"):
+        return no_update
+    return to_widget("name", after.get("name"))
+
+
 def with_form(state, pairs):
     """Edits still in flight (typed, not yet stored) go in before anything else happens."""
     spec, changed = apply_form(state["present"], pairs)
@@ -41,6 +51,7 @@ def with_form(state, pairs):
 
 @wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.SELECTED, "data"),
                  Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Output(eid.field("name"), "value", allow_duplicate=True),
                  Input({"type": eid.OP, "op": ALL}, "n_clicks"), Input(eid.CANVAS, "tapNode"),
                  State(eid.STATE, "data"), State(eid.SELECTED, "data"), State(eid.FORM_REV, "data"), *FIELDS,
                  prevent_initial_call=True)
@@ -53,17 +64,17 @@ def operate(_clicks, tap, state, selected, rev, *fields):
         if not graph.parse_node(node):
             raise PreventUpdate
         if not node.startswith("add-"):
-            return no_update, node, (rev or 0) + 1
+            return no_update, node, (rev or 0) + 1, no_update
         op = node
     else:
         op = ctx.triggered_id["op"]
     state = with_form(state, form_pairs(rev, *fields))
     if op in ("undo", "redo", "reset"):
-        state = {"undo": undo, "redo": redo, "reset": reset}[op](state)
+        typed, state = state["present"], {"undo": undo, "redo": redo, "reset": reset}[op](state)
         exists = selected and any(e["data"]["id"] == selected for e in graph.spec_to_elements(state["present"]))
-        return state, selected if exists else None, (rev or 0) + 1
+        return state, selected if exists else None, (rev or 0) + 1, name_change(typed, state["present"])
     spec, selected = run_op(state["present"], op, selected)
-    return history_push(state, spec), selected, (rev or 0) + 1
+    return history_push(state, spec), selected, (rev or 0) + 1, no_update
 
 
 @wiring.callback(Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
@@ -79,15 +90,15 @@ def edit(values, toggles, field_ids, toggle_ids, state, rev):
     return state, (rev or 0) + 1 if rebuild else no_update
 
 
-@wiring.callback(Output(eid.PANEL, "children"), Output(eid.field("name"), "value"),
+@wiring.callback(Output(eid.PANEL, "children"),
                  Input(eid.SELECTED, "data"), Input(eid.FORM_REV, "data"), State(eid.STATE, "data"),
                  State(eid.META, "data"), prevent_initial_call=True)
 def show_form(selected, rev, state, meta):
-    """Rebuild the side panel for the selection (the name field stays: only its value follows)."""
+    """Rebuild the side panel for the selection (the name field above it is not rebuilt, and
+    its value is written only by what changes the name otherwise than typing: name_change)."""
     spec = state["present"]
-    name = to_widget("name", spec.get("name"))
     return forms.panel(spec, selected, errors_of(state), meta.get("stored") or (), rev or 0,
-                       meta.get("placement"), meta.get("pickers")), name
+                       meta.get("placement"), meta.get("pickers"))
 
 
 @wiring.callback(Output(eid.STAGE_TOOLBAR, "style"), Output(eid.TASK_TOOLBAR, "style"),

@@ -17,6 +17,7 @@ from dashboard.components import time_text
 from dashboard.diffview import side_by_side
 from dashboard.editor import ids as eid
 from dashboard.editor.history import history_new
+from dashboard.editor.values import to_widget
 from dashboard.editor.yaml_text import masked_yaml, strip_secrets
 from dashboard.wiring import Callbacks
 from models import pipelines
@@ -63,6 +64,7 @@ def toggle_diff(clicks, shown):
 @wiring.callback(Output(eid.CONFLICT_MODAL, "is_open", allow_duplicate=True),
                  Output(eid.STATE, "data", allow_duplicate=True), Output(eid.META, "data", allow_duplicate=True),
                  Output(eid.SELECTED, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
+                 Output(eid.field("name"), "value", allow_duplicate=True),
                  Input(eid.CONFLICT_RELOAD, "n_clicks"), Input(eid.CONFLICT_CANCEL, "n_clicks"),
                  State(eid.META, "data"), State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def reload_or_cancel(_reload, _cancel, meta, rev):
@@ -70,9 +72,9 @@ def reload_or_cancel(_reload, _cancel, meta, rev):
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     if ctx.triggered_id == eid.CONFLICT_CANCEL:
-        return False, no_update, no_update, no_update, no_update
+        return False, no_update, no_update, no_update, no_update, no_update
     pipeline = pipelines.get(int(meta["pipeline_id"]))
     spec, stored = strip_secrets(pipelines.current_spec(pipeline))
     state = {**history_new(spec), "show_errors": False, "save_errors": None}
     meta = {**meta, "version": pipelines.current_version(pipeline).version_number, "stored": stored}
-    return False, state, meta, None, (rev or 0) + 1
+    return False, state, meta, None, (rev or 0) + 1, to_widget("name", spec.get("name"))

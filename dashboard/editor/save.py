@@ -22,7 +22,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import ids
 from dashboard.components import error_alert, ok_alert
 from dashboard.editor import conflict, ids as eid, pickers, source_picker
-from dashboard.editor.callbacks import FIELDS, form_pairs, with_form
+from dashboard.editor.callbacks import FIELDS, form_pairs, name_change, with_form
 from dashboard.editor.history import history_push
 from dashboard.editor.yaml_text import from_yaml, masked_yaml
 from dashboard.wiring import Callbacks
@@ -39,6 +39,7 @@ wiring = Callbacks()
 @wiring.callback(Output(eid.YAML, "value"), Output(eid.YAML, "invalid"), Output(eid.YAML_ERROR, "children"),
                  Output(eid.STATE, "data", allow_duplicate=True), Output(eid.FORM_REV, "data", allow_duplicate=True),
                  Output(eid.SELECTED, "data", allow_duplicate=True), Output(eid.TABS, "active_tab"),
+                 Output(eid.field("name"), "value", allow_duplicate=True),
                  Input(eid.YAML, "value"), Input(eid.TABS, "active_tab"), Input(eid.STATE, "data"),
                  State(eid.FORM_REV, "data"), prevent_initial_call=True)
 def sync_yaml(text, tab, state, rev):
@@ -46,30 +47,32 @@ def sync_yaml(text, tab, state, rev):
     other change (canvas, undo) rewrites the box while the YAML tab is open. Leaving the
     tab with text that is not a definition brings it back, with the reason."""
     keep = (no_update,) * 3
+    unnamed = no_update           # the name field, rewritten only when the text renamed it
     fired = {t["prop_id"] for t in ctx.triggered}
     typed = f"{eid.YAML}.value" in fired
     if not typed and tab != eid.TAB_YAML:
         if f"{eid.TABS}.active_tab" in fired:           # leaving the YAML tab
             _, error = from_yaml(text or "", state["present"])
             if error:
-                return no_update, True, blocked(error), *keep, eid.TAB_YAML
+                return no_update, True, blocked(error), *keep, eid.TAB_YAML, unnamed
         raise PreventUpdate      # the box is rewritten when its tab opens
     spec, error = from_yaml(text or "", state["present"])
     if not typed:
         if not error and spec == state["present"]:
             raise PreventUpdate  # the text already says this: keep the user's layout of it
-        return masked_yaml(state["present"]), False, "", *keep, no_update
+        return masked_yaml(state["present"]), False, "", *keep, no_update, unnamed
     if error:
-        return no_update, True, blocked(error), *keep, eid.TAB_YAML if tab != eid.TAB_YAML else no_update
+        return no_update, True, blocked(error), *keep, eid.TAB_YAML if tab != eid.TAB_YAML else no_update, unnamed
     if spec == state["present"]:
-        return no_update, False, "", *keep, no_update
+        return no_update, False, "", *keep, no_update, unnamed
     try:
         validate(spec)
         show = state.get("show_errors")
     except SpecError:
         show = True
+    renamed = name_change(state["present"], spec)
     state = {**history_push(state, spec), "show_errors": show}
-    return no_update, False, "", state, (rev or 0) + 1, None, no_update
+    return no_update, False, "", state, (rev or 0) + 1, None, no_update, renamed
 
 
 def blocked(error: str) -> str:

@@ -234,3 +234,28 @@ def test_the_code_source_card_label_stays_inside_its_card(millrace, chrome):
     found = wait_for(lambda: chrome.execute_script(inside), message="the source card")
     assert found[:4] == [True, True, True, True], found
     assert found[4].startswith("…") and "branch" in found[4]
+
+
+def test_the_name_field_follows_undo_and_the_yaml_tab_and_keeps_what_was_typed(millrace, chrome):
+    """Only what renames otherwise than typing writes the name field: a panel rebuild (a tap on
+    a card) once wrote back the stored name, which lags the field by the keystrokes still on
+    their way, and erased a name just typed (test_a_newcomer_… under load)."""
+    ed, _ = open_editor(millrace, chrome, "named")
+    name = lambda: ed.el(eid.field("name")).get_attribute("value")        # noqa: E731
+    ed.type("name", "renamed-once")
+    ed.click_node("stage-0")                                             # the panel is rebuilt
+    wait_for(lambda: ed.el(eid.field("stages[0].name")), message="the stage form")
+    assert name() == "renamed-once"
+    ed.click("undo")
+    wait_for(lambda: name() == "named", message=lambda: f"the name undone (have {name()!r})")
+    ed.click("redo")
+    wait_for(lambda: name() == "renamed-once", message=lambda: f"the name redone (have {name()!r})")
+    chrome.find_element(By.LINK_TEXT, "YAML").click()
+    wait_for(lambda: "name: renamed-once" in ed.el(eid.YAML).get_attribute("value"), message="the YAML text")
+    box = ed.el(eid.YAML)
+    text = box.get_attribute("value")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(text.replace("name: renamed-once", "name: renamed-in-yaml", 1))
+    chrome.find_element(By.LINK_TEXT, "Canvas").click()
+    wait_for(lambda: name() == "renamed-in-yaml", message=lambda: f"the name from the YAML tab (have {name()!r})")
