@@ -7,7 +7,7 @@ administrators' (docs/permissions.md), as on the Releases page; the run it queue
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import request
 from marshmallow import Schema, fields, validate
 
 from dashboard.api_v1 import permissions, schemas, shapes
@@ -90,10 +90,4 @@ def rollback_release(name: str, release: str, json_data: dict):
                           name=p.name, revision=revision, release=release))
     run = releases.request_rollback(release, revision, permissions.actor(), cluster, namespace)
     run = Run.get_by_id(run.id)
-    location = url_for("api_v1.get_run", run_id=run.id) if "api_v1.get_run" in _endpoints() else None
-    return shapes.run(run), 201, ({"Location": location} if location else {})
-
-
-def _endpoints():
-    from flask import current_app
-    return current_app.view_functions
+    return shapes.run(run), 201, {"Location": f"{request.url_root.rstrip('/')}/api/v1/runs/{run.id}"}
