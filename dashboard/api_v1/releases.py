@@ -48,7 +48,7 @@ class Rollback(Schema):
 
 
 def _revisions(pipeline):
-    return (ReleaseRevision.select(ReleaseRevision, Run.number).join(Run)
+    return (ReleaseRevision.select(ReleaseRevision, Run.id, Run.number).join(Run)
             .where(Run.pipeline == pipeline).order_by(ReleaseRevision.id.desc()))
 
 
