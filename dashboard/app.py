@@ -3,7 +3,8 @@
 Pages are Dash Pages modules in dashboard/pages (the canvas editor's included, found by
 the same mechanism); each registers its own callbacks and those of the pieces it shows.
 The shell (layout: navbar, daemon status, the action dialog) is this module's, so its
-callbacks are registered here (dashboard.wiring). Bootstrap is served from assets/ (no
+callbacks are registered here (dashboard.wiring). /api/v1 is dashboard.api_v1 (an apiflask
+blueprint, so the server is an APIFlask). Bootstrap is served from assets/ (no
 CDN). Each request uses its own SQLite connection, closed when the request ends, because
 Flask serves requests on many threads and a connection belongs to one.
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
+from apiflask import APIFlask
 from dash import Dash
 from flask import g
 
-from dashboard import actions, api, auth, forge_oauth, layout, viewer
+from dashboard import actions, api, api_v1, auth, forge_oauth, layout, viewer
 from models import home
 from models.db import database
 
@@ -57,14 +59,17 @@ def create_app(home_path=None) -> Dash:
         home.current()
     except RuntimeError:
         home.open_home(home_path)
-    app = Dash("dashboard", use_pages=True, pages_folder="pages", assets_folder=str(ASSETS),
+    # An APIFlask, so /api/v1's OpenAPI document is generated (dashboard.api_v1); without
+    # json_errors and its own docs routes: the pages keep Flask's HTML errors.
+    server = APIFlask("dashboard", title="Millrace API", version="1", json_errors=False, enable_openapi=False)
+    app = Dash("dashboard", server=server, use_pages=True, pages_folder="pages", assets_folder=str(ASSETS),
                title="Millrace", suppress_callback_exceptions=True, update_title=None)
     _most_specific_first()
     app.layout = layout.shell
     layout.wiring.register()      # the navbar's daemon status
     actions.wiring.register()     # the action dialog every page's buttons open
-    server = app.server
     server.register_blueprint(api.blueprint)
+    api_v1.install(server)        # /api/v1: the REST API and its OpenAPI document
     server.register_blueprint(forge_oauth.blueprint)     # connecting code repository accounts
     try:
         from dashboard.hooks import hooks_blueprint

@@ -112,26 +112,29 @@ def _require(action: str, pipeline_id, run_id, source=None) -> None:
 
 
 def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
-            parameters=None) -> tuple[str, str | None]:
+            parameters=None, result: dict | None = None) -> tuple[str, str | None]:
     """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message.
     `placement` ({"cluster", "scheduling"}, settings only): where the pipeline runs; None leaves it as it is.
-    `parameters` (run only): the values overriding the pipeline's defaults for this run."""
+    `parameters` (run only): the values overriding the pipeline's defaults for this run.
+    `result`, if given, gets what the intent made: {"run": Run} (run, rerun) or {"pipeline": Pipeline}
+    (copy, create-copy), for a caller that answers with it (the REST API)."""
+    result = {} if result is None else result
     action = pending["action"]
     _require(action, pending.get("pipeline"), pending.get("run"), source)
     who = actor()
     if pending.get("run"):
         run = Run.get_by_id(pending["run"])
         if action == "rerun":
-            new = runs.rerun(run, who)
+            new = result["run"] = runs.rerun(run, who)
             return _("Queued {run} (re-run of #{number}).", run=new.label, number=run.number), None
         return (_("Stop requested for {run}.", run=run.label) if runs.request_stop(run, who)
                 else _("{run} had already ended ({status}).", run=run.label, status=status_word(run.status))), None
     if action == "create-copy":
-        copied = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), who)
+        copied = result["pipeline"] = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), who)
         return _("Created '{name}' as a copy.", name=copied.name), f"/pipelines/{copied.id}"
     p = pipelines.get(int(pending["pipeline"]))
     if action == "run":
-        run = runs.enqueue_run(p, "manual", who, parameters=parameters or None)
+        run = result["run"] = runs.enqueue_run(p, "manual", who, parameters=parameters or None)
         changed = ", ".join(f"{k}={v}" for k, v in (parameters or {}).items())
         if changed:
             return _("Queued {run} with {changes}.", run=run.label, changes=changed), None
@@ -145,7 +148,7 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
         pipelines.delete(p, who)
         return _("Deleted '{name}'.", name=p.name), "/pipelines"
     if action == "copy":
-        copied = pipelines.copy(p, (name or "").strip(), who)
+        copied = result["pipeline"] = pipelines.copy(p, (name or "").strip(), who)
         return _("Copied '{name}' to '{copy}'.", name=p.name, copy=copied.name), None
     if action == "settings":
         spec = pipelines.current_spec(p)

@@ -45,11 +45,16 @@ def cookie_name() -> str:
 
 
 def _wants_json(path: str) -> bool:
+    if path == "/api/v1/docs":          # the API's documentation page: a browser signs in first
+        return "text/html" not in request.headers.get("Accept", "")
     return path.startswith(("/_dash-", "/api/")) or request.method != "GET" or \
         "text/html" not in request.headers.get("Accept", "")
 
 
 def _refuse(status: int, message: str):
+    if request.path.startswith("/api/v1/"):       # the REST API answers RFC 9457 problems
+        from dashboard.api_v1.errors import problem
+        return problem(status, message)
     response = jsonify(error=message)
     response.status_code = status
     return response
