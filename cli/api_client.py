@@ -19,6 +19,8 @@ import time
 from typing import Iterator, NamedTuple
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from cli.client_config import Server
 from models.i18n import _
@@ -80,6 +82,13 @@ class Client:
         self.url = server.url
         self.base = server.url + "/api/v1"
         self.session = requests.Session()
+        # a GET whose connection was dropped before an answer came is asked again (a pooled
+        # connection the network cut); a POST never is (the Idempotency-Key makes a run's safe,
+        # but the user decides to try again)
+        retry = Retry(total=3, connect=3, read=2, status=0, other=0, allowed_methods={"GET", "HEAD"},
+                      backoff_factor=0.3, raise_on_status=False)
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.session.headers.update({"Accept": "application/json", "User-Agent": "millrace-cli"})
         if server.token:
             self.session.headers["Authorization"] = f"Bearer {server.token}"

@@ -84,7 +84,7 @@ def _triggers(pipeline) -> dict:
         tz = zone(rule.timezone)     # the rule fires in its zone; shown in the reader's
         upcoming = preview(rule.rule_text, datetime.now(tz), tz, 3)
         timed = {"rule": rule.rule_text, "timezone": rule.timezone, "misfire_policy": rule.misfire_policy,
-                 "next": [f.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for f in upcoming]}
+                 "next_fires": [f.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for f in upcoming]}
     return {"pipeline": pipeline.name, "active": pipeline.is_active, "concurrency": pipeline.concurrency_policy,
             "timed": timed,
             "fires": [{"scheduled_for": rfc3339(f.scheduled_for), "outcome": f.outcome, "reason": f.shown_reason}

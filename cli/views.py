@@ -153,7 +153,7 @@ def triggers(data: dict, name: str) -> None:
     if timed:
         print(_("timer: {rule}, misfire {policy}; next: {times}", rule=timed.get("rule"),
                 policy=timed.get("misfire_policy"),
-                times=", ".join(when(t, seconds=False) for t in timed.get("next") or [])))
+                times=", ".join(when(t, seconds=False) for t in timed.get("next_fires") or [])))
     hook = data.get("webhook")
     if hook and hook.get("events"):
         print(_("webhook: {events}  {url}", events=", ".join(hook["events"]), url=hook.get("url") or ""))
