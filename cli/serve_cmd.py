@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from cli import sample
-from models import daemon_state, home, schema, served
+from models import home, schema, served
 from models.i18n import _
 
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
@@ -132,17 +132,10 @@ class Supervisor(threading.Thread):
 
 
 def settings(args) -> int:
-    from models import account_settings
-    door = args.key in account_settings.DEFAULTS          # session lifetimes, quota, base URL, hosts
+    from models import settings as all_settings       # the same checks as PATCH /api/v1/settings
     if args.key and args.value is not None:
-        if door:
-            account_settings.set_value(args.key, args.value, args.actor)
-        else:
-            daemon_state.set_setting(args.key, args.value, args.actor)
-    for key in daemon_state.DEFAULTS:
+        all_settings.set_value(args.key, args.value, args.actor)
+    for key in all_settings.keys():
         if args.key in (None, key):
-            print(f"{key} = {daemon_state.get_setting(key)}")
-    for key in account_settings.DEFAULTS:
-        if args.key in (None, key):
-            print(f"{key} = {account_settings.get(key)}")
+            print(f"{key} = {all_settings.get(key)}")
     return 0

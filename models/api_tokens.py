@@ -37,8 +37,10 @@ def implied(scopes) -> frozenset[str]:
     return frozenset(granted)
 
 
-def create(user: User, name: str, scopes, *, expires_days: int | None = None, now=None) -> tuple[ApiToken, str]:
-    """A new token; returns its row and its value (shown once, never stored)."""
+def create(user: User, name: str, scopes, *, expires_days: int | None = None, now=None,
+           within: frozenset | None = None) -> tuple[ApiToken, str]:
+    """A new token; returns its row and its value (shown once, never stored). `within`: the
+    scopes of the token the request came with (None: a session), which a new token cannot exceed."""
     name, scopes = (name or "").strip(), sorted(set(scopes or ()))
     if not NAME.match(name):
         raise ValueError(N_("token name: give it a name (at most 64 characters) saying what uses it"))
@@ -46,6 +48,9 @@ def create(user: User, name: str, scopes, *, expires_days: int | None = None, no
         raise ValueError(N_("token scopes: choose from {choices}", choices=", ".join(SCOPES)))
     if "admin" in scopes and not user.is_admin:
         raise ValueError(N_("only administrators can make a token with the admin scope"))
+    if within is not None and not implied(scopes) <= within:
+        raise ValueError(N_("a token cannot make a token with more scopes than its own ({scopes})",
+                            scopes=", ".join(s for s in SCOPES if s in within)))
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
         raise ValueError(N_("token expiry: from 1 to {high} days, or none", high=MAX_EXPIRY_DAYS))
     now = now or utcnow()

@@ -27,6 +27,9 @@ from dashboard.api_v1.blueprint import bp
 
 RESOURCES = ("docs", "pipelines")
 
+# The administration and account resources (their own line: two branches add to this list).
+RESOURCES += ("triggers", "clusters", "registries", "releases", "settings", "users", "audit")
+
 
 def install(server) -> None:
     """Register /api/v1 on `server` (an APIFlask: dashboard.app makes the Dash server one)."""

@@ -7,7 +7,6 @@ view can be shared and the CSV matches what the page shows. Plain GET forms: no 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import dash
@@ -17,8 +16,8 @@ from flask import Response, abort, request
 
 from dashboard.auth.current import may
 from dashboard.components import error_alert, time_text
+from models import audit
 from models.i18n import _
-from models.tables import AuditEvent
 
 dash.register_page(__name__, path="/audit", name="Audit", title=lambda **_params: _("Audit · Millrace"))
 
@@ -27,20 +26,8 @@ FILTERS = ("user", "object", "action", "since")
 
 
 def query(user="", object="", action="", since=""):    # noqa: A002 — the filter's name in the address
-    """The matching audit rows, newest first; `since` is a date (YYYY-MM-DD, UTC)."""
-    rows = AuditEvent.select().order_by(AuditEvent.id.desc())
-    if user:
-        rows = rows.where(AuditEvent.actor == user)
-    if object:
-        rows = rows.where((AuditEvent.object_type == object) | (AuditEvent.object_name == object))
-    if action:
-        rows = rows.where(AuditEvent.action == action)
-    if since:
-        try:
-            rows = rows.where(AuditEvent.at >= dt.datetime.strptime(since, "%Y-%m-%d"))
-        except ValueError:
-            raise ValueError(_("since: a date as YYYY-MM-DD, not '{value}'", value=since[:40])) from None
-    return rows
+    """The matching audit rows, newest first (models.audit.search: the API's filters too)."""
+    return audit.search(user, object, action, since)
 
 
 def _field(name: str, label: str, value: str, placeholder: str = "") -> dbc.Col:

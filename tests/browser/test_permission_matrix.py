@@ -20,6 +20,7 @@ from dashboard import ids
 from tests.browser.conftest import sign_in, via_models
 from tests.browser.pages import Page
 from tests.conftest import wait_for
+from tests.permission_rows import ALL, ROWS
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +31,6 @@ stages:
     tasks:
       - {{name: t, type: script, image: busybox, script: "echo {name}"}}
 """
-ALL = ("mine", "theirs-alpha", "theirs-beta")
-# role → (pipelines seen, may create, pipelines run/copied/(de)activated/deleted, pipelines edited, clusters page)
-ROWS = {
-    "administrator": (ALL, True, ALL, ("mine",), True),
-    "project administrator": (("mine", "theirs-alpha"), True, ("mine", "theirs-alpha"), ("mine",), True),
-    "member": (("mine",), False, (), (), False),
-}
 # The intents posted, with the matrix row each belongs to (edit: the Advanced settings intent).
 POSTED = {"run": "acts", "copy": "acts", "deactivate": "acts", "settings": "edits"}
 
