@@ -32,7 +32,8 @@ NO_DATABASE = {"schedule", "login", "logout"}      # pure previews and the clien
 REMOTE = {"pipelines": remote_cmd.pipelines, "list": remote_cmd.pipelines, "apply": remote_cmd.apply,
           "export": remote_cmd.export, "runs": remote_cmd.runs, "show": remote_cmd.show,
           "triggers": remote_cmd.triggers, "run": remote_runs.run, "rerun": remote_runs.rerun,
-          "logs": remote_runs.logs, "stop": remote_runs.stop}
+          "logs": remote_runs.logs, "stop": remote_runs.stop, "releases": remote_cmd.releases,
+          "release": remote_cmd.release}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +85,7 @@ def _pipeline_verbs(verb) -> None:
     s.add_argument("--based-on", type=int, metavar="VERSION",
                    help=_("the version the file was exported from: refused if a newer version was saved since"))
     s.add_argument("--project", help=_("the project a new pipeline goes to (default: default)"))
+    s.add_argument("--json", action="store_true")
     s = verb("export", pipelines_cmd.export, _("print a pipeline as YAML (secret values stay encrypted)"))
     s.add_argument("name")
     s = verb("pipelines", pipelines_cmd.list_, _("list pipelines"), aliases=("list",))
@@ -103,6 +105,7 @@ def _run_verbs(verb) -> None:
     s.add_argument("--param", action="append", default=[], metavar="K=V")
     s.add_argument("--wait", action="store_true", help=_("wait for the end; exit 0 only if it succeeded"))
     s.add_argument("--follow", action="store_true", help=_("print the log as it arrives (implies --wait)"))
+    s.add_argument("--json", action="store_true", help=_("the run as JSON (with --follow: one JSON object a line)"))
     s = verb("runs", runs_cmd.list_, _("list a pipeline's runs (newest first)"))
     s.add_argument("name")
     s.add_argument("--json", action="store_true")
@@ -115,12 +118,15 @@ def _run_verbs(verb) -> None:
     s.add_argument("--task", help=_("only this task"))
     s.add_argument("--follow", action="store_true", help=_("print the log as it arrives, until the run ends"))
     s.add_argument("--failed", action="store_true", help=_("only the tasks that failed"))
+    s.add_argument("--json", action="store_true", help=_("one JSON object a line"))
     s = verb("stop", runs_cmd.stop, _("stop a run"))
     s.add_argument("run")
+    s.add_argument("--json", action="store_true")
     s = verb("rerun", runs_cmd.rerun, _("run again with that run's stored definition"))
     s.add_argument("run")
     s.add_argument("--wait", action="store_true")
     s.add_argument("--follow", action="store_true")
+    s.add_argument("--json", action="store_true")
 
 
 def _trigger_verbs(verb) -> None:
@@ -147,6 +153,7 @@ def _trigger_verbs(verb) -> None:
     s.add_argument("policy", choices=("allow", "forbid", "replace"))
     s = verb("triggers", triggers_cmd.show, _("show a pipeline's triggers, recent fires and deliveries"))
     s.add_argument("name")
+    s.add_argument("--json", action="store_true")
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ def apply(args) -> int:
         _resolve_local_repository(raw, Path(args.file).resolve().parent)
     pipeline, outcome = pipelines.apply(raw, args.actor, based_on=getattr(args, "based_on", None),
                                           project=getattr(args, "project", None))
-    views.applied(pipeline.name, outcome)
+    views.applied(pipeline.name, outcome, getattr(args, "json", False))
     return 0
 
 

@@ -1,6 +1,6 @@
 """The verbs on pipelines and lists through a Millrace server's REST API (/api/v1), chosen by
 cli/main.py when a server is configured (cli/client_config.py): login, logout, pipelines,
-apply, export, runs, show, triggers. The runs' verbs that wait and stream are in
+apply, export, runs, show, triggers, releases and release history|rollback. The runs' verbs that wait and stream are in
 cli/remote_runs.py. Output goes through the same printers as the local path (cli/views.py).
 """
 from __future__ import annotations
@@ -9,9 +9,10 @@ import getpass
 import sys
 from urllib.parse import quote
 
-from cli import client_config, views
+from cli import client_config, release_cmd, views
 from cli.api_client import ApiError, Client
 from cli.pipelines_cmd import _read
+from cli.runs_cmd import exit_code
 from models import spec as specs
 from models.i18n import _
 from models.runs import RUN_NAME
@@ -81,12 +82,12 @@ def apply(args) -> int:
             raise
         params = {"project": args.project} if args.project else None
         api.request("POST", "/pipelines", params=params, data=data, headers=headers)
-        views.applied(name, "created")
+        views.applied(name, "created", args.json)
         return 0
     if args.based_on is not None:
         headers["If-Match"] = f'"v{args.based_on}"'
     after = api.request("PUT", f"/pipelines/{seg(name)}", data=data, headers=headers).json()
-    views.applied(name, "unchanged" if after.get("version") == before.get("version") else "updated")
+    views.applied(name, "unchanged" if after.get("version") == before.get("version") else "updated", args.json)
     return 0
 
 
@@ -107,5 +108,50 @@ def show(args) -> int:
 
 
 def triggers(args) -> int:
-    views.triggers(client(args).get(f"/pipelines/{seg(args.name)}/triggers"), args.name)
+    views.triggers(client(args).get(f"/pipelines/{seg(args.name)}/triggers"), args.name, args.json)
     return 0
+
+
+def _revisions(api, name: str | None = None, cluster=None, namespace=None) -> list[dict]:
+    """Every release revision the pipelines you may see deployed (the API lists them per
+    pipeline), newest first; only release `name`, cluster and namespace when given."""
+    found = []
+    for p in api.pages("/pipelines", MANY):
+        params = {"release": name} if name else {}
+        found += api.pages(f"/pipelines/{seg(p['name'])}/releases", MANY, **params)
+    return sorted((r for r in found if (cluster is None or r["cluster"] == cluster)
+                   and (namespace is None or r["namespace"] == namespace)),
+                  key=lambda r: (r["deployed_at"] or "", r["revision"]), reverse=True)
+
+
+def releases(args) -> int:
+    """`releases`: each release's current (newest) revision, as the local list shows them."""
+    current: dict = {}
+    for r in _revisions(client(args), cluster=args.cluster, namespace=args.namespace):
+        current.setdefault((r["release"], r["cluster"], r["namespace"]), r)
+    release_cmd.print_releases(sorted(current.values(), key=lambda r: (r["release"], r["cluster"], r["namespace"])),
+                               args.json)
+    return 0
+
+
+def release(args) -> int:
+    """`release history NAME` and `release rollback NAME REVISION [--wait]`."""
+    api = client(args)
+    revisions = _revisions(api, args.name, args.cluster, args.namespace)
+    if args.release_command == "history":
+        release_cmd.print_history(revisions, args.json)
+        return 0
+    target = next((r for r in revisions if r["revision"] == args.revision and r.get("run")), None)
+    if target is None:
+        raise LookupError(_("release '{release}' has no revision {revision}", release=args.name,
+                            revision=args.revision))
+    pipeline = target["run"].rpartition("#")[0]
+    run = api.post(f"/pipelines/{seg(pipeline)}/releases/{seg(args.name)}/rollback",
+                   {"revision": args.revision, "cluster": target["cluster"], "namespace": target["namespace"]})
+    release_cmd.print_rollback(run["label"], args)
+    if not args.wait:
+        return 0
+    from cli.remote_runs import _wait
+    final = _wait(api, run["id"])
+    print(views.ended(final))
+    return exit_code(final["status"])

@@ -28,7 +28,7 @@ def run(args) -> int:
     # server starts the run once
     new = api.post(f"/pipelines/{seg(args.name)}/runs", {"parameters": _params(args.param)},
                    headers={"Idempotency-Key": str(uuid.uuid4())})
-    views.queued(new)
+    views.queued(new, json_out=args.json)
     return _after_queue(api, new, args)
 
 
@@ -36,7 +36,8 @@ def rerun(args) -> int:
     api = client(args)
     old = api.get(run_path(args.run))
     new = api.post(f"/runs/{old['id']}/rerun")
-    views.queued({**new, "version": new.get("version", old.get("version"))}, rerun_of=old["number"])
+    views.queued({**new, "version": new.get("version", old.get("version"))}, rerun_of=old["number"],
+                 json_out=args.json)
     return _after_queue(api, new, args)
 
 
@@ -52,11 +53,13 @@ def _after_queue(api, new: dict, args) -> int:
         if args.wait or args.follow:
             return 3
     if not (args.wait or args.follow):
+        if args.json:
+            views.as_json(new)
         return 0
     if args.follow:
-        _stream(api, new["id"], views.LogPrinter())
+        _stream(api, new["id"], views.LogPrinter(json_out=args.json))
     final = _wait(api, new["id"])
-    print(views.ended(final))
+    views.finished(final, args.json)
     return exit_code(final["status"])
 
 
@@ -82,7 +85,7 @@ def logs(args) -> int:
     names = {t["name"] for s in current.get("stages") or [] for t in s.get("tasks") or []}
     if args.task and args.task not in names:
         raise LookupError(_("run {run} has no task named '{task}'", run=current["label"], task=args.task))
-    printer = views.LogPrinter()
+    printer = views.LogPrinter(json_out=args.json)
     try:
         if args.follow and not args.failed:
             _stream(api, current["id"], printer, args.task)
@@ -109,6 +112,6 @@ def stop(args) -> int:
     api = client(args)
     current = api.get(run_path(args.run))
     if is_terminal(current["status"]):
-        return views.stopped(current["label"], False, current["status"])
+        return views.stopped(current["label"], False, current["status"], args.json)
     api.post(f"/runs/{current['id']}/stop")
-    return views.stopped(current["label"], True, current["status"])
+    return views.stopped(current["label"], True, current["status"], args.json)

@@ -28,14 +28,15 @@ def _params(pairs) -> dict:
 def run(args) -> int:
     pipeline = pipelines.get(args.name)
     new = runs.enqueue_run(pipeline, "manual", args.actor, parameters=_params(args.param))
-    views.queued(local_views.run_summary(new))
+    views.queued(local_views.run_summary(new), json_out=args.json)
     return _after_queue(new, args)
 
 
 def rerun(args) -> int:
     old = runs.get_run(args.run)
     new = runs.rerun(old, args.actor)
-    views.queued({**local_views.run_summary(new), "version": new.version.version_number}, rerun_of=old.number)
+    views.queued({**local_views.run_summary(new), "version": new.version.version_number}, rerun_of=old.number,
+                 json_out=args.json)
     return _after_queue(new, args)
 
 
@@ -47,9 +48,11 @@ def _after_queue(new: Run, args) -> int:
         if args.wait or args.follow:
             return 3
     if not (args.wait or args.follow):
+        if args.json:
+            views.as_json(local_views.run_detail(new))
         return 0
-    final = local_views.run_summary(_wait(new.id, follow=args.follow))
-    print(views.ended(final))
+    final = local_views.run_summary(_wait(new.id, follow=args.follow, json_out=args.json))
+    views.finished(final, args.json)
     return exit_code(final["status"])
 
 
@@ -59,8 +62,9 @@ def exit_code(status: str) -> int:
     return 0 if status == "succeeded" else 4 if status in ("stopped", "timed_out") else 1
 
 
-def _wait(run_id: int, follow: bool, task_filter: str | None = None, failed: bool = False) -> Run:
-    printed, printer = {}, views.LogPrinter()
+def _wait(run_id: int, follow: bool, task_filter: str | None = None, failed: bool = False,
+          json_out: bool = False) -> Run:
+    printed, printer = {}, views.LogPrinter(json_out=json_out)
     while True:
         current = Run.get_by_id(run_id)
         if follow:
@@ -103,9 +107,9 @@ def logs_(args) -> int:
         raise LookupError(_("run {run} has no task named '{task}'", run=r.label, task=args.task))
     try:
         if args.follow:
-            _wait(r.id, follow=True, task_filter=args.task, failed=args.failed)
+            _wait(r.id, follow=True, task_filter=args.task, failed=args.failed, json_out=args.json)
         else:
-            _print_new_lines(r.id, {}, args.task, views.LogPrinter(), failed=args.failed)
+            _print_new_lines(r.id, {}, args.task, views.LogPrinter(json_out=args.json), failed=args.failed)
     except BrokenPipeError:         # `logs … | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
@@ -116,4 +120,4 @@ logs = logs_
 
 def stop(args) -> int:
     r = runs.get_run(args.run)
-    return views.stopped(r.label, runs.request_stop(r, args.actor), r.status)
+    return views.stopped(r.label, runs.request_stop(r, args.actor), r.status, args.json)

@@ -68,11 +68,11 @@ def concurrency(args) -> int:
 
 
 def show(args) -> int:
-    return _show(pipelines.get(args.name))
+    return _show(pipelines.get(args.name), args.json)
 
 
-def _show(pipeline) -> int:
-    views.triggers(_triggers(pipeline), pipeline.name)
+def _show(pipeline, json_out: bool = False) -> int:
+    views.triggers(_triggers(pipeline), pipeline.name, json_out)
     return 0
 
 

@@ -36,8 +36,10 @@ def reason(data: dict) -> str | None:
     return data.get("_reason") or data.get("reason")
 
 
-def applied(name: str, outcome: str) -> None:
+def applied(name: str, outcome: str, json_out: bool = False) -> None:
     """'pipeline 'x' created' in the reader's language (outcome: created, updated, unchanged)."""
+    if json_out:
+        return as_json({"pipeline": name, "outcome": outcome})
     said = {"created": _("pipeline '{name}' created", name=name),
             "updated": _("pipeline '{name}' updated", name=name),
             "unchanged": _("pipeline '{name}' unchanged", name=name)}
@@ -91,7 +93,10 @@ def run(data: dict, json_out: bool) -> None:
           ("stage", "task", "status", "duration", "reason"))
 
 
-def queued(data: dict, rerun_of: int | None = None) -> None:
+def queued(data: dict, rerun_of: int | None = None, json_out: bool = False) -> None:
+    """'queued sample#3' (with --json nothing yet: the run is printed when it is known)."""
+    if json_out:
+        return
     if rerun_of is None:
         print(_("queued {run}", run=data["label"]))
     else:
@@ -99,13 +104,24 @@ def queued(data: dict, rerun_of: int | None = None) -> None:
                 version=data.get("version")))
 
 
-def stopped(label: str, accepted: bool, status: str) -> int:
+def stopped(label: str, accepted: bool, status: str, json_out: bool = False) -> int:
     """`stop`'s line and exit code: 0 when the stop was requested, 1 when the run had ended."""
-    if accepted:
+    if json_out:
+        as_json({"run": label, "stop_requested": accepted, "status": status})
+    elif accepted:
         print(_("stop requested for {run}", run=label))
-        return 0
-    print(_("{run} is not running ({status})", run=label, status=word(status)))
-    return 1
+    else:
+        print(_("{run} is not running ({status})", run=label, status=word(status)))
+    return 0 if accepted else 1
+
+
+def finished(data: dict, json_out: bool = False) -> None:
+    """A run's end after --wait: its JSON (one line: it may follow --follow's JSON lines), or
+    the line `ended` gives."""
+    if json_out:
+        print(json.dumps(_public(data), ensure_ascii=False))
+    else:
+        print(ended(data))
 
 
 def ended(data: dict) -> str:
@@ -121,8 +137,8 @@ class LogPrinter:
     carries one, a line with carriage returns in its last state (as a terminal showed it),
     and on a terminal stderr lines in red (NO_COLOR respected)."""
 
-    def __init__(self, out=None):
-        self.out = out or sys.stdout
+    def __init__(self, out=None, json_out: bool = False):
+        self.out, self.json_out = out or sys.stdout, json_out
         colour = self.out.isatty() and not os.environ.get("NO_COLOR")
         self.red = ("\x1b[31m", "\x1b[0m") if colour else ("", "")
 
@@ -130,6 +146,9 @@ class LogPrinter:
         self.out.write(f"── {printable(stage)} / {printable(task)}\n")
 
     def line(self, item: dict) -> None:
+        if self.json_out:                   # one object a line (JSON Lines)
+            self.out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            return
         if item["line"] == 1:
             self.heading(item["stage"], item["task"])
         stamp = f"{clock(item['at'])} " if item.get("at") else ""
@@ -142,9 +161,11 @@ class LogPrinter:
         self.out.flush()
 
 
-def triggers(data: dict, name: str) -> None:
+def triggers(data: dict, name: str, json_out: bool = False) -> None:
     """`triggers NAME`: state and concurrency (when given), the timed rule with its next
     fire times, the webhook's events, then recent fires and deliveries."""
+    if json_out:
+        return as_json(data)
     if "active" in data:
         print(_("pipeline '{name}' (active), concurrency {policy}", name=name, policy=data.get("concurrency"))
               if data["active"] else

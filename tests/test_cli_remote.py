@@ -208,7 +208,7 @@ def test_errors_say_what_went_wrong(server, client, tmp_path):
     refused = client("apply", "-f", str(bad))
     assert refused.returncode == 1
     assert "stages[0].tasks[0].image: required" in refused.stderr, refused.stderr
-    missing = client("run", "nope")
+    missing = client("export", "nope")
     assert missing.returncode == 1 and "no pipeline named 'nope'" in missing.stderr and "(404)" in missing.stderr
     assert client("run").returncode == 2                                    # usage
     down = client("--url", f"http://127.0.0.1:{free_port()}", "pipelines")
