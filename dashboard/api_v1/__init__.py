@@ -25,7 +25,7 @@ import importlib
 from dashboard.api_v1 import errors, spec
 from dashboard.api_v1.blueprint import bp
 
-RESOURCES = ("docs", "pipelines")
+RESOURCES = ("docs", "pipelines", "versions", "runs", "logs", "stream")
 
 # The administration and account resources (their own line: two branches add to this list).
 RESOURCES += ("triggers", "clusters", "registries", "releases", "settings", "users", "audit")
