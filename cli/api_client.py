@@ -19,6 +19,7 @@ import time
 from typing import Iterator, NamedTuple
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -28,8 +29,9 @@ from models.i18n import _
 CONNECT_SECONDS = 10
 READ_SECONDS = 60             # the stream sends a keep-alive comment every 15 s
 RECONNECTS = 8                # consecutive failed attempts before the stream gives up
+# how a stream breaks: requests' errors, and urllib3's own from reading the raw body
 DROPPED = (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-           requests.exceptions.Timeout)
+           requests.exceptions.Timeout, urllib3.exceptions.HTTPError, OSError)
 
 
 class ApiError(RuntimeError):
