@@ -226,3 +226,49 @@ def test_errors_say_what_went_wrong(server, client, tmp_path):
     (tmp_path / "env").mkdir()
     other = Client(tmp_path / "env", MILLRACE_URL=server.url, MILLRACE_TOKEN="mrt_wrong")
     assert "(401)" in other("pipelines").stderr
+
+
+def test_the_other_verbs_go_through_the_api_with_the_local_printers(server, client, tmp_path):
+    spec = tmp_path / "plain.yaml"
+    spec.write_text("name: plain\nparameters:\n  WHO: world\nstages:\n- name: S\n  tasks:\n"
+                    "  - {name: hi, type: script, image: debian, script: 'echo hello $WHO'}\n")
+    client("apply", "-f", str(spec))
+    queued = json.loads(client("run", "plain", "--param", "WHO=api", "--json").stdout)
+    assert queued["label"] == "plain#1" and queued["parameters"] == {"WHO": "api"}
+    wait_for(lambda: client.status("plain#1") == "succeeded", message="plain#1 to succeed")
+    lines = [json.loads(line) for line in client("logs", "plain#1", "--json").stdout.splitlines()]
+    assert {"task": "hi", "stage": "S", "text": "hello api", "stream": "out"}.items() <= lines[-1].items()
+    rerun = client("rerun", "plain#1", "--wait")
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.splitlines() == ["queued plain#2 (re-run of #1, definition version 1)", "plain#2 succeeded"]
+    assert [r["label"] for r in json.loads(client("runs", "plain", "--json").stdout)] == ["plain#2", "plain#1"]
+    assert re.search(r"^plain#2\s+succeeded\s+rerun\s", client("runs", "plain").stdout, re.M)
+    shown = client("show", "plain#1").stdout.splitlines()
+    assert shown[0] == "plain#1  succeeded" and re.match(rf"cause: manual \(by {TESTER}\)  version: 1$", shown[1])
+    assert re.search(r"^S\s+hi\s+succeeded", client("show", "plain#1").stdout, re.M)
+    listed = {p["name"]: p for p in json.loads(client("pipelines", "--json").stdout)}
+    assert listed["plain"]["last_run"]["label"] == "plain#2"
+    assert "WHO: world" in client("export", "plain").stdout
+    assert client("triggers", "plain").stdout == "pipeline 'plain' (active), concurrency allow\n"
+    assert json.loads(client("triggers", "plain", "--json").stdout)["timed"] is None
+    assert client("releases").stdout == "no release: deploy chart tasks create them\n"
+
+
+def test_run_wait_exits_3_when_the_server_has_no_daemon(tmp_path):
+    app = Millrace(tmp_path / "server", free_port())
+    app.home.mkdir()
+    app.cli("migrate")
+    app.cli("user", "add", TESTER, "--admin", "--password-stdin", "--no-forced-change", stdin=TESTER_PASSWORD)
+    token = app.cli("token", "add", TESTER, "cli", "--scope", "run").strip().rsplit(" ", 1)[-1]
+    app.apply(gated("idle", tmp_path / "gate"))
+    app.start("dashboard", "--port", str(app.port), log_name="dashboard.log")
+    try:
+        wait_for(lambda: urllib.request.urlopen(app.url + "/api/health", timeout=2).status == 200,
+                 interval=0.2, message="the dashboard to answer")
+        (tmp_path / "client").mkdir()
+        c = Client(tmp_path / "client", MILLRACE_URL=app.url, MILLRACE_TOKEN=token)
+        waited = c("run", "idle", "--wait")
+        assert waited.returncode == 3 and "no Millrace daemon is running on " + app.url in waited.stderr
+        assert waited.stdout == "queued idle#1\n"
+    finally:
+        app.stop_all()
