@@ -6,6 +6,10 @@ them refuse a database migrated by a newer Millrace (exit 2, one line).
 
 Global options: `--lang en|zh_CN` (else LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as models.i18n
 reads them) and `--utc` (times in UTC rather than the local zone: cli/output.py).
+
+Remote: when a server is configured (`login`, MILLRACE_URL/MILLRACE_TOKEN, `--url/--token`:
+cli/client_config.py), the verbs in REMOTE go through its REST API (cli/remote_cmd.py,
+cli/remote_runs.py) and no data directory is opened; every other verb stays local.
 """
 from __future__ import annotations
 
@@ -15,14 +19,21 @@ import logging
 import sys
 
 from cli import accounts_cmd, cluster_cmd, pipelines_cmd, registry_cmd, release_cmd, runs_cmd, sample, serve_cmd, triggers_cmd
-from cli import output
+from cli import client_config, output, remote_cmd, remote_runs
+from cli.api_client import ApiError
 from models import home, i18n
 from models.i18n import _
 from models.schema import SchemaMismatch
 from models.spec import SpecError
 
 
-NO_DATABASE = {"schedule"}      # pure previews need no data directory
+NO_DATABASE = {"schedule", "login", "logout"}      # pure previews and the client's own file need none
+# verb → its implementation through the API, used when a server is configured
+REMOTE = {"pipelines": remote_cmd.pipelines, "list": remote_cmd.pipelines, "apply": remote_cmd.apply,
+          "export": remote_cmd.export, "runs": remote_cmd.runs, "show": remote_cmd.show,
+          "triggers": remote_cmd.triggers, "run": remote_runs.run, "rerun": remote_runs.rerun,
+          "logs": remote_runs.logs, "stop": remote_runs.stop, "releases": remote_cmd.releases,
+          "release": remote_cmd.release}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,13 +48,20 @@ def _parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=func)
         return sp
 
-    for add in (_serve_verbs, _pipeline_verbs, _run_verbs, _trigger_verbs):
+    for add in (_client_verbs, _serve_verbs, _pipeline_verbs, _run_verbs, _trigger_verbs):
         add(verb)
     registry_cmd.add_arguments(sub)
     cluster_cmd.add_arguments(sub)
     release_cmd.add_arguments(sub)
     accounts_cmd.add_arguments(sub)
     return p
+
+
+def _client_verbs(verb) -> None:
+    s = verb("login", remote_cmd.login, _("use a remote Millrace: check a token against it and store both (0600)"))
+    s.add_argument("server_url", metavar="URL", help=_("the dashboard's address, e.g. https://ci.example.com"))
+    s.add_argument("--token-stdin", action="store_true", help=_("read the token from standard input"))
+    verb("logout", remote_cmd.logout, _("forget the stored server and token (back to the local data directory)"))
 
 
 def _serve_verbs(verb) -> None:
@@ -67,6 +85,7 @@ def _pipeline_verbs(verb) -> None:
     s.add_argument("--based-on", type=int, metavar="VERSION",
                    help=_("the version the file was exported from: refused if a newer version was saved since"))
     s.add_argument("--project", help=_("the project a new pipeline goes to (default: default)"))
+    s.add_argument("--json", action="store_true")
     s = verb("export", pipelines_cmd.export, _("print a pipeline as YAML (secret values stay encrypted)"))
     s.add_argument("name")
     s = verb("pipelines", pipelines_cmd.list_, _("list pipelines"), aliases=("list",))
@@ -86,6 +105,7 @@ def _run_verbs(verb) -> None:
     s.add_argument("--param", action="append", default=[], metavar="K=V")
     s.add_argument("--wait", action="store_true", help=_("wait for the end; exit 0 only if it succeeded"))
     s.add_argument("--follow", action="store_true", help=_("print the log as it arrives (implies --wait)"))
+    s.add_argument("--json", action="store_true", help=_("the run as JSON (with --follow: one JSON object a line)"))
     s = verb("runs", runs_cmd.list_, _("list a pipeline's runs (newest first)"))
     s.add_argument("name")
     s.add_argument("--json", action="store_true")
@@ -96,13 +116,17 @@ def _run_verbs(verb) -> None:
     s = verb("logs", runs_cmd.logs, _("print a run's log"))
     s.add_argument("run")
     s.add_argument("--task", help=_("only this task"))
-    s.add_argument("--follow", action="store_true")
+    s.add_argument("--follow", action="store_true", help=_("print the log as it arrives, until the run ends"))
+    s.add_argument("--failed", action="store_true", help=_("only the tasks that failed"))
+    s.add_argument("--json", action="store_true", help=_("one JSON object a line"))
     s = verb("stop", runs_cmd.stop, _("stop a run"))
     s.add_argument("run")
+    s.add_argument("--json", action="store_true")
     s = verb("rerun", runs_cmd.rerun, _("run again with that run's stored definition"))
     s.add_argument("run")
     s.add_argument("--wait", action="store_true")
     s.add_argument("--follow", action="store_true")
+    s.add_argument("--json", action="store_true")
 
 
 def _trigger_verbs(verb) -> None:
@@ -129,6 +153,7 @@ def _trigger_verbs(verb) -> None:
     s.add_argument("policy", choices=("allow", "forbid", "replace"))
     s = verb("triggers", triggers_cmd.show, _("show a pipeline's triggers, recent fires and deliveries"))
     s.add_argument("name")
+    s.add_argument("--json", action="store_true")
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:
@@ -136,6 +161,9 @@ def _global_options(p: argparse.ArgumentParser) -> None:
                    help=_("language of the output: {choices} (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)",
                           choices=", ".join(i18n.LANGUAGES)))
     p.add_argument("--utc", action="store_true", help=_("show times in UTC (default: the local time zone)"))
+    p.add_argument("--url", dest="api_url", help=_("a remote Millrace's address (over MILLRACE_URL and `login`)"))
+    p.add_argument("--token", dest="api_token", help=_("its access token (over MILLRACE_TOKEN and `login`; visible to other "
+                                     "users of this machine in the process list: prefer those two)"))
 
 
 def _choose_language(argv) -> None:
@@ -165,10 +193,22 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("peewee.migrations").setLevel(logging.WARNING)   # `migrate` prints its own summary
     try:
+        args.server = None if args.command in NO_DATABASE else client_config.resolve(args.api_url, args.api_token)
+        if args.server is not None and args.command in REMOTE:
+            return REMOTE[args.command](args) or 0
         if args.command not in NO_DATABASE:
             path = home.open_home(args.home, migrate=args.command == "up", require_current=args.command != "migrate")
             sample.ensure_repo(path)
         return args.func(args) or 0
+    except ApiError as exc:             # the server's problem+json: its detail, then each field path
+        if exc.errors:
+            print(_("error: the server refused it: {message}", message=exc), file=sys.stderr)
+            for error in exc.errors:
+                path, message = error.get("path"), error.get("message", "")
+                print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+        else:
+            print(_("error: {message}", message=exc), file=sys.stderr)
+        return 1
     except SchemaMismatch as exc:      # older (migrate) or newer (upgrade Millrace) than this code: one line
         print(_("error: {message}", message=exc), file=sys.stderr)
         return 2

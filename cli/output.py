@@ -62,6 +62,8 @@ def when(value, tz: tzinfo | None = None, seconds: bool = True) -> str:
 
 def clock(value) -> str:
     """The time of day only (log lines), in the same zone as `when`."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return _aware(value, None).strftime("%H:%M:%S")
 
 

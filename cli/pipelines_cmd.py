@@ -1,14 +1,12 @@
 """CLI verbs on pipelines: apply, export, pipelines, activate, deactivate, delete."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from cli.output import table, when, word, yes_no
+from cli import local_views, views
 from models import pipelines, safe_yaml, spec as specs
 from models.i18n import _
-from models.tables import Run
 
 
 def apply(args) -> int:
@@ -17,16 +15,8 @@ def apply(args) -> int:
         _resolve_local_repository(raw, Path(args.file).resolve().parent)
     pipeline, outcome = pipelines.apply(raw, args.actor, based_on=getattr(args, "based_on", None),
                                           project=getattr(args, "project", None))
-    print(_outcome(pipeline.name, outcome))
+    views.applied(pipeline.name, outcome, getattr(args, "json", False))
     return 0
-
-
-def _outcome(name: str, outcome: str) -> str:
-    """'pipeline 'x' created' in the reader's language (the outcome is a code of models.pipelines)."""
-    said = {"created": _("pipeline '{name}' created", name=name),
-            "updated": _("pipeline '{name}' updated", name=name),
-            "unchanged": _("pipeline '{name}' unchanged", name=name)}
-    return said.get(outcome) or _("pipeline '{name}' {outcome}", name=name, outcome=outcome)
 
 
 def _read(file: str) -> bytes:
@@ -54,25 +44,8 @@ def export(args) -> int:
     return 0
 
 
-def _latest_run(pipeline):
-    return Run.select().where(Run.pipeline == pipeline).order_by(Run.number.desc()).first()
-
-
 def list_(args) -> int:
-    rows, started = [], []
-    for p in pipelines.live().order_by(pipelines.Pipeline.name):
-        last = _latest_run(p)
-        rows.append({"name": p.name, "active": p.is_active, "latest_run": last.number if last else None,
-                     "latest_status": last.status if last else None,
-                     "latest_started_at": str(last.started_at) if last and last.started_at else None})
-        started.append(last.started_at if last else None)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        shown = [{**row, "active": yes_no(row["active"]), "latest_started_at": when(at),
-                  "latest_status": word(row["latest_status"])}
-                 for row, at in zip(rows, started)]
-        table(shown, ("name", "active", "latest_run", "latest_status", "latest_started_at"))
+    views.pipelines([local_views.pipeline(p) for p in pipelines.live().order_by(pipelines.Pipeline.name)], args.json)
     return 0
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import time
 
-from cli.output import table, when, word
+from cli import local_views, views
+from cli.local_views import rfc3339
+from cli.output import table, when
+from cli.runs_cmd import exit_code
 from models.i18n import _
-from models import i18n, releases
+from models import releases
 from models.status import is_terminal
 from models.tables import Run
 
@@ -38,58 +41,68 @@ def add_arguments(subparsers) -> None:
         p.add_argument("--namespace", help=_("needed when releases of that name exist in several namespaces"))
 
 
-def _values(rev) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(rev.values.items())) or "–"
+def _values(row: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((row.get("values") or {}).items())) or "–"
 
 
-def _row(rev) -> dict:
+def row(rev) -> dict:
+    """A revision in the API's shape (GET /api/v1/pipelines/{name}/releases)."""
     run = Run.get_or_none(Run.id == rev.run_id) if rev.run_id else None
     return {"release": rev.release, "cluster": rev.cluster, "namespace": rev.namespace, "revision": rev.revision,
-            "status": rev.status, "chart": rev.chart, "version": rev.chart_version, "values": rev.values,
-            "run": run.label if run else "–", "deployed": f"{rev.deployed_at:%Y-%m-%d %H:%M:%S}",     # --json: stored UTC
-            "description": rev.description, "reason": rev.reason}
+            "status": rev.status, "chart": rev.chart, "chart_version": rev.chart_version, "values": rev.values,
+            "description": rev.description, "reason": rev.reason or "", "rollback_of": rev.rollback_of,
+            "run": run.label if run else None, "deployed_at": rfc3339(rev.deployed_at)}
 
 
 def _shown(rows: list[dict]) -> list[dict]:
-    """Table rows: the deploy time in the reader's zone (the JSON keeps the stored UTC)."""
-    return [{**r, "deployed": when(r["deployed"])} for r in rows]
+    """Table rows: the deploy time in the reader's zone (the JSON keeps UTC)."""
+    return [{**r, "version": r["chart_version"], "run": r["run"] or "–", "deployed": when(r["deployed_at"]),
+             "values": _values(r)} for r in rows]
 
 
-def list_(args) -> int:
-    rows = [_row(r) for r in releases.releases(args.cluster, args.namespace)]
-    if args.json:
+def print_releases(rows: list[dict], json_out: bool) -> None:
+    """The one printer of `releases` (local and remote)."""
+    if json_out:
         print(json.dumps(rows, indent=2))
     elif not rows:
         print(_("no release: deploy chart tasks create them"))
     else:
         table(_shown(rows), ("release", "cluster", "namespace", "revision", "status", "chart", "version", "run", "deployed"))
+
+
+def print_history(rows: list[dict], json_out: bool) -> None:
+    """The one printer of `release history` (local and remote)."""
+    if json_out:
+        print(json.dumps(rows, indent=2))
+        return
+    table(_shown(rows), ("revision", "status", "chart", "version", "values", "run", "deployed", "description"))
+    for r in rows:
+        if r["reason"]:
+            print(_("revision {revision} failed: {reason}", revision=r["revision"], reason=r["reason"]))
+
+
+def print_rollback(label: str, args) -> None:
+    print(_("queued {run}: release {release} goes back to revision {revision} "
+            "(a new revision with its chart version and values)", run=label, release=args.name,
+            revision=args.revision))
+
+
+def list_(args) -> int:
+    print_releases([row(r) for r in releases.releases(args.cluster, args.namespace)], args.json)
     return 0
 
 
 def history(args) -> int:
-    revisions = releases.history(args.name, args.cluster, args.namespace)
-    rows = [_row(r) for r in revisions]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    table([{**r, "values": _values(rev)} for r, rev in zip(_shown(rows), revisions)],
-          ("revision", "status", "chart", "version", "values", "run", "deployed", "description"))
-    for r in rows:
-        if r["reason"]:
-            print(_("revision {revision} failed: {reason}", revision=r["revision"], reason=r["reason"]))
+    print_history([row(r) for r in releases.history(args.name, args.cluster, args.namespace)], args.json)
     return 0
 
 
 def rollback(args) -> int:
     run = releases.request_rollback(args.name, args.revision, args.actor, args.cluster, args.namespace)
-    print(_("queued {run}: release {release} goes back to revision {revision} "
-            "(a new revision with its chart version and values)", run=run.label, release=args.name,
-            revision=args.revision))
+    print_rollback(run.label, args)
     if not args.wait:
         return 0
     while not is_terminal((run := Run.get_by_id(run.id)).status):
         time.sleep(0.5)
-    reason = i18n.shown(run.reason, run.reason_message)
-    print(_("{run} {status}: {reason}", run=run.label, status=word(run.status), reason=reason) if reason
-          else f"{run.label} {word(run.status)}")
-    return 0 if run.status == "succeeded" else 1
+    print(views.ended(local_views.run_summary(run)))
+    return exit_code(run.status)

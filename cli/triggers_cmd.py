@@ -1,10 +1,11 @@
 """CLI verbs on triggers: schedule (preview fire times), timer, webhook, concurrency, triggers."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from cli import output
-from cli.output import table, when
+from cli import output, views
+from cli.local_views import rfc3339
+from cli.output import when
 from models.i18n import _
 from models import account_settings, pipelines, triggers
 from models.schedule import parse_local, parse_rule, preview, zone
@@ -67,27 +68,26 @@ def concurrency(args) -> int:
 
 
 def show(args) -> int:
-    return _show(pipelines.get(args.name))
+    return _show(pipelines.get(args.name), args.json)
 
 
-def _show(pipeline) -> int:
-    if pipeline.is_active:
-        print(_("pipeline '{name}' (active), concurrency {policy}", name=pipeline.name,
-                policy=pipeline.concurrency_policy))
-    else:
-        print(_("pipeline '{name}' (deactivated), concurrency {policy}", name=pipeline.name,
-                policy=pipeline.concurrency_policy))
-    for rule in triggers.timers(pipeline):
-        tz = zone(rule.timezone)     # the rule fires in its zone; shown in the reader's
-        upcoming = [when(f, seconds=False) for f in preview(rule.rule_text, datetime.now(tz), tz, 3)]
-        print(_("timer: {rule}, misfire {policy}; next: {times}", rule=rule.rule_text, policy=rule.misfire_policy,
-                times=", ".join(upcoming)))
-    fires = triggers.recent_fires(pipeline, 10)
-    if fires:
-        table([{"scheduled_for": when(f.scheduled_for), "outcome": f.outcome, "reason": f.shown_reason} for f in fires],
-              ("scheduled_for", "outcome", "reason"))
-    deliveries = triggers.recent_deliveries(pipeline, 10)
-    if deliveries:
-        table([{"received_at": when(d.received_at), "provider": d.provider, "event": d.event, "outcome": outcome}
-               for d, outcome in deliveries], ("received_at", "provider", "event", "outcome"))
+def _show(pipeline, json_out: bool = False) -> int:
+    views.triggers(_triggers(pipeline), pipeline.name, json_out)
     return 0
+
+
+def _triggers(pipeline) -> dict:
+    """The pipeline's triggers in the API's shape (GET /pipelines/{name}/triggers)."""
+    rule = next(iter(triggers.timers(pipeline)), None)
+    timed = None
+    if rule is not None:
+        tz = zone(rule.timezone)     # the rule fires in its zone; shown in the reader's
+        upcoming = preview(rule.rule_text, datetime.now(tz), tz, 3)
+        timed = {"rule": rule.rule_text, "timezone": rule.timezone, "misfire_policy": rule.misfire_policy,
+                 "next_fires": [f.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for f in upcoming]}
+    return {"pipeline": pipeline.name, "active": pipeline.is_active, "concurrency": pipeline.concurrency_policy,
+            "timed": timed,
+            "fires": [{"scheduled_for": rfc3339(f.scheduled_for), "outcome": f.outcome, "reason": f.shown_reason}
+                      for f in triggers.recent_fires(pipeline, 10)],
+            "deliveries": [{"received_at": rfc3339(d.received_at), "provider": d.provider, "event": d.event,
+                            "outcome": outcome} for d, outcome in triggers.recent_deliveries(pipeline, 10)]}

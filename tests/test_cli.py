@@ -67,10 +67,12 @@ def test_the_sample_runs_through_apply_run_wait_and_logs(cli_home, running_daemo
     only_lint = cli(cli_home, "logs", "sample#1", "--task", "lint").stdout
     assert "parses" in only_lint and "greets" not in only_lint
     shown = json.loads(cli(cli_home, "show", "sample#1", "--json").stdout)
-    assert [t["task"] for t in shown["tasks"]] == ["checkout", "inspect", "package", "unit-tests", "lint", "publish"]
+    # --json: the REST API's shapes (Run, RunSummary, Pipeline), the same as against a server
+    assert [t["name"] for s in shown["stages"] for t in s["tasks"]] == \
+        ["checkout", "inspect", "package", "unit-tests", "lint", "publish"]
     listed = json.loads(cli(cli_home, "runs", "sample", "--json").stdout)
-    assert listed[0]["run"] == "sample#1" and listed[0]["status"] == "succeeded"
-    assert json.loads(cli(cli_home, "pipelines", "--json").stdout)[0]["latest_status"] == "succeeded"
+    assert listed[0]["label"] == "sample#1" and listed[0]["status"] == "succeeded"
+    assert json.loads(cli(cli_home, "pipelines", "--json").stdout)[0]["last_run"]["status"] == "succeeded"
 
 
 def test_run_wait_fails_for_a_failed_run_and_follow_prints_the_log(cli_home, running_daemon, tmp_path):

@@ -87,7 +87,7 @@ def test_times_are_local_with_the_zone_named_and_utc_on_request(with_pipeline):
     shown = cli(with_pipeline, "--lang", "zh_CN", "show", "p#1", tz="Asia/Shanghai").stdout
     assert "开始：2026-03-02 06:30:05 CST" in shown and "排队中" in shown
     stored = cli(with_pipeline, "show", "p#1", "--json", tz="Asia/Shanghai").stdout
-    assert '"started_at": "2026-03-01 22:30:05"' in stored and '"status": "queued"' in stored
+    assert '"started_at": "2026-03-01T22:30:05Z"' in stored      # RFC 3339 UTC, as the API's and '"status": "queued"' in stored
 
 
 def test_a_failed_runs_reason_recorded_in_english_shows_in_chinese(home, daemon):
