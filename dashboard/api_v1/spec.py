@@ -12,20 +12,12 @@ from dashboard.api_v1.errors import PREFIX, Problem
 YAML_BODIES = set()          # operation ids whose body may also be YAML (views add theirs)
 
 
-def problem_schema() -> dict:
-    from apispec import APISpec
-    from apispec.ext.marshmallow import MarshmallowPlugin
-    plugin = MarshmallowPlugin()
-    APISpec("x", "1", "3.1.0", plugins=[plugin])
-    return plugin.converter.schema2jsonschema(Problem)
-
-
 def install(server) -> None:
     server.config.update(
         AUTO_OPERATION_ID=True, AUTO_TAGS=False, AUTO_SERVERS=False,
         SECURITY_SCHEMES={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "mrt_… personal access token"},
                           "session": {"type": "apiKey", "in": "cookie", "name": "millrace-…"}},
-        HTTP_ERROR_SCHEMA=problem_schema(), VALIDATION_ERROR_SCHEMA=problem_schema(),
+        HTTP_ERROR_SCHEMA=Problem, VALIDATION_ERROR_SCHEMA=Problem,
         DESCRIPTION="Millrace's REST API. Errors are application/problem+json; lists page with page/per_page, "
                     "Link and X-Total-Count; times are RFC 3339 UTC.",
     )
