@@ -22,6 +22,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.api_rest_examples import examples as rest_examples
 from tests.auth_helpers import bearer
 from tests.conftest import pipeline_spec, script_task
 from tests.test_log_download import make_run, store
@@ -71,6 +72,7 @@ EXAMPLES = {
     "activate_pipeline": lambda ctx: Call(path={"name": "walk-copy"}),
     "delete_pipeline": lambda ctx: Call(path={"name": "walk-copy"}),
 }
+EXAMPLES.update(rest_examples(Call))          # triggers, clusters, … audit: tests/api_rest_examples.py
 
 
 @pytest.fixture
