@@ -52,7 +52,7 @@ def once(actor: str, key: str, pipeline, start, now=None) -> tuple[Run, bool]:
         if run is not None:
             if found.pipeline_id != pipeline.id:
                 raise on_field(Conflict(N_("this Idempotency-Key was used for run {run} of another pipeline",
-                                           run=f"{run.pipeline.name}#{run.number}")), "Idempotency-Key")
+                                           run=run.label)), "Idempotency-Key")
             return run, False
         if found is not None:
             found.delete_instance()
