@@ -66,6 +66,7 @@ def test_a_secret_written_to_millrace_env_is_stored_sealed_and_reaches_the_next_
     # Displays show *** for the sealed ones.
     shown = json.loads(cli(home, "show", f"{p.name}#{done.number}", "--json").stdout)
     assert shown["dynamic"] == {"TOKEN": MASK, "AUTH": MASK, "VERSION": "1.1"}
-    assert {t["task"]: t["outputs"] for t in shown["tasks"]}["emit"] == {"TOKEN": MASK, "AUTH": MASK, "VERSION": "1.1"}
+    tasks = [t for stage in shown["stages"] for t in stage["tasks"]]
+    assert {t["name"]: t["outputs"] for t in tasks}["emit"] == {"TOKEN": MASK, "AUTH": MASK, "VERSION": "1.1"}
     text = cli(home, "show", f"{p.name}#{done.number}").stdout
     assert f"TOKEN={MASK}" in text and "VERSION=1.1" in text and SECRET not in text

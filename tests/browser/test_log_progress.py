@@ -76,7 +76,7 @@ def test_a_progress_bar_shows_its_last_state_and_later_lines_arrive_live(page, d
     # … every one of them, once, and numbered as stored: 1..log_lines with no gap or repeat.
     text = page.text_of(f"#{ids.LOG_LINES}")
     assert [int(n) for n in re.findall(r"LATER-(\d)", text)] == [1, 2, 3, 4]
-    stored = json.loads(millrace.cli("show", "progress#1", "--json"))["tasks"][0]["lines"]
+    stored = json.loads(millrace.cli("show", "progress#1", "--json"))["stages"][0]["tasks"][0]["log_lines"]
     assert wait_for(lambda: numbers(page) == list(range(1, stored + 1)),
                     message=lambda: f"line numbers 1..{stored} (shown: {numbers(page)})")
     # A reload opens the same lines with the same numbers.
