@@ -40,7 +40,7 @@ WRAPPER = r"""(umask 077; : >>"$3")
 cd "$1" || { echo "millrace: cannot enter the workspace $1" >>"$3"; echo 126 >"$4"; exit 126; }
 defaults="/usr/bin/env --default-signal=INT,QUIT"
 /bin/rm -f "$8"; /usr/bin/mkfifo -m 600 "$8" || { echo "millrace: cannot make the stderr pipe $8" >>"$3"; echo 126 >"$4"; exit 126; }
-/usr/bin/env --ignore-signal=TERM --block-signal=USR1 "$6" -I -S "$7" <"$8" >>"$3" 2>/dev/null &
+(trap '' USR1; exec /usr/bin/env --ignore-signal=TERM --block-signal=USR1 "$6" -I -S "$7" "$8.ready" <"$8" >>"$3" 2>/dev/null) &
 tagger=$!
 if [ "$5" = exec ]; then $defaults "$2" >>"$3" 2>"$8" </dev/null & else $defaults /bin/sh -e "$2" >>"$3" 2>"$8" </dev/null & fi
 child=$!
@@ -50,12 +50,16 @@ while :; do
   wait "$child"; code=$?
   kill -0 "$child" 2>/dev/null || break
 done
+# USR1 only once the tagger has its handler ($8.ready): sent earlier (a script that ends at once)
+# it met the shell still opening the FIFO, whose default action killed the tagger and lost the
+# stderr in the pipe. Ignored until then, never fatal; bounded, should the tagger never start.
+n=0; while [ ! -e "$8.ready" ] && [ "$n" -lt 600 ]; do /bin/sleep 0.05; n=$((n+1)); done
 kill -USR1 "$tagger" 2>/dev/null
 while :; do
   wait "$tagger"
   kill -0 "$tagger" 2>/dev/null || break
 done
-/bin/rm -f "$8"
+/bin/rm -f "$8" "$8.ready"
 { echo "$code" >"$4.tmp" && /bin/mv "$4.tmp" "$4"; } 2>/dev/null || printf '%s disk-full\n' "$code" 1<>"$4.reserve"
 """
 TAGGER = Path(__file__).with_name("stderr_tagger.py")
