@@ -4,18 +4,10 @@ Both processes (dashboard, daemon) and the CLI call `open_db(path)`. WAL lets re
 run beside the one writer; the busy timeout makes a writer wait for the lock instead of
 failing with "database is locked"; every write transaction that reads first must use
 `write_transaction()` (BEGIN IMMEDIATE) so SQLite never has to abort a lock upgrade.
-
-Writers of one process queue on a lock of their own before they ask SQLite: SQLite's busy
-handler makes a waiting connection sleep 1, 2, 5 … 100 ms between tries, so 20 dashboard
-threads writing at once were served in no order, and one could wait 400 ms for a lock that
-was free most of that time. Across processes (dashboard, daemon, CLI) the busy timeout
-still decides.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from contextlib import contextmanager
 
 from peewee import Model, SqliteDatabase
 
@@ -47,15 +39,9 @@ def open_db(path) -> SqliteDatabase:
     return database
 
 
-_writers = threading.RLock()   # re-entrant: a nested write_transaction() is a savepoint
-
-
-@contextmanager
 def write_transaction():
-    """A BEGIN IMMEDIATE transaction: take the write lock up front (waiting up to the busy timeout),
-    after this process's other writers (in the order they came)."""
-    with _writers, database.atomic(lock_type="IMMEDIATE") as transaction:
-        yield transaction
+    """A BEGIN IMMEDIATE transaction: take the write lock up front (waiting up to the busy timeout)."""
+    return database.atomic(lock_type="IMMEDIATE")
 
 
 def utcnow() -> dt.datetime:
