@@ -98,7 +98,7 @@ def describe(action: str, pipeline_id: int | None, run_id: int | None, restore=N
     raise ValueError(_("unknown action '{action}'", action=action))
 
 
-def _require(action: str, pipeline_id, run_id, source=None) -> None:
+def _require(action: str, pipeline_id, run_id, source=None, row: Pipeline | None = None) -> None:
     """Raise permissions.Forbidden unless the signed-in user may do `action` (checked again at
     perform: the dialog may have been open while their role changed)."""
     if action == "create-copy":
@@ -108,19 +108,23 @@ def _require(action: str, pipeline_id, run_id, source=None) -> None:
     if run_id:
         require(NEEDS[action], Run.get_by_id(run_id).pipeline)
     elif pipeline_id:
-        require(NEEDS.get(action, "admin"), Pipeline.get_by_id(pipeline_id))
+        require(NEEDS.get(action, "admin"), row if row is not None else Pipeline.get_by_id(pipeline_id))
 
 
 def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
-            parameters=None, result: dict | None = None) -> tuple[str, str | None]:
+            parameters=None, result: dict | None = None, row: Pipeline | None = None) -> tuple[str, str | None]:
     """Carry out an intent; returns (what happened, where to go next or None). Raises with the model's message.
     `placement` ({"cluster", "scheduling"}, settings only): where the pipeline runs; None leaves it as it is.
     `parameters` (run only): the values overriding the pipeline's defaults for this run.
     `result`, if given, gets what the intent made: {"run": Run} (run, rerun) or {"pipeline": Pipeline}
-    (copy, create-copy), for a caller that answers with it (the REST API)."""
+    (copy, create-copy), for a caller that answers with it (the REST API).
+    `row`: the pipeline `pending` names, as the caller read it in this request (the REST API), so
+    it is not read twice more."""
     result = {} if result is None else result
     action = pending["action"]
-    _require(action, pending.get("pipeline"), pending.get("run"), source)
+    if row is not None and row.id != pending.get("pipeline"):
+        row = None
+    _require(action, pending.get("pipeline"), pending.get("run"), source, row)
     who = actor()
     if pending.get("run"):
         run = Run.get_by_id(pending["run"])
@@ -132,7 +136,7 @@ def perform(pending: dict, name=None, source=None, timeout=None, placement=None,
     if action == "create-copy":
         copied = result["pipeline"] = pipelines.copy(pipelines.get(int(source)), (name or "").strip(), who)
         return _("Created '{name}' as a copy.", name=copied.name), f"/pipelines/{copied.id}"
-    p = pipelines.get(int(pending["pipeline"]))
+    p = row if row is not None and row.deleted_at is None else pipelines.get(int(pending["pipeline"]))
     if action == "run":
         run = result["run"] = runs.enqueue_run(p, "manual", who, parameters=parameters or None)
         changed = ", ".join(f"{k}={v}" for k, v in (parameters or {}).items())

@@ -30,8 +30,14 @@ HOST = re.compile(r"^(\*|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:]+\])$")
 
 
 def get(key: str) -> str:
-    row = Setting.get_or_none(Setting.key == key)
-    return row.value if row else DEFAULTS[key]
+    return get_many(key)[key]
+
+
+def get_many(*keys: str) -> dict:
+    """The values of `keys` (their defaults where unset) in one query: the door reads two on
+    every request."""
+    found = dict(Setting.select(Setting.key, Setting.value).where(Setting.key.in_(keys)).tuples())
+    return {key: found.get(key, DEFAULTS[key]) for key in keys}
 
 
 def number(key: str) -> int:
@@ -77,8 +83,9 @@ def _split(text: str) -> list[str]:
 
 
 def allowed_hosts() -> list[str]:
-    hosts = ["127.0.0.1", "localhost", "[::1]"] + _split(get("allowed_hosts"))
-    base = urlsplit(get("base_url")).hostname
+    values = get_many("allowed_hosts", "base_url")
+    hosts = ["127.0.0.1", "localhost", "[::1]"] + _split(values["allowed_hosts"])
+    base = urlsplit(values["base_url"]).hostname
     return hosts + ([base] if base else [])
 
 

@@ -70,7 +70,7 @@ def authenticate(value: str | None, now=None) -> tuple[User | None, ApiToken | N
     revoked, expired, or its user is disabled."""
     if not value or not value.startswith(PREFIX):
         return None, None
-    row = ApiToken.get_or_none(ApiToken.token_hash == _hash(value))
+    row = ApiToken.select(ApiToken, User).join(User).where(ApiToken.token_hash == _hash(value)).first()
     now = now or utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None, None

@@ -84,7 +84,9 @@ def get_pipeline_run(name, number):
 
 
 def _created(run: Run, status: int = 201):
-    return shapes.run(perm.run(run.id)), status, {"Location": url_for("api_v1.get_run", run_id=run.id,
+    """A run just queued in this request is shown as it was made; one an earlier request made
+    (an Idempotency-Key answered again) is read anew, through what the caller may see."""
+    return (shapes.run(run, laid_out=False) if status == 201 else shapes.run(perm.run(run.id))), status, {"Location": url_for("api_v1.get_run", run_id=run.id,
                                                                        _external=True)}
 
 
@@ -102,7 +104,7 @@ def start_run(name, headers, body):
 
     def start() -> Run:
         made = {}
-        intents.perform({"action": "run", "pipeline": row.id}, parameters=body["parameters"], result=made)
+        intents.perform({"action": "run", "pipeline": row.id}, parameters=body["parameters"], result=made, row=row)
         return made["run"]
 
     key = request.headers.get("Idempotency-Key")

@@ -50,13 +50,15 @@ def task(t) -> dict:
             "log_lines": t.log_lines}
 
 
-def run(row) -> dict:
-    stages = list(StageRun.select().where(StageRun.run == row.id).order_by(StageRun.position))
+def run(row, laid_out: bool = True) -> dict:
+    """`laid_out=False`: a run queued in this request, which has no stage rows yet (the daemon
+    makes them when it starts the run), so there is nothing to read."""
+    stages = list(StageRun.select().where(StageRun.run == row.id).order_by(StageRun.position)) if laid_out else []
     tasks = {}
-    for t in TaskRun.select().where(TaskRun.run == row.id).order_by(TaskRun.position):
+    for t in TaskRun.select().where(TaskRun.run == row.id).order_by(TaskRun.position) if laid_out else ():
         tasks.setdefault(t.stage_run_id, []).append(task(t))
     return {**run_summary(row), "parameters": json.loads(row.parameters_json or "{}"),
-            "version": PipelineVersion.get_by_id(row.version_id).version_number,
+            "version": row.version.version_number,
             "stages": [{"name": s.name, "status": s.status, "started_at": s.started_at, "finished_at": s.finished_at,
                         "tasks": tasks.get(s.id, [])} for s in stages]}
 
